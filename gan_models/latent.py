@@ -1,0 +1,377 @@
+"""Model-agnostic latent-space utilities: seeds -> z, truncation, interpolation, edits, PCA directions,
+sensitivity, norm checks and tensor -> uint8 image conversion.
+
+Nothing here knows about a particular generator: functions that need one take a plain callable
+(z -> features or z -> images), so they can be unit-tested with toy functions.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+MAX_SEED = 2**32 - 1
+TRUNCATION_RANGE = (0.0, 2.0)
+TRAVERSAL_RANGE = (-3.0, 3.0)
+DIRECTION_PREFIX = "pc"  # direction names are "pc0", "pc1", ... in order of explained variance
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeds and truncation
+# ---------------------------------------------------------------------------------------------
+
+
+def check_seed(seed: object) -> int:
+    """Return `seed` as an int in 0..2^32-1, or raise ValueError with a readable message."""
+    if isinstance(seed, bool) or seed is None:
+        raise ValueError(f"Seed must be an integer in 0..{MAX_SEED}, got {seed!r}.")
+    try:
+        as_float = float(seed)  # accepts 7, 7.0, "7"
+    except (TypeError, ValueError):
+        raise ValueError(f"Seed must be an integer in 0..{MAX_SEED}, got {seed!r}.") from None
+    if not math.isfinite(as_float) or as_float != int(as_float):
+        raise ValueError(f"Seed must be a whole number in 0..{MAX_SEED}, got {seed!r}.")
+    value = int(as_float) if not isinstance(seed, int) else seed
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(f"Seed must be in 0..{MAX_SEED}, got {value}.")
+    return value
+
+
+def z_from_seed(seed: int, latent_dim: int, n: int = 1) -> torch.Tensor:
+    """Standard-normal latents [n, latent_dim] for `seed`, float32 on CPU.
+
+    Sample i is drawn from its own torch.Generator seeded with (seed + i) mod 2^32, so sample 0 of a
+    grid equals the single image for that seed, sample i equals the single image of seed + i, and the
+    global RNG is neither read nor advanced.
+    """
+    seed = check_seed(seed)
+    if latent_dim < 1:
+        raise ValueError(f"latent_dim must be positive, got {latent_dim}.")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}.")
+    rows = []
+    for i in range(n):
+        gen = torch.Generator(device="cpu").manual_seed((seed + i) % (MAX_SEED + 1))
+        # One row per generator: torch's CPU normal sampler fills blocks of 16 differently from
+        # single values, so drawing [n, d] at once would make row 0 depend on n.
+        rows.append(torch.randn(latent_dim, generator=gen, dtype=torch.float64))
+    return torch.stack(rows).float()
+
+
+def check_truncation(truncation: object) -> float:
+    try:
+        value = float(truncation)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"Truncation must be a number in 0..2, got {truncation!r}.") from None
+    lo, hi = TRUNCATION_RANGE
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ValueError(f"Truncation must be in {lo:g}..{hi:g}, got {truncation!r}.")
+    return value
+
+
+def truncate(z: torch.Tensor, truncation: float, mean: torch.Tensor | None = None) -> torch.Tensor:
+    """Scale z toward the prior mean (zero unless given): 1 = unchanged, <1 = more typical images,
+    0 = the mean itself, >1 = exaggerated."""
+    truncation = check_truncation(truncation)
+    centre = torch.zeros_like(z) if mean is None else mean.to(z).expand_as(z)
+    return centre + truncation * (z - centre)
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpolation
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_t(t: float | torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    t = torch.as_tensor(t, dtype=like.dtype, device=like.device)
+    return t.reshape(-1, *([1] * (like.dim() - 1))) if t.dim() > 0 else t
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
+    """Linear interpolation; t = 0 gives exactly a and t = 1 exactly b (no rounding drift)."""
+    tt = _as_t(t, a)
+    out = a + tt * (b - a)
+    out = torch.where(tt == 0, a.expand_as(out), out)
+    return torch.where(tt == 1, b.expand_as(out), out)
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
+    """Spherical interpolation between latents a and b ([..., d]); keeps the norm typical of the
+    prior along the path. Endpoints are exact; near-parallel vectors fall back to lerp."""
+    tt = _as_t(t, a)
+    a64, b64, t64 = a.double(), b.double(), tt.double()
+    na, nb = a64.norm(dim=-1, keepdim=True), b64.norm(dim=-1, keepdim=True)
+    cos = ((a64 / na.clamp_min(eps)) * (b64 / nb.clamp_min(eps))).sum(-1, keepdim=True).clamp(-1, 1)
+    omega = torch.arccos(cos)
+    sin = torch.sin(omega)
+    parallel = sin.abs() < 1e-6
+    safe_sin = torch.where(parallel, torch.ones_like(sin), sin)
+    s_out = (torch.sin((1 - t64) * omega) / safe_sin) * a64 + (torch.sin(t64 * omega) / safe_sin) * b64
+    l_out = a64 + t64 * (b64 - a64)
+    out = torch.where(parallel, l_out, s_out).to(a.dtype)
+    out = torch.where(tt == 0, a.expand_as(out), out)
+    return torch.where(tt == 1, b.expand_as(out), out)
+
+
+INTERPOLATION_METHODS = ("slerp", "lerp")
+
+
+def interpolation_path(a: torch.Tensor, b: torch.Tensor, frames: int, method: str = "slerp") -> torch.Tensor:
+    """[frames, d] latents from a ([d] or [1, d]) to b, both ends included exactly."""
+    if method not in INTERPOLATION_METHODS:
+        raise ValueError(f"Method must be one of {', '.join(INTERPOLATION_METHODS)}, got {method!r}.")
+    if frames < 2:
+        raise ValueError(f"An interpolation needs at least 2 frames, got {frames}.")
+    a, b = a.reshape(1, -1), b.reshape(1, -1)
+    t = torch.linspace(0, 1, frames, dtype=torch.float64).to(a.dtype)
+    t[0], t[-1] = 0.0, 1.0
+    fn = slerp if method == "slerp" else lerp
+    return fn(a, b, t)
+
+
+# ---------------------------------------------------------------------------------------------
+# Directions (GANSpace-style PCA) and edits
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Directions:
+    """Orthonormal latent-space directions, strongest first."""
+
+    vectors: torch.Tensor  # [k, latent_dim], rows orthonormal
+    explained: torch.Tensor  # [k] share of first-layer feature variance, sums to <= 1
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{DIRECTION_PREFIX}{i}" for i in range(self.vectors.shape[0])]
+
+
+def pca_directions(
+    features_fn: Callable[[torch.Tensor], torch.Tensor],
+    latent_dim: int,
+    k: int = 8,
+    n_samples: int = 1024,
+    seed: int = 0,
+) -> Directions:
+    """GANSpace-style directions: PCA of the generator's first-layer features for `n_samples` random
+    latents, each principal component mapped back to latent space, then orthonormalised in order
+    (QR keeps the span of the first i directions), so an amount of 1 moves z by one prior std.
+
+    The map back uses the mean Jacobian (u_i = E[J(z)^T v_i]): exact for a linear first layer and free
+    of sampling noise. If `features_fn` is not differentiable (e.g. runs under inference_mode) it falls
+    back to GANSpace's least-squares regression of z on the PCA coordinates, which is noisier."""
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(n_samples, latent_dim, generator=gen).requires_grad_(True)
+    with torch.enable_grad():
+        feats_graph = features_fn(z).reshape(n_samples, -1)
+    feats = feats_graph.detach().double()
+    mean = feats.mean(0, keepdim=True)
+    feats = feats - mean
+    k = max(1, min(k, latent_dim, n_samples - 1, feats.shape[1]))
+    q = min(k + 8, feats.shape[1], n_samples)
+    _, s, v = _randomized_svd(feats, q, gen)
+    total_var = (feats**2).sum() / (n_samples - 1)
+    explained = (s[:k] ** 2 / (n_samples - 1)) / total_var
+    v_k = v[:, :k]  # [f, k]
+    if feats_graph.requires_grad:
+        coords = feats_graph.double() @ v_k  # the mean shift does not change gradients
+        rows = [
+            torch.autograd.grad(coords[:, i].sum(), z, retain_graph=i < k - 1)[0].sum(0) for i in range(k)
+        ]
+        u = torch.stack(rows).double()
+    else:
+        u = torch.linalg.lstsq(feats @ v_k, z.detach().double()).solution  # z ~ coords @ U
+    q_mat, r = torch.linalg.qr(u.T)  # columns orthonormal, span kept in order
+    vecs = (q_mat * torch.sign(torch.diagonal(r)).unsqueeze(0)).T  # keep each row's original sign
+    return Directions(vectors=vecs.float().contiguous(), explained=explained.float())
+
+
+def _randomized_svd(a: torch.Tensor, q: int, gen: torch.Generator, power_iters: int = 3):
+    """Top-q SVD of a [n, f] by a randomised range finder (Halko et al.). The feature matrix can be
+    1024 x 10^4, where a full SVD takes seconds; this uses our own generator (torch.pca_lowrank would
+    draw from the global RNG)."""
+    omega = torch.randn(a.shape[1], q, generator=gen, dtype=a.dtype)
+    y = a @ omega
+    for _ in range(power_iters):
+        y, _ = torch.linalg.qr(y)
+        y = a @ (a.T @ y)
+    basis, _ = torch.linalg.qr(y)
+    u_small, s, vh = torch.linalg.svd(basis.T @ a, full_matrices=False)
+    return basis @ u_small, s, vh.T
+
+
+_direction_cache: dict[object, Directions] = {}
+_direction_lock = threading.Lock()
+
+
+def cached_directions(key: object, compute: Callable[[], Directions]) -> Directions:
+    """Compute directions once per key (e.g. model id); the lock stops two sessions computing twice."""
+    with _direction_lock:
+        if key not in _direction_cache:
+            _direction_cache[key] = compute()
+        return _direction_cache[key]
+
+
+def parse_edits(
+    edits: object, latent_dim: int, direction_names: Sequence[str] = ()
+) -> dict[int | str, float]:
+    """Validate an edits mapping {dim index or direction name: value}; keys may be strings of ints
+    (JSON object keys always are). Raises ValueError naming the bad entry."""
+    if edits is None or edits == "":
+        return {}
+    if not isinstance(edits, Mapping):
+        example = '{"3": 1.5, "pc0": -2}'
+        raise ValueError(f"Edits must be a JSON object like {example}, got {type(edits).__name__}.")
+    out: dict[int | str, float] = {}
+    for key, raw in edits.items():
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"Edit {key!r} must be a number, got {raw!r}.") from None
+        if not math.isfinite(value):
+            raise ValueError(f"Edit {key!r} must be a finite number, got {raw!r}.")
+        name = str(key).strip()
+        if name.lstrip("-").isdigit():
+            dim = int(name)
+            if not 0 <= dim < latent_dim:
+                raise ValueError(
+                    f"Dimension {dim} is out of range: this model has dimensions 0..{latent_dim - 1}."
+                )
+            out[dim] = value
+        elif name in direction_names:
+            out[name] = value
+        else:
+            known = ", ".join(direction_names) or "none"
+            raise ValueError(
+                f"Unknown edit {key!r}: use a dimension index 0..{latent_dim - 1} or a direction ({known})."
+            )
+    return out
+
+
+def apply_edits(
+    z: torch.Tensor, edits: Mapping[int | str, float], directions: Directions | None = None
+) -> torch.Tensor:
+    """Return a copy of z [N, d] with raw dimensions set to their values (int keys) and then moved by
+    `amount` along named directions (str keys). Every row gets the same edits."""
+    out = z.clone()
+    for key, value in edits.items():
+        if isinstance(key, int):
+            out[:, key] = float(value)
+    for key, value in edits.items():
+        if isinstance(key, str):
+            if directions is None or key not in directions.names:
+                raise ValueError(f"Unknown direction {key!r}.")
+            out = out + float(value) * directions.vectors[directions.names.index(key)].to(out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Traversals and sensitivity
+# ---------------------------------------------------------------------------------------------
+
+
+def traversal_values(
+    steps: int = 7, lo: float = TRAVERSAL_RANGE[0], hi: float = TRAVERSAL_RANGE[1]
+) -> list[float]:
+    return [float(v) for v in np.linspace(lo, hi, steps)]
+
+
+def traversal_latents(z: torch.Tensor, dims: Sequence[int], values: Sequence[float]) -> torch.Tensor:
+    """[len(dims) * len(values), d]: row r is z ([d] or [1, d]) with dims[r // len(values)] set to a value."""
+    base = z.reshape(1, -1)
+    out = base.repeat(len(dims) * len(values), 1)
+    for r, dim in enumerate(dims):
+        for c, v in enumerate(values):
+            out[r * len(values) + c, dim] = float(v)
+    return out
+
+
+def dimension_sensitivity(
+    render_fn: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, delta: float = 1.0
+) -> torch.Tensor:
+    """[d] mean absolute pixel change per unit move of each latent dimension around z ([d] or [1, d]),
+    by a central difference; all 2d perturbed latents go through `render_fn` in one batch."""
+    base = z.reshape(1, -1)
+    d = base.shape[1]
+    eye = torch.eye(d, dtype=base.dtype, device=base.device) * delta
+    batch = torch.cat([base + eye, base - eye])
+    with torch.inference_mode():
+        images = render_fn(batch).reshape(2 * d, -1)
+    return ((images[:d] - images[d:]).abs().mean(1) / (2 * delta)).float().cpu()
+
+
+def top_dims(sensitivity: torch.Tensor, k: int = 8) -> list[int]:
+    return [int(i) for i in torch.argsort(sensitivity, descending=True, stable=True)[:k]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Latent norm against the prior's chi distribution
+# ---------------------------------------------------------------------------------------------
+
+
+def typical_norm_range(latent_dim: int, z_score: float = 3.0) -> tuple[float, float]:
+    """Central range of ||z|| for z ~ N(0, I_d) (chi with d degrees of freedom), via the
+    Wilson-Hilferty approximation of chi-squared quantiles; z_score 3 covers about 99.7%."""
+    d = float(latent_dim)
+    c = 2.0 / (9.0 * d)
+
+    def q(zs: float) -> float:
+        return math.sqrt(max(d * (1.0 - c + zs * math.sqrt(c)) ** 3, 0.0))
+
+    return q(-z_score), q(z_score)
+
+
+def norm_warning(norm: float, latent_dim: int, truncation: float = 1.0) -> str | None:
+    """A short warning when a latent's norm lies outside the range the generator saw in training
+    (scaled by truncation, which shrinks norms on purpose), else None."""
+    lo, hi = typical_norm_range(latent_dim)
+    lo, hi = lo * truncation, hi * truncation
+    if norm > hi + 1e-6:
+        return f"norm {norm:.2f} is above the typical {lo:.2f}-{hi:.2f}: edits push z off the training prior"
+    if norm < lo - 1e-6:
+        return f"norm {norm:.2f} is below the typical {lo:.2f}-{hi:.2f}: images may look washed out"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensors -> uint8 images
+# ---------------------------------------------------------------------------------------------
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """[N, C, H, W] in [-1, 1] -> uint8 [N, H, W, C] (values clipped, rounded)."""
+    x = images.detach().float().cpu().clamp(-1, 1)
+    x = ((x + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def make_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, pad_value: int = 255) -> np.ndarray:
+    """uint8 [N, H, W, C] -> one uint8 [H', W', C] image with `nrow` images per row (default: square)."""
+    n, h, w, c = images.shape
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / nrow)
+    grid = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), pad_value, dtype=np.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        y, x = pad + r * (h + pad), pad + col * (w + pad)
+        grid[y : y + h, x : x + w] = images[i]
+    return grid
+
+
+def upscale(image: np.ndarray, min_side: int = 256, max_factor: int = 8) -> np.ndarray:
+    """Nearest-neighbour upscale by an integer factor so small GAN images stay crisp in the browser
+    (browsers smooth small images when they stretch them)."""
+    factor = max(1, min(max_factor, math.ceil(min_side / max(1, min(image.shape[:2])))))
+    if factor == 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def for_display(image: np.ndarray) -> np.ndarray:
+    """Drop a single channel axis (PIL cannot save [H, W, 1])."""
+    return image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
