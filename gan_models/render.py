@@ -1,0 +1,540 @@
+"""What the UI and the public API call: model id + plain values in, uint8 images + JSON-able info out.
+
+Every function validates its inputs and raises ValueError with a message a person can act on (the UI
+turns those into gr.Error). Generators run under torch.inference_mode(); nothing here imports gradio.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from gan_models import latent as L
+
+ALLOWED_N = (1, 4, 9, 16)
+MAX_FRAMES = 64
+N_DIRECTIONS = 8
+N_DIM_SLIDERS = 8
+MAX_CLASS_GRID_ROWS = 8
+TRAVERSAL_STEPS = 7
+SLIDER_DECIMALS = 2  # raw sliders show the seed's value rounded to this; closer than half a step = untouched
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+# ---------------------------------------------------------------------------------------------
+
+
+def list_models() -> list[dict]:
+    """Shipped models as {id, kind, latent_dim, image_size, channels, classes, source}."""
+    from gan_models import registry  # imported lazily: the registry loads weights on first use
+
+    return registry.list_models()
+
+
+def load_model(model_id: object) -> Any:
+    """registry.load with input checks; every failure becomes a ValueError with a clear message."""
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise ValueError("Choose a model: a shipped id such as 'dcgan-animals' or a Hub id 'org/name[@rev]'.")
+    from gan_models import registry
+
+    try:
+        return registry.load(model_id.strip())
+    except ValueError:
+        raise  # ModelLoadError is a ValueError with its own message
+    except Exception as exc:  # a broken download or file must not crash the app
+        raise ValueError(f"Could not load model {model_id.strip()!r}: {exc}") from exc
+
+
+def model_spec(model: Any) -> dict:
+    cfg = model.generator.config
+    classes = list(model.class_names or [])
+    return {
+        "id": model.id,
+        "kind": model.kind,
+        "latent_dim": int(cfg.latent_dim),
+        "image_size": int(cfg.image_size),
+        "channels": int(cfg.channels),
+        "classes": classes,
+        "conditional": bool(classes),
+    }
+
+
+def resolve_label(model: Any, label: object) -> int | None:
+    """Class index for a conditional model (index, numeric string or class name; default class 0);
+    None for an unconditional one, which accepts no label."""
+    classes = list(model.class_names or [])
+    empty = label is None or (isinstance(label, str) and not label.strip())
+    if not classes:
+        if empty:
+            return None
+        raise ValueError(f"Model {model.id!r} is unconditional: it takes no class label (got {label!r}).")
+    if empty:
+        return 0
+    if isinstance(label, bool):
+        raise ValueError(f"Label must be a class name or index, got {label!r}.")
+    text = str(label).strip()
+    lowered = [c.lower() for c in classes]
+    if text.lower() in lowered:
+        return lowered.index(text.lower())
+    try:
+        as_float = float(text)
+    except ValueError:
+        as_float = math.nan
+    if math.isfinite(as_float) and as_float == int(as_float) and 0 <= int(as_float) < len(classes):
+        return int(as_float)
+    raise ValueError(
+        f"Label {label!r} is not one of model {model.id!r}'s classes: "
+        f"{', '.join(classes)} (or an index 0..{len(classes) - 1})."
+    )
+
+
+def check_n(n: object) -> int:
+    try:
+        value = int(float(n))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"n must be one of {ALLOWED_N}, got {n!r}.") from None
+    if value not in ALLOWED_N or float(n) != value:  # type: ignore[arg-type]
+        raise ValueError(f"n must be one of {ALLOWED_N}, got {n!r}.")
+    return value
+
+
+def check_frames(frames: object) -> int:
+    try:
+        value = float(frames)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"Frames must be a whole number in 2..{MAX_FRAMES}, got {frames!r}.") from None
+    if not math.isfinite(value) or value != int(value) or not 2 <= value <= MAX_FRAMES:
+        raise ValueError(f"Frames must be a whole number in 2..{MAX_FRAMES}, got {frames!r}.")
+    return int(value)
+
+
+def _labels(label: int | None, n: int) -> torch.Tensor | None:
+    return None if label is None else torch.full((n,), label, dtype=torch.long)
+
+
+def _device(model: Any) -> torch.device:
+    try:
+        return next(model.generator.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
+
+
+def _render(model: Any, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """G(z, labels) on the model's device; batches stay small (<= a few hundred 28x28 images)."""
+    dev = _device(model)
+    with torch.inference_mode():
+        return model.generator(z.to(dev), None if labels is None else labels.to(dev)).float().cpu()
+
+
+def _d_prob(model: Any, images: torch.Tensor, labels: torch.Tensor | None) -> list[float | None]:
+    if model.discriminator is None:
+        return [None] * images.shape[0]
+    dev = _device(model)
+    with torch.inference_mode():
+        logits = model.discriminator(images.to(dev), None if labels is None else labels.to(dev))
+    return [round(float(p), 4) for p in torch.sigmoid(logits.float().reshape(-1)).cpu()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Directions and sensitivity (cached: both are pure functions of their keys)
+# ---------------------------------------------------------------------------------------------
+
+
+def directions(model: Any, k: int = N_DIRECTIONS) -> L.Directions:
+    """GANSpace-style directions for the model, computed once per model id (well under a second)."""
+    gen = model.generator
+    latent_dim = int(gen.config.latent_dim)
+    n_classes = len(model.class_names or [])
+    dev = _device(model)
+
+    def features(z: torch.Tensor) -> torch.Tensor:
+        # Conditional models: spread the samples over all classes so directions are class-agnostic.
+        labels = None if not n_classes else torch.arange(z.shape[0], device=dev) % n_classes
+        return gen.first_layer_features(z.to(dev), labels).float().cpu()
+
+    return L.cached_directions((model.id, k), lambda: L.pca_directions(features, latent_dim, k=k))
+
+
+class _LRU:
+    def __init__(self, size: int) -> None:
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get_or(self, key: object, compute: Any) -> Any:
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        value = compute()
+        with self.lock:
+            self.data[key] = value
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+_sensitivity_cache = _LRU(256)
+
+
+def sensitivity(model_id: str, seed: object, label: object = None) -> list[float]:
+    """How much each latent dimension changes this seed's image (mean |pixel change| per unit)."""
+    model = load_model(model_id)
+    seed = L.check_seed(seed)
+    idx = resolve_label(model, label)
+
+    def compute() -> list[float]:
+        z = L.z_from_seed(seed, int(model.generator.config.latent_dim))
+        lab = idx
+
+        def render_fn(batch: torch.Tensor) -> torch.Tensor:
+            return _render(model, batch, _labels(lab, batch.shape[0]))
+
+        return [float(v) for v in L.dimension_sensitivity(render_fn, z)]
+
+    return _sensitivity_cache.get_or((model.id, seed, idx), compute)
+
+
+def default_dims(model_id: str, seed: object, label: object = None, k: int = N_DIM_SLIDERS) -> list[int]:
+    """The k dimensions this seed's image is most sensitive to (the default raw sliders)."""
+    return L.top_dims(torch.tensor(sensitivity(model_id, seed, label)), k)
+
+
+def seed_values(model_id: str, seed: object, dims: Sequence[int]) -> list[float]:
+    """The seed's own z values for `dims`, rounded as the sliders show them."""
+    model = load_model(model_id)
+    z = L.z_from_seed(L.check_seed(seed), int(model.generator.config.latent_dim))[0]
+    return [round(float(z[d]), SLIDER_DECIMALS) for d in dims]
+
+
+def edits_from_sliders(
+    model_id: str, seed: object, dims: Sequence[int], raw: Sequence[float], amounts: Sequence[float]
+) -> dict[str, float]:
+    """Slider positions -> the edits mapping: raw dims only where moved off the seed's value (so a grid
+    keeps each sample's own value elsewhere), directions only where non-zero."""
+    edits: dict[str, float] = {}
+    base = seed_values(model_id, seed, dims)
+    for dim, value, orig in zip(dims, raw, base, strict=False):
+        if value is not None and abs(float(value) - orig) > 0.5 * 10**-SLIDER_DECIMALS:
+            edits[str(int(dim))] = float(value)
+    for i, amount in enumerate(amounts):
+        if amount is not None and float(amount) != 0.0:
+            edits[f"{L.DIRECTION_PREFIX}{i}"] = float(amount)
+    return edits
+
+
+# ---------------------------------------------------------------------------------------------
+# Latents for a request
+# ---------------------------------------------------------------------------------------------
+
+
+def _parse_edits_json(edits: object) -> object:
+    if isinstance(edits, str):
+        import json
+
+        text = edits.strip()
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"Edits must be a JSON object like {{\"3\": 1.5, \"pc0\": -2}}: {exc}") from None
+    return edits
+
+
+def latents(model: Any, seed: int, truncation: float, edits: Mapping, n: int) -> torch.Tensor:
+    """Order of operations: seed -> raw dimension values set -> truncation -> direction moves.
+    Raw values are set before truncation so a slider reads in the prior's units whatever the truncation;
+    directions move the final latent so their amount means the same distance at any truncation."""
+    latent_dim = int(model.generator.config.latent_dim)
+    z = L.z_from_seed(seed, latent_dim, n)
+    raw = {k: v for k, v in edits.items() if isinstance(k, int)}
+    moves = {k: v for k, v in edits.items() if isinstance(k, str)}
+    z = L.truncate(L.apply_edits(z, raw), truncation)
+    if moves:
+        z = L.apply_edits(z, moves, directions(model))
+    return z
+
+
+@dataclass
+class Request:
+    """Validated inputs of a render."""
+
+    model: Any
+    seed: int
+    label: int | None
+    truncation: float
+    edits: dict = field(default_factory=dict)
+
+
+def validate(model_id: object, seed: object, label: object, truncation: object, edits: object) -> Request:
+    model = load_model(model_id)
+    latent_dim = int(model.generator.config.latent_dim)
+    names = [f"{L.DIRECTION_PREFIX}{i}" for i in range(N_DIRECTIONS)]
+    return Request(
+        model=model,
+        seed=L.check_seed(seed),
+        label=resolve_label(model, label),
+        truncation=L.check_truncation(truncation),
+        edits=L.parse_edits(_parse_edits_json(edits), latent_dim, names),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Images with captions
+# ---------------------------------------------------------------------------------------------
+
+
+def _captioned_grid(tiles: np.ndarray, captions: Sequence[str] | None, nrow: int, scale: int) -> np.ndarray:
+    """Grid of upscaled tiles, each with an optional one-line caption drawn underneath."""
+    from PIL import Image, ImageDraw
+
+    tiles = np.repeat(np.repeat(tiles, scale, axis=1), scale, axis=2)
+    if tiles.shape[-1] == 1:
+        tiles = np.repeat(tiles, 3, axis=-1)  # captions are drawn in colour
+    n, h, w, _ = tiles.shape
+    cap_h = 14 if captions else 0
+    pad = 4
+    rows = math.ceil(n / nrow)
+    canvas = np.full((rows * (h + cap_h + pad) + pad, nrow * (w + pad) + pad, 3), 255, dtype=np.uint8)
+    for i in range(n):
+        r, c = divmod(i, nrow)
+        y, x = pad + r * (h + cap_h + pad), pad + c * (w + pad)
+        canvas[y : y + h, x : x + w] = tiles[i]
+    if captions:
+        img = Image.fromarray(canvas)
+        draw = ImageDraw.Draw(img)
+        for i, text in enumerate(captions):
+            r, c = divmod(i, nrow)
+            y, x = pad + r * (h + cap_h + pad) + h + 1, pad + c * (w + pad)
+            draw.text((x + 1, y), text, fill=(30, 30, 30))
+        canvas = np.asarray(img)
+    return canvas
+
+
+def _scale_for(image_size: int, n_per_row: int, target: int = 512, max_scale: int = 8) -> int:
+    return max(1, min(max_scale, target // max(1, image_size * n_per_row)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Public operations
+# ---------------------------------------------------------------------------------------------
+
+
+def generate(
+    model_id: object,
+    seed: object = 0,
+    label: object = None,
+    truncation: object = 1.0,
+    edits: object = None,
+    n: object = 1,
+    captions: bool = True,
+) -> tuple[np.ndarray, dict]:
+    """n images (sample i = seed + i) sharing the same edits, as one uint8 grid + JSON-able info with
+    the discriminator's probability and the latent norm of every image."""
+    req = validate(model_id, seed, label, truncation, edits)
+    n = check_n(n)
+    z = latents(req.model, req.seed, req.truncation, req.edits, n)
+    labels = _labels(req.label, n)
+    images = _render(req.model, z, labels)
+    probs = _d_prob(req.model, images, labels)
+    norms = [round(float(v), 3) for v in z.norm(dim=1)]
+    latent_dim = z.shape[1]
+    lo, hi = L.typical_norm_range(latent_dim)
+    warnings = sorted({w for v in norms if (w := L.norm_warning(v, latent_dim, req.truncation))})
+    nrow = int(math.isqrt(n))
+    spec = model_spec(req.model)
+    caps = None
+    if captions:
+        caps = [
+            f"D {p:.2f} |z| {v:.1f}" if p is not None else f"|z| {v:.1f}"
+            for p, v in zip(probs, norms, strict=True)
+        ]
+    scale = _scale_for(spec["image_size"], nrow, target=512 if n > 1 else 224)
+    grid = _captioned_grid(L.to_uint8(images), caps, nrow, scale)
+    info = {
+        "model": spec["id"],
+        "seed": req.seed,
+        "seeds": [(req.seed + i) % (L.MAX_SEED + 1) for i in range(n)],
+        "label": req.label,
+        "class": None if req.label is None else spec["classes"][req.label],
+        "truncation": req.truncation,
+        "edits": {str(k): v for k, v in req.edits.items()},
+        "n": n,
+        "d_prob": probs,
+        "latent_norm": norms,
+        "typical_norm": [round(lo * req.truncation, 3), round(hi * req.truncation, 3)],
+        "warnings": warnings,
+    }
+    return grid, info
+
+
+def class_grid(
+    model_id: object, seed: object = 0, rows: object = 4, truncation: object = 1.0, edits: object = None
+) -> np.ndarray:
+    """Rows = seeds seed..seed+rows-1, columns = classes: the same noise across a row."""
+    req = validate(model_id, seed, None, truncation, edits)
+    classes = list(req.model.class_names or [])
+    if not classes:
+        raise ValueError(f"Model {req.model.id!r} is unconditional: it has no classes to put in a grid.")
+    try:
+        n_rows = int(rows)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        n_rows = -1
+    if not 1 <= n_rows <= MAX_CLASS_GRID_ROWS:
+        raise ValueError(f"Rows must be in 1..{MAX_CLASS_GRID_ROWS}, got {rows!r}.")
+    z = latents(req.model, req.seed, req.truncation, req.edits, n_rows)
+    n_cls = len(classes)
+    z_all = z.repeat_interleave(n_cls, dim=0)
+    labels = torch.arange(n_cls).repeat(n_rows)
+    images = _render(req.model, z_all, labels)
+    spec = model_spec(req.model)
+    caps = [classes[i % n_cls][:10] for i in range(n_rows * n_cls)]
+    return _captioned_grid(L.to_uint8(images), caps, n_cls, _scale_for(spec["image_size"], n_cls, 900, 4))
+
+
+def traversal_grid(
+    model_id: object,
+    seed: object = 0,
+    label: object = None,
+    truncation: object = 1.0,
+    edits: object = None,
+    dims: Sequence[int] | None = None,
+    steps: int = TRAVERSAL_STEPS,
+) -> np.ndarray:
+    """One row per dimension: the image with that dimension set to -3 .. +3 (before truncation)."""
+    req = validate(model_id, seed, label, truncation, edits)
+    latent_dim = int(req.model.generator.config.latent_dim)
+    dims = list(dims) if dims else default_dims(req.model.id, req.seed, label)
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or not 0 <= int(d) < latent_dim:
+            raise ValueError(f"Dimension {d!r} is out of range: this model has dimensions 0..{latent_dim - 1}.")
+    values = L.traversal_values(steps)
+    raw = {k: v for k, v in req.edits.items() if isinstance(k, int)}
+    base = L.apply_edits(L.z_from_seed(req.seed, latent_dim), raw)
+    z = L.truncate(L.traversal_latents(base, [int(d) for d in dims], values), req.truncation)
+    moves = {k: v for k, v in req.edits.items() if isinstance(k, str)}
+    if moves:
+        z = L.apply_edits(z, moves, directions(req.model))
+    images = _render(req.model, z, _labels(req.label, z.shape[0]))
+    caps = [f"z{d} {v:+.0f}" for d in dims for v in values]
+    spec = model_spec(req.model)
+    return _captioned_grid(L.to_uint8(images), caps, len(values), _scale_for(spec["image_size"], len(values), 700, 4))
+
+
+def sensitivity_table(model_id: object, seed: object, label: object = None, top: int = 16) -> list[dict]:
+    """[{dimension, sensitivity}] for the `top` most influential dimensions, strongest first."""
+    sens = sensitivity(model_id, seed, label)  # type: ignore[arg-type]
+    order = L.top_dims(torch.tensor(sens), top)
+    return [{"dimension": f"z{d}", "sensitivity": round(sens[d], 5)} for d in order]
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpolation and export
+# ---------------------------------------------------------------------------------------------
+
+
+def interpolation_frames(
+    model_id: object,
+    seed_a: object,
+    seed_b: object,
+    label_a: object = None,
+    label_b: object = None,
+    frames: object = 16,
+    method: str = "slerp",
+    truncation: object = 1.0,
+) -> np.ndarray:
+    """uint8 [frames, H, W, C]: z from seed A to seed B (slerp or lerp); for conditional models the
+    class moves from A to B at the same time (seed A = seed B keeps the noise fixed)."""
+    model = load_model(model_id)
+    sa, sb = L.check_seed(seed_a), L.check_seed(seed_b)
+    la, lb = resolve_label(model, label_a), resolve_label(model, label_b)
+    n = check_frames(frames)
+    trunc = L.check_truncation(truncation)
+    latent_dim = int(model.generator.config.latent_dim)
+    za, zb = L.z_from_seed(sa, latent_dim), L.z_from_seed(sb, latent_dim)
+    z = L.truncate(L.interpolation_path(za, zb, n, method), trunc)
+    t = torch.linspace(0, 1, n)
+    images = _render_between_classes(model, z, la, lb, t)
+    return L.to_uint8(images)
+
+
+def _render_between_classes(model: Any, z: torch.Tensor, la: int | None, lb: int | None, t: torch.Tensor):
+    if la is None or la == lb:
+        return _render(model, z, _labels(la, z.shape[0]))
+    gen = model.generator
+    if hasattr(gen, "forward_mixed"):  # smooth class blend when the generator supports it
+        dev = _device(model)
+        with torch.inference_mode():
+            a = torch.full((z.shape[0],), la, dtype=torch.long, device=dev)
+            b = torch.full((z.shape[0],), lb, dtype=torch.long, device=dev)
+            return gen.forward_mixed(z.to(dev), a, b, t.to(dev)).float().cpu()
+    # Labels are discrete: switch class half-way.
+    labels = torch.where(t < 0.5, torch.tensor(la), torch.tensor(lb)).long()
+    return _render(model, z, labels)
+
+
+def _video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16) -> np.ndarray:
+    """Upscale (nearest) and pad to a multiple of 16 px, 3 channels: what browsers' H.264 wants."""
+    h = frames.shape[1]
+    scale = max(1, math.ceil(min_side / h))
+    big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    if big.shape[-1] == 1:
+        big = np.repeat(big, 3, axis=-1)
+    ph, pw = (-big.shape[1]) % block, (-big.shape[2]) % block
+    if ph or pw:
+        big = np.pad(big, ((0, 0), (0, ph), (0, pw), (0, 0)), constant_values=255)
+    return big
+
+
+def strip_image(frames: np.ndarray, per_row: int = 16) -> np.ndarray:
+    """All frames in reading order, at most `per_row` per row, upscaled for viewing."""
+    per_row = min(per_row, frames.shape[0])
+    scale = _scale_for(frames.shape[1], per_row, 900, 4)
+    big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    return L.for_display(L.make_grid(big, nrow=per_row))
+
+
+def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
+    from PIL import Image
+
+    big = _video_frames(frames, block=1)
+    pil = [Image.fromarray(f) for f in big]
+    pil[0].save(path, save_all=True, append_images=pil[1:], duration=int(round(1000 / fps)), loop=0)
+    return path
+
+
+def write_mp4(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
+    import imageio.v2 as imageio  # imageio-ffmpeg ships its own ffmpeg binary
+
+    big = _video_frames(frames)
+    writer = imageio.get_writer(
+        str(path), format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p",
+        macro_block_size=16, ffmpeg_log_level="error", output_params=["-movflags", "+faststart"],
+    )
+    try:
+        for f in big:
+            writer.append_data(f)
+    finally:
+        writer.close()
+    return path
+
+
+def export_interpolation(frames: np.ndarray, out_dir: Path, stem: str, gif: bool = True, mp4: bool = True) -> dict:
+    """Write the GIF and/or MP4 of `frames` into out_dir (the caller picks a folder inside Gradio's
+    cache so the files are cleaned up with it); returns {"gif": path, "mp4": path}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    if gif:
+        out["gif"] = write_gif(frames, out_dir / f"{stem}.gif")
+    if mp4:
+        out["mp4"] = write_mp4(frames, out_dir / f"{stem}.mp4")
+    return out
