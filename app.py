@@ -1,0 +1,34 @@
+"""GAN Latent Explorer: the page layout. Each tab lives in ui/<tab>.py; this file only assembles them
+and sets the queue and launch options that protect a public Space."""
+
+from __future__ import annotations
+
+import os
+
+import gradio as gr
+
+from ui import sine_tab
+
+TITLE = "GAN Latent Explorer"
+
+with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
+    gr.Markdown(f"# {TITLE}\nDrag the input vector of a GAN and watch what each dimension does.")
+    with gr.Tabs():
+        with gr.Tab("Sine toy", id="sine"):
+            sine_tab.build()
+
+# api_open=False: otherwise /gradio_api/run/* bypasses the queue and every concurrency limit.
+demo.queue(api_open=False, max_size=64, default_concurrency_limit=1)
+
+
+def launch_kwargs() -> dict:
+    return {
+        "server_name": os.environ.get("HOST", "127.0.0.1"),
+        "server_port": int(os.environ.get("PORT", "7860")),
+        "enable_monitoring": False,
+        "max_file_size": "5mb",
+    }
+
+
+if __name__ == "__main__":
+    demo.launch(**launch_kwargs())

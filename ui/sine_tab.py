@@ -1,0 +1,267 @@
+"""The "Sine toy" tab: train the classic 1-D GAN live, watch D and G settle, then move each input
+dimension of the trained generator and see what it does to the curve."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+
+import gradio as gr
+import torch
+
+from gan_models.sine import MAX_IDEAS, TARGETS, SineConfig, SineGenerator, curve_x
+from training.limits import RunLimiter, RunRefused
+from training.sine import (
+    D_LOSS_EQUILIBRIUM,
+    G_LOSS_EQUILIBRIUM,
+    MAX_STEPS,
+    SineRecord,
+    SineTrainConfig,
+    SineTrainer,
+)
+from ui.charts import D_COLOR, G_COLOR, REFERENCE_COLOR, curves_chart, history_chart
+
+MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
+RUNS = RunLimiter(max_concurrent=2)
+Y_RANGES = {"sine": (-1.6, 1.6), "parabola": (-1.2, 3.6), "two-mode": (-1.6, 1.6)}
+X = curve_x().tolist()
+MIN_UPDATE_INTERVAL = 0.2  # seconds between plot updates: 5 a second looks live and costs training ~5%
+SLIDER_RANGE = 3.0  # z ~ N(0, 1): +-3 covers 99.7% of what the generator saw in training
+
+INTRO = """
+**The 50-line GAN.** The generator turns a few random numbers (its *input vector*, `n_ideas` of them) into a
+curve of 15 points; the discriminator sees real curves from the target family and the generator's fakes and
+scores each one. Press **Start**: the losses settle near their equilibrium lines when neither can beat the
+other. Then use the sliders below to move each input dimension yourself.
+"""
+
+
+def _report_every(steps: int) -> int:
+    # About 100 records per run: several plot updates a second without slowing training.
+    return max(10, min(250, steps // 100))
+
+
+def _as_int(name: str, value: float | int | None) -> int:
+    if value is None or isinstance(value, bool) or not math.isfinite(float(value)) or float(value) != int(value):
+        raise gr.Error(f"{name} must be a whole number, got {value!r}.")
+    return int(value)
+
+
+def make_config(
+    target: str, n_ideas: float, steps: float, batch_size: float, lr_g: float, lr_d: float, seed: float,
+    device: str,
+) -> SineTrainConfig:
+    """Turn raw UI/API values into a validated config, or raise gr.Error with the reason."""
+    try:
+        lrs = (float(lr_g), float(lr_d))
+    except (TypeError, ValueError):
+        raise gr.Error(f"Learning rates must be numbers, got {lr_g!r} and {lr_d!r}.") from None
+    n_steps = _as_int("steps", steps)
+    config = SineTrainConfig(
+        target=str(target), n_ideas=_as_int("n_ideas", n_ideas), steps=n_steps,
+        batch_size=_as_int("batch size", batch_size), lr_g=lrs[0], lr_d=lrs[1], seed=_as_int("seed", seed),
+        device=str(device), report_every=_report_every(n_steps),
+    )
+    try:
+        config.validate()
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    return config
+
+
+def _records(config: SineTrainConfig, owner: str) -> Iterator[tuple[SineTrainer, SineRecord]]:
+    try:
+        with RUNS.slot(owner) as stop_flag:
+            trainer = SineTrainer(config)
+            for record in trainer.run(max_seconds=MAX_RUN_SECONDS, should_stop=stop_flag.is_set):
+                yield trainer, record
+    except RunRefused as error:
+        raise gr.Error(str(error)) from None
+
+
+def train_sine(
+    target: str = "sine", n_ideas: int = 5, steps: int = 2000, batch_size: int = 64, lr_g: float = 1e-4,
+    lr_d: float = 1e-4, seed: int = 0, device: str = "auto", request: gr.Request = None,
+) -> Iterator[dict]:
+    """Train the sine-toy GAN and stream its training records.
+
+    Each record is a dict: step, d_loss, g_loss, d_real, d_fake, d_score, fit_error, curves (8 generated
+    curves on 15 points of linspace(-1, 1)), mode_shares, steps_per_s, elapsed_s, done. The last record has
+    done=True. Targets: sine, parabola, two-mode. Steps are capped at 100,000 and runs at 180 s.
+    """
+    config = make_config(target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device)
+    for _, record in _records(config, _owner(request)):
+        yield record.to_dict()
+
+
+def _owner(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "anonymous"
+
+
+def _readout(record: SineRecord, steps: int) -> str:
+    lines = [
+        f"**Step {record.step:,} / {steps:,}** · {record.steps_per_s:,.0f} steps/s · {record.elapsed_s:.1f} s",
+        f"- D(real) = **{record.d_real:.2f}** (0.5 at equilibrium)",
+        f"- D(G(z)) = **{record.d_fake:.2f}** (0.5 at equilibrium)",
+        f"- D score = **{record.d_score:.3f}** ({-D_LOSS_EQUILIBRIUM:.3f} at equilibrium)",
+        f"- Fit error = **{record.fit_error:.3f}** (mean distance of a generated curve to the nearest target curve)",
+    ]
+    if record.mode_shares is not None:
+        up, down = record.mode_shares
+        note = " — **mode collapse**: G draws only one of the two shapes" if min(up, down) < 0.1 else ""
+        lines.append(f"- Modes: {up:.0%} on +sin, {down:.0%} on -sin{note}")
+    if record.done:
+        lines.append("\n**Done.** Move the input-dimension sliders below to see what each one does.")
+    return "\n".join(lines)
+
+
+def _charts(history: list[SineRecord], config: SineTrainConfig) -> tuple:
+    steps = [r.step for r in history]
+    loss_chart = history_chart(
+        steps, {"D loss": ([r.d_loss for r in history], D_COLOR), "G loss": ([r.g_loss for r in history], G_COLOR)},
+        [(D_LOSS_EQUILIBRIUM, "D loss at equilibrium: 2 ln 2 = 1.386", REFERENCE_COLOR),
+         (G_LOSS_EQUILIBRIUM, "G loss at equilibrium: ln 2 = 0.693", REFERENCE_COLOR)],
+        "Losses", "loss",
+    )
+    prob_chart = history_chart(
+        steps, {"D(real)": ([r.d_real for r in history], D_COLOR), "D(G(z))": ([r.d_fake for r in history], G_COLOR)},
+        [(0.5, "equilibrium: 0.5", REFERENCE_COLOR)], "What D believes: probability 'real'", "probability",
+        y_domain=(0.0, 1.0),
+    )
+    curves = _curves(config.target, history[-1].curves, f"Generated curves at step {steps[-1]:,}")
+    return loss_chart, prob_chart, curves
+
+
+def _curves(target: str, curves: list[list[float]], title: str, highlight: list[float] | None = None):
+    x = curve_x()
+    bands = [(low.tolist(), high.tolist()) for low, high in TARGETS[target].bands(x)]
+    return curves_chart(X, curves, bands, title, Y_RANGES[target], highlight=highlight)
+
+
+def _trained_state(trainer: SineTrainer) -> dict:
+    return {
+        "target": trainer.config.target,
+        "n_ideas": trainer.config.n_ideas,
+        "weights": {k: v.detach().cpu().clone() for k, v in trainer.generator.state_dict().items()},
+        "examples": trainer.sample_curves(trainer.fixed_z).tolist(),
+    }
+
+
+def _train_ui(target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device, request: gr.Request):
+    config = make_config(target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device)
+    history: list[SineRecord] = []
+    last_update = 0.0
+    for trainer, record in _records(config, _owner(request)):
+        history.append(record)
+        if not record.done and time.monotonic() - last_update < MIN_UPDATE_INTERVAL:
+            continue
+        last_update = time.monotonic()
+        charts = _charts(history, config)
+        if not record.done:
+            yield *charts, _readout(record, config.steps), gr.skip(), gr.skip(), *[gr.skip()] * MAX_IDEAS
+            continue
+        state = _trained_state(trainer)
+        curve = trainer.sample_curves(torch.zeros(1, config.n_ideas))[0].tolist()
+        sliders = [gr.update(visible=i < config.n_ideas, value=0.0) for i in range(MAX_IDEAS)]
+        explore = _curves(config.target, state["examples"], "Your input vector (red) among samples (faint)", curve)
+        yield *charts, _readout(record, config.steps), state, explore, *sliders
+
+
+def _stop(request: gr.Request) -> None:
+    RUNS.request_stop(_owner(request))
+
+
+@torch.inference_mode()
+def sine_curve(state: dict | None, *z: float):
+    """Redraw the trained generator's curve for the slider values z (one per input dimension)."""
+    if not state:
+        raise gr.Error("Train the generator first: press Start above.")
+    n = state["n_ideas"]
+    values = [float(v) for v in z[:n]]
+    if not all(math.isfinite(v) for v in values):
+        raise gr.Error("Input-vector values must be finite numbers.")
+    generator = SineGenerator(SineConfig(n_ideas=n))
+    generator.load_state_dict(state["weights"])
+    curve = generator(torch.tensor([values]))[0].tolist()
+    return _curves(state["target"], state["examples"], "Your input vector (red) among samples (faint)", curve)
+
+
+def _random_z(state: dict | None, seed: float):
+    if not state:
+        raise gr.Error("Train the generator first: press Start above.")
+    rng = torch.Generator().manual_seed(int(seed or 0))
+    values = torch.randn(state["n_ideas"], generator=rng).clamp(-SLIDER_RANGE, SLIDER_RANGE).tolist()
+    return *[round(v, 2) for v in values], *[0.0] * (MAX_IDEAS - len(values)), int(seed or 0) + 1
+
+
+def build() -> None:
+    """Lay out the tab and wire its events (inside the page's gr.Blocks)."""
+    gr.Markdown(INTRO)
+    trained = gr.State(None)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=280):
+            target = gr.Dropdown(
+                list(TARGETS), value="sine", label="Target family",
+                info="What real curves look like. two-mode shows mode collapse.", elem_id="sine-target",
+            )
+            n_ideas = gr.Slider(1, MAX_IDEAS, value=5, step=1, label="n_ideas (input dimensions)",
+                                info="Length of the generator's random input vector z.", elem_id="sine-n-ideas")
+            steps = gr.Number(10_000, precision=0, minimum=1, maximum=MAX_STEPS, label="Steps",
+                              info=f"Training steps (at most {MAX_STEPS:,}; runs stop after {MAX_RUN_SECONDS} s).",
+                              elem_id="sine-steps")
+            batch_size = gr.Number(64, precision=0, minimum=1, maximum=4096, label="Batch size",
+                                   info="Real and fake curves per step.", elem_id="sine-batch")
+            with gr.Row():
+                lr_g = gr.Number(1e-4, label="lr G", info="Generator's Adam step size.", elem_id="sine-lr-g")
+                lr_d = gr.Number(1e-4, label="lr D", info="Discriminator's Adam step size.", elem_id="sine-lr-d")
+            seed = gr.Number(0, precision=0, minimum=0, label="Seed",
+                             info="Same seed, same run (on CPU).", elem_id="sine-seed")
+            device = gr.Radio(
+                ["auto", "cpu", "cuda"], value="auto", label="Device",
+                info="auto uses the GPU when the server has one"
+                + ("" if torch.cuda.is_available() else " (this server: CPU only)."),
+                elem_id="sine-device",
+            )
+            with gr.Row():
+                start = gr.Button("Start", variant="primary", elem_id="sine-start")
+                stop = gr.Button("Stop", variant="stop", elem_id="sine-stop")
+            readout = gr.Markdown("Press **Start** to train.", elem_id="sine-readout")
+        with gr.Column(scale=2):
+            loss_plot = gr.Plot(label="Losses", elem_id="sine-loss-plot")
+            prob_plot = gr.Plot(label="D(real) and D(G(z))", elem_id="sine-prob-plot")
+            curve_plot = gr.Plot(label="Generated curves", elem_id="sine-curve-plot")
+
+    gr.Markdown("### What does each input dimension do?\nAfter a run, each slider sets one entry of the "
+                "trained generator's input vector z; the red curve is G(z).")
+    with gr.Row():
+        with gr.Column(scale=1, min_width=280):
+            sliders = [
+                gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"z[{i}]", visible=False,
+                          interactive=True, elem_id=f"sine-z{i}")
+                for i in range(MAX_IDEAS)
+            ]
+            with gr.Row():
+                randomize = gr.Button("Random z", elem_id="sine-random")
+                z_seed = gr.State(1)
+        with gr.Column(scale=2):
+            explore_plot = gr.Plot(label="The trained generator", elem_id="sine-explore-plot")
+
+    settings = [target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device]
+    start.click(
+        _train_ui, settings, [loss_plot, prob_plot, curve_plot, readout, trained, explore_plot, *sliders],
+        api_name="train_sine_ui", api_visibility="private", show_progress="minimal",
+        concurrency_id="train", concurrency_limit=RUNS.max_concurrent,
+    )
+    stop.click(_stop, None, None, api_name="stop_sine", api_visibility="private", queue=False)
+    for slider in sliders:
+        slider.change(
+            sine_curve, [trained, *sliders], explore_plot, api_name=False, trigger_mode="always_last",
+            show_progress="hidden", concurrency_id="render", concurrency_limit=8,
+        )
+    randomize.click(
+        _random_z, [trained, z_seed], [*sliders, z_seed], api_name="sine_random_z", api_visibility="private",
+        show_progress="hidden",
+    )
+    gr.api(train_sine, api_name="train_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
+
