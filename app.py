@@ -7,15 +7,21 @@ import os
 
 import gradio as gr
 
-from ui import sine_tab
+from ui import api, explore_tab, interpolate_tab, share, sine_tab
 
 TITLE = "GAN Latent Explorer"
 
 with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
     gr.Markdown(f"# {TITLE}\nDrag the input vector of a GAN and watch what each dimension does.")
-    with gr.Tabs():
+    with gr.Tabs() as tabs:
+        with gr.Tab("Explore", id="explore"):
+            explore = explore_tab.build()
+        with gr.Tab("Interpolate", id="interpolate"):
+            interpolate = interpolate_tab.build()
         with gr.Tab("Sine toy", id="sine"):
             sine_tab.build()
+    api.register()  # public endpoints: models, generate, interpolate, interpolate_gif
+    share.wire(demo, tabs, explore, interpolate)  # a shared link's query string restores both tabs
 
 # api_open=False: otherwise /gradio_api/run/* bypasses the queue and every concurrency limit.
 demo.queue(api_open=False, max_size=64, default_concurrency_limit=1)

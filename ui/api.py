@@ -1,0 +1,111 @@
+"""Public API endpoints with stable names: `models`, `generate`, `interpolate` (+ `interpolate_gif`, the
+fast part of `interpolate`). They take plain values, not the tabs' slider layout, so scripts can call them
+with gradio_client. Image/file outputs need components (gr.api does not postprocess files), so they are
+wired to hidden components here."""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import gradio as gr
+from gradio.utils import get_upload_folder
+
+from gan_models import render
+
+F = TypeVar("F", bound=Callable[..., Any])
+RENDER = {"concurrency_id": "render", "concurrency_limit": 8}  # same group/limit as the sine tab's renders
+
+
+def user_errors(fn: F) -> F:
+    """Turn the model layer's ValueErrors into gr.Error so the person sees the message (not 'Error')."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def scratch_dir() -> Path:
+    """A fresh folder inside Gradio's cache: files written here are served in place and removed by
+    the app's delete_cache schedule, so nothing lands outside the cache."""
+    root = Path(get_upload_folder()) / "gan-explorer"
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=root, prefix=uuid.uuid4().hex[:8]))
+
+
+def models() -> list[dict]:
+    """The shipped models: [{id, kind, latent_dim, image_size, channels, classes, source}]."""
+    return render.list_models()
+
+
+@user_errors
+def generate(model: str, seed: float, label: str | None, truncation: float, edits: Any, n: float):
+    """n images (sample i uses seed + i) with the same edits, as one grid, plus JSON info:
+    seeds, class, d_prob (discriminator's P(real) per image), latent_norm, typical_norm, warnings.
+    `edits` maps a dimension index ("12") or a direction name ("pc0") to a value."""
+    image, info = render.generate(model, seed, label or None, truncation, edits, n, captions=False)
+    return image, info
+
+
+def _frames(model, seed_a, seed_b, label_a, label_b, frames, method, truncation=1.0):
+    return render.interpolation_frames(
+        model, seed_a, seed_b, label_a or None, label_b or None, frames, method, truncation
+    )
+
+
+@user_errors
+def interpolate(
+    model: str, seed_a: float, seed_b: float, label_a: str | None, label_b: str | None, frames: float,
+    method: str,
+):
+    """Seed A -> seed B (and class A -> class B for conditional models): GIF, MP4 and strip image."""
+    arr = _frames(model, seed_a, seed_b, label_a, label_b, frames, method)
+    files = render.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}")
+    return str(files["gif"]), str(files["mp4"]), render.strip_image(arr)
+
+
+@user_errors
+def interpolate_gif(
+    model: str, seed_a: float, seed_b: float, label_a: str | None, label_b: str | None, frames: float,
+    method: str,
+):
+    """Like `interpolate` without the MP4 (ffmpeg costs ~100 ms): GIF and strip image."""
+    arr = _frames(model, seed_a, seed_b, label_a, label_b, frames, method)
+    files = render.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}", mp4=False)
+    return str(files["gif"]), render.strip_image(arr)
+
+
+def register() -> None:
+    """Create the endpoints (inside the page's gr.Blocks); the hidden components carry their data."""
+    gr.api(models, api_name="models", queue=True)
+    with gr.Column(visible=False):
+        model = gr.Textbox(label="model")
+        seed, seed_a, seed_b = gr.Number(label="seed"), gr.Number(label="seed_a"), gr.Number(label="seed_b")
+        label, label_a, label_b = gr.Textbox(label="label"), gr.Textbox(label="label_a"), gr.Textbox(label="label_b")
+        truncation = gr.Number(1.0, label="truncation")
+        edits = gr.JSON(label="edits")
+        n = gr.Number(1, label="n")
+        frames = gr.Number(16, label="frames")
+        method = gr.Textbox("slerp", label="method")
+        image = gr.Image(label="image", format="png")
+        info = gr.JSON(label="info")
+        gif, mp4 = gr.File(label="gif"), gr.File(label="mp4")
+        strip = gr.Image(label="strip", format="png")
+        trigger = gr.Button()
+    trigger.click(generate, [model, seed, label, truncation, edits, n], [image, info], api_name="generate",
+                  show_progress="hidden", **RENDER)
+    trigger.click(interpolate, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, mp4, strip],
+                  api_name="interpolate", show_progress="hidden", **RENDER)
+    trigger.click(interpolate_gif, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, strip],
+                  api_name="interpolate_gif", show_progress="hidden", **RENDER)

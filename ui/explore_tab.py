@@ -1,0 +1,322 @@
+"""The "Explore" tab: pick a model and a seed, then drag raw latent dimensions or PCA directions and
+watch the image follow. Also: class grid, traversal grid + sensitivity chart, share link and recipe."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from gan_models import latent as L
+from gan_models import render
+from ui import share
+from ui.api import RENDER, scratch_dir, user_errors
+
+K = render.N_DIM_SLIDERS
+RAW_RANGE = 4.0  # |z_i| > 4 has probability 6e-5 under N(0, 1); beyond that the generator never trained
+DIR_RANGE = 5.0
+PRIVATE = {"api_visibility": "private"}
+LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
+
+INTRO = """
+**What does the input vector do?** A GAN turns a random vector *z* (one number per *dimension*) into an
+image. Pick a seed to get a vector, then drag its numbers (raw dimensions) or move along the main
+directions of variation (principal components), and watch the image follow.
+"""
+
+
+def model_ids() -> list[str]:
+    try:
+        return [m["id"] for m in render.list_models()]
+    except Exception:  # the page must still load if the registry cannot be read
+        return []
+
+
+def default_model() -> str | None:
+    ids = model_ids()
+    preferred = [i for i in ids if i.startswith("cdcgan-animals")] or ids
+    return preferred[0] if preferred else None
+
+
+@dataclass
+class Explore:
+    """The tab's components, so share.py and app.py can fill them from a link or a recipe."""
+
+    model: gr.Dropdown
+    seed: gr.Number
+    label: gr.Dropdown
+    truncation: gr.Slider
+    n: gr.Radio
+    dims: gr.Dropdown
+    raw: list[gr.Slider]
+    amounts: list[gr.Slider]
+    image: gr.Image
+    readout: gr.Markdown
+    info: gr.JSON
+
+    @property
+    def setup_outputs(self) -> list[gr.components.Component]:
+        return [self.model, self.seed, self.label, self.truncation, self.n, self.dims, *self.raw,
+                *self.amounts, self.image, self.readout, self.info]
+
+    @property
+    def state_inputs(self) -> list[gr.components.Component]:
+        return [self.model, self.seed, self.label, self.truncation, self.n, self.dims, *self.raw, *self.amounts]
+
+
+# ---------------------------------------------------------------------------------------------
+# Callbacks (thin: the work happens in gan_models.render)
+# ---------------------------------------------------------------------------------------------
+
+
+def _readout(info: dict) -> str:
+    probs = [p for p in info["d_prob"] if p is not None]
+    lo, hi = info["typical_norm"]
+    parts = [f"**Seeds** {info['seeds'][0]}" + (f"..{info['seeds'][-1]}" if info["n"] > 1 else "")]
+    if info["class"]:
+        parts.append(f"**class** {info['class']}")
+    if probs:
+        parts.append(f"**D(real)** {', '.join(f'{p:.2f}' for p in probs[:16])}")
+    parts.append(f"**|z|** {', '.join(f'{v:.1f}' for v in info['latent_norm'][:16])} (typical {lo:.1f}-{hi:.1f})")
+    text = " · ".join(parts)
+    if info["warnings"]:
+        text += "\n\n⚠️ " + "; ".join(info["warnings"])
+    return text
+
+
+def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
+    raw, amounts = values[:K], values[K:]
+    return render.edits_from_sliders(model, seed, [int(d) for d in dims or []], raw, amounts)
+
+
+@user_errors
+def render_view(model: str, seed: float, label: str | None, truncation: float, n: str, dims: list, *values):
+    """Image + readout for the current controls (the live render behind every slider)."""
+    edits = _edits(model, seed, dims, list(values))
+    image, info = render.generate(model, seed, label, truncation, edits, n)
+    return image, _readout(info), info
+
+
+def _class_update(spec: dict, label: Any) -> dict:
+    classes = spec["classes"]
+    if not classes:
+        return gr.update(choices=[], value=None, visible=False)
+    value = classes[render.resolve_label(render.load_model(spec["id"]), label)]
+    return gr.update(choices=classes, value=value, visible=True)
+
+
+@user_errors
+def setup(
+    model: str, seed: Any, label: Any = None, truncation: Any = 1.0, n: Any = 1,
+    dims: list[int] | None = None, edits: dict | None = None,
+) -> list:
+    """Every control for (model, seed): the class list, the default (most sensitive) dims with the seed's
+    values, direction labels with their variance shares, then the image. `dims`/`edits` restore a link."""
+    loaded = render.load_model(model)
+    spec = render.model_spec(loaded)
+    seed = L.check_seed(seed)
+    label_value = _class_update(spec, label)
+    label_arg = label_value["value"]
+    d = spec["latent_dim"]
+    edits = L.parse_edits(edits or {}, d, [f"{L.DIRECTION_PREFIX}{i}" for i in range(render.N_DIRECTIONS)])
+    edited = [k for k in edits if isinstance(k, int)]
+    # Dims a link or recipe edits always get a slider, then the chosen (or most sensitive) ones.
+    chosen = [int(x) for x in (dims or render.default_dims(loaded.id, seed, label_arg))]
+    dims = list(dict.fromkeys(edited + chosen))[:K]
+    base = render.seed_values(loaded.id, seed, dims)
+    raw = [
+        gr.update(visible=True, label=f"z[{dim}]", value=_clip(edits.get(dim, v), RAW_RANGE))
+        for dim, v in zip(dims, base, strict=True)
+    ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
+    dirs = render.directions(loaded)
+    shares = dirs.explained.tolist()
+    amounts = [
+        gr.update(visible=i < len(shares), value=_clip(edits.get(f"{L.DIRECTION_PREFIX}{i}", 0.0), DIR_RANGE),
+                  label=f"pc{i} ({shares[i]:.1%} of variance)" if i < len(shares) else f"pc{i}")
+        for i in range(render.N_DIRECTIONS)
+    ]
+    slider_values = [u["value"] for u in raw] + [u["value"] for u in amounts]
+    image, readout, info = render_view(loaded.id, seed, label_arg, truncation, n, dims, *slider_values)
+    return [
+        gr.update(value=loaded.id), gr.update(value=seed), label_value, gr.update(value=float(truncation)),
+        gr.update(value=str(render.check_n(n))), gr.update(choices=list(range(d)), value=dims),
+        *raw, *amounts, image, readout, info,
+    ]
+
+
+def _clip(value: float, bound: float) -> float:
+    return max(-bound, min(bound, float(value)))
+
+
+def new_seed(model: str, label: Any, truncation: Any, n: Any) -> list:
+    return setup(model, random.randint(0, 2**31 - 1), label, truncation, n)
+
+
+def on_model(model: str, seed: Any, truncation: Any, n: Any) -> list:
+    return setup(model, seed, None, truncation, n)
+
+
+def on_seed(model: str, seed: Any, label: Any, truncation: Any, n: Any) -> list:
+    return setup(model, seed, label, truncation, n)
+
+
+@user_errors
+def on_dims(model: str, seed: Any, dims: list):
+    """Re-label the raw sliders for the chosen dimensions, each at the seed's value."""
+    dims = [int(x) for x in dims or []]
+    if len(dims) > K:
+        raise gr.Error(f"At most {K} dimensions get sliders; remove one first.")
+    base = render.seed_values(model, seed, dims)
+    return [gr.update(visible=True, label=f"z[{d}]", value=_clip(v, RAW_RANGE)) for d, v in zip(dims, base, strict=True)
+            ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
+
+
+@user_errors
+def reset_sliders(model: str, seed: Any, dims: list):
+    return *on_dims(model, seed, dims), *[0.0] * render.N_DIRECTIONS
+
+
+@user_errors
+def make_class_grid(model: str, seed: float, rows: float, truncation: float, dims: list, *values):
+    return render.class_grid(model, seed, rows, truncation, _edits(model, seed, dims, list(values)))
+
+
+@user_errors
+def make_traversal(model: str, seed: float, label: str | None, truncation: float, dims: list, *values):
+    edits = _edits(model, seed, dims, list(values))
+    edits = {k: v for k, v in edits.items() if not k.isdigit()}  # the grid sets the raw dims itself
+    grid = render.traversal_grid(model, seed, label, truncation, edits, [int(d) for d in dims or []])
+    table = pd.DataFrame(render.sensitivity_table(model, seed, label))
+    return grid, table
+
+
+@user_errors
+def share_query(model, seed, label, truncation, n, dims, *values) -> str:
+    """The query string ('?tab=explore&model=...') that restores this view; the page's JS prefixes its URL."""
+    state = share.explore_state(model, seed, label, truncation, n, dims, _edits(model, seed, dims, list(values)))
+    return share.to_query(state)
+
+
+@user_errors
+def save_recipe(model, seed, label, truncation, n, dims, *values) -> str:
+    state = share.explore_state(model, seed, label, truncation, n, dims, _edits(model, seed, dims, list(values)))
+    path = scratch_dir() / f"recipe-{state['model'].replace('/', '_')}-{state['seed']}.json"
+    path.write_text(json.dumps(state, indent=2))
+    return str(path)
+
+
+@user_errors
+def load_recipe(path: str | None) -> list:
+    if not path:
+        raise gr.Error("Choose a recipe .json file first.")
+    state = share.from_recipe_file(path)
+    return setup(state["model"], state["seed"], state.get("label"), state.get("truncation", 1.0),
+                 state.get("n", 1), state.get("dims"), state.get("edits"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout and wiring
+# ---------------------------------------------------------------------------------------------
+
+
+def build() -> Explore:
+    """Lay out the tab and wire its events (inside the page's gr.Blocks); returns the components."""
+    gr.Markdown(INTRO)
+    ids = model_ids()
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            model = gr.Dropdown(
+                ids, value=default_model(), allow_custom_value=True, label="Model", elem_id="ex-model",
+                info="A shipped generator, or type a Hugging Face repo id (org/name or org/name@revision).",
+            )
+            with gr.Row():
+                seed = gr.Number(0, precision=0, minimum=0, maximum=L.MAX_SEED, label="Seed", elem_id="ex-seed",
+                                 info="Picks the random vector z. Same seed, same image.", scale=3)
+                random_btn = gr.Button("Random seed", elem_id="ex-random", scale=1, min_width=80)
+            label = gr.Dropdown([], label="Class", visible=False, elem_id="ex-label",
+                                info="Conditional models draw the class you ask for.")
+            truncation = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Truncation", elem_id="ex-truncation",
+                                   info="Scales z toward the average: below 1 = more typical, above 1 = wilder.")
+            n = gr.Radio(["1", "4", "9", "16"], value="1", label="Samples", elem_id="ex-n",
+                         info="A grid of seeds seed, seed+1, ...; every sample gets the same edits.")
+            mode = gr.Radio(["Raw dimensions", "Directions"], value="Raw dimensions", label="Sliders",
+                            elem_id="ex-mode",
+                            info="Raw: one number of z each. Directions: main axes of variation (PCA).")
+            with gr.Column(visible=True, elem_id="ex-raw-group") as raw_group:
+                dims = gr.Dropdown([], value=[], multiselect=True, max_choices=K, label="Dimensions with sliders",
+                                   elem_id="ex-dims",
+                                   info=f"Up to {K}. Default: the {K} this image is most sensitive to.")
+                raw = [
+                    gr.Slider(-RAW_RANGE, RAW_RANGE, value=0.0, step=0.01, label=f"z[{i}]", interactive=True,
+                              elem_id=f"ex-z{i}", info="Starts at the seed's value; z ~ N(0, 1).")
+                    for i in range(K)
+                ]
+            with gr.Column(visible=False, elem_id="ex-dir-group") as dir_group:
+                amounts = [
+                    gr.Slider(-DIR_RANGE, DIR_RANGE, value=0.0, step=0.1, label=f"pc{i}", interactive=True,
+                              elem_id=f"ex-pc{i}",
+                              info="Move along this principal direction (units of one standard deviation).")
+                    for i in range(render.N_DIRECTIONS)
+                ]
+            reset = gr.Button("Reset sliders", elem_id="ex-reset")
+        with gr.Column(scale=2):
+            image = gr.Image(label="Generated", format="png", interactive=False, elem_id="ex-image",
+                             buttons=["download", "fullscreen"], height=520)
+            readout = gr.Markdown(elem_id="ex-readout")
+            with gr.Accordion("Details (JSON)", open=False):
+                info = gr.JSON(label="Info", elem_id="ex-info")
+            with gr.Row():
+                link_btn = gr.Button("Share link", elem_id="ex-share")
+                recipe_btn = gr.Button("Save recipe", elem_id="ex-save-recipe")
+            link = gr.Textbox(label="Link to this view", buttons=["copy"], elem_id="ex-link", interactive=False,
+                              info="Opens the page with this model, seed, class, truncation and sliders.")
+            with gr.Row():
+                recipe_out = gr.File(label="Recipe (download)", elem_id="ex-recipe-out")
+                recipe_in = gr.File(label="Load a recipe", file_types=[".json"], type="filepath",
+                                    elem_id="ex-recipe-in")
+
+    with gr.Accordion("Class grid (conditional models)", open=False):
+        with gr.Row():
+            rows = gr.Slider(1, render.MAX_CLASS_GRID_ROWS, value=3, step=1, label="Rows (seeds)",
+                             elem_id="ex-grid-rows", info="Each row keeps one noise vector; columns are classes.")
+            grid_btn = gr.Button("Draw class grid", elem_id="ex-grid-btn")
+        class_img = gr.Image(label="Class grid", format="png", interactive=False, elem_id="ex-class-grid")
+    with gr.Accordion("Traversals and sensitivity", open=False):
+        gr.Markdown("Each row sets one slider dimension to -3 ... +3 (the rest of z unchanged); the chart "
+                    "shows how much each dimension changes this image (mean pixel change per unit).")
+        trav_btn = gr.Button("Draw traversals", elem_id="ex-trav-btn")
+        with gr.Row():
+            trav_img = gr.Image(label="Traversal grid", format="png", interactive=False, elem_id="ex-traversal")
+            sens_plot = gr.BarPlot(x="dimension", y="sensitivity", sort="-y", label="Sensitivity",
+                                   elem_id="ex-sensitivity")
+
+    ex = Explore(model, seed, label, truncation, n, dims, raw, amounts, image, readout, info)
+    slider_values = [*raw, *amounts]
+    view_inputs = [model, seed, label, truncation, n, dims, *slider_values]
+    outs = ex.setup_outputs
+
+    # Every user change re-renders; .input (user only) so values set by a link do not fire events.
+    model.input(on_model, [model, seed, truncation, n], outs, api_name="explore_model", **LIVE)
+    seed.input(on_seed, [model, seed, label, truncation, n], outs, api_name="explore_seed", **LIVE)
+    random_btn.click(new_seed, [model, label, truncation, n], outs, api_name="explore_random", **LIVE)
+    recipe_in.upload(load_recipe, recipe_in, outs, api_name="explore_load_recipe", **LIVE)
+    gr.on([label.input, truncation.input, n.input, *[s.input for s in slider_values]], render_view,
+          view_inputs, [image, readout, info], api_name="explore_render", **LIVE)
+    dims.input(on_dims, [model, seed, dims], raw, api_name="explore_dims", **LIVE).then(
+        render_view, view_inputs, [image, readout, info], api_name="explore_render_dims", **LIVE)
+    reset.click(reset_sliders, [model, seed, dims], slider_values, api_name="explore_reset", **LIVE).then(
+        render_view, view_inputs, [image, readout, info], api_name="explore_render_reset", **LIVE)
+    mode.change(lambda m: (gr.update(visible=m == "Raw dimensions"), gr.update(visible=m == "Directions")),
+                mode, [raw_group, dir_group], api_name="explore_mode", queue=False, **PRIVATE)
+    grid_btn.click(make_class_grid, [model, seed, rows, truncation, dims, *slider_values], class_img,
+                   api_name="explore_class_grid", **LIVE)
+    trav_btn.click(make_traversal, [model, seed, label, truncation, dims, *slider_values], [trav_img, sens_plot],
+                   api_name="explore_traversal", **LIVE)
+    link_btn.click(share_query, view_inputs, link, api_name="explore_share", **PRIVATE).then(
+        None, link, link, js="(q) => q ? window.location.origin + window.location.pathname + q : q")
+    recipe_btn.click(save_recipe, view_inputs, recipe_out, api_name="explore_save_recipe", **PRIVATE)
+    return ex
