@@ -1,0 +1,94 @@
+"""The public API (models, generate, interpolate, interpolate_gif) through gradio_client against the app
+launched in-process: normal and bad input. Bad input must come back as a clear error, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from tests.test_render import shipped_or_tiny
+
+
+@pytest.fixture(scope="module")
+def ids():
+    with pytest.MonkeyPatch.context() as mp:
+        yield shipped_or_tiny(mp)
+
+
+def test_models_lists_every_field(client, ids):
+    models = client.predict(api_name="/models")
+    by_id = {m["id"]: m for m in models}
+    assert set(ids) <= set(by_id)
+    for m in models:
+        assert {"id", "kind", "latent_dim", "image_size", "channels", "classes", "source"} <= set(m)
+    assert by_id[ids[1]]["classes"]
+
+
+def test_generate_returns_image_and_info(client, ids):
+    uncond, cond = ids
+    image, info = client.predict(uncond, 7, "", 1.0, {"0": 1.5}, 4, api_name="/generate")
+    assert Path(image).stat().st_size > 0
+    info = info if isinstance(info, dict) else json.loads(info)
+    assert info["seeds"] == [7, 8, 9, 10] and info["edits"] == {"0": 1.5}
+    assert len(info["d_prob"]) == 4 and len(info["latent_norm"]) == 4
+    classes = client.predict(api_name="/models")
+    cls = next(m for m in classes if m["id"] == cond)["classes"]
+    _, info = client.predict(cond, 3, cls[-1], 0.7, {"pc0": -2}, 1, api_name="/generate")
+    assert info["class"] == cls[-1] and info["truncation"] == 0.7
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("no-such/model-xyz", 0, "", 1.0, {}, 1), "model"),
+        (("unknown-model", 0, "", 1.0, {}, 1), "model"),
+        (("COND", 0, "unicorn", 1.0, {}, 1), "not one of"),
+        (("UNCOND", -1, "", 1.0, {}, 1), "Seed"),
+        (("UNCOND", 2**32, "", 1.0, {}, 1), "Seed"),
+        (("UNCOND", 0, "", 1.0, '{"0": NaN}', 1), "finite"),
+        (("UNCOND", 0, "", 1.0, '{"0": Infinity}', 1), "finite"),
+        (("UNCOND", 0, "", 1.0, {"100000": 1}, 1), "out of range"),
+        (("UNCOND", 0, "", 1.0, {}, 1000), "n must be"),
+        (("UNCOND", 0, "", 5.0, {}, 1), "Truncation"),
+    ],
+)
+def test_generate_bad_input_gives_clear_errors(client, ids, args, message):
+    uncond, cond = ids
+    args = tuple({"UNCOND": uncond, "COND": cond}.get(a, a) if isinstance(a, str) else a for a in args)
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/generate")
+
+
+def test_interpolate_returns_gif_mp4_strip(client, ids):
+    uncond, _ = ids
+    gif, mp4, strip = client.predict(uncond, 1, 2, "", "", 8, "slerp", api_name="/interpolate")
+    assert Path(gif).read_bytes()[:3] == b"GIF"
+    assert b"ftyp" in Path(mp4).read_bytes()[:64]
+    assert Path(strip).stat().st_size > 0
+    gif2, strip2 = client.predict(uncond, 1, 2, "", "", 4, "lerp", api_name="/interpolate_gif")
+    assert Path(gif2).read_bytes()[:3] == b"GIF" and Path(strip2).exists()
+
+
+def test_interpolate_classes(client, ids):
+    _, cond = ids
+    gif, strip = client.predict(cond, 5, 5, "0", "1", 4, "slerp", api_name="/interpolate_gif")
+    assert Path(gif).exists()
+
+
+@pytest.mark.parametrize(
+    "frames, method, label_a, message",
+    [(0, "slerp", "", "Frames"), (10_000, "slerp", "", "Frames"), (8, "cubic", "", "Method"),
+     (8, "slerp", "cat", "unconditional")],
+)
+def test_interpolate_bad_input(client, ids, frames, method, label_a, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(ids[0], 1, 2, label_a, "", frames, method, api_name="/interpolate_gif")
+
+
+def test_internal_events_are_not_public(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/models", "/generate", "/interpolate", "/interpolate_gif"} <= set(endpoints)
+    assert not any(name.startswith("/explore_") for name in endpoints)
