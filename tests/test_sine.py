@@ -1,0 +1,178 @@
+"""The sine toy: networks, targets, the streaming trainer and its admission control."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+import torch
+
+from gan_models.sine import N_POINTS, TARGETS, SineConfig, SineDiscriminator, SineGenerator, curve_x
+from training.limits import RunLimiter, RunRefused
+from training.losses import d_loss, g_loss
+from training.sine import D_LOSS_EQUILIBRIUM, FusedAdam, SineTrainConfig, SineTrainer, resolve_device
+
+
+def test_networks_have_the_tutorial_shapes():
+    config = SineConfig(n_ideas=7)
+    G, D = SineGenerator(config), SineDiscriminator(config)
+    curves = G(torch.randn(64, 7))
+    assert curves.shape == (64, N_POINTS)
+    assert D(curves).shape == (64,)
+    assert [tuple(p.shape) for p in G.parameters()] == [(128, 7), (128,), (15, 128), (15,)]
+    assert [tuple(p.shape) for p in D.parameters()] == [(128, 15), (128,), (1, 128), (1,)]
+
+
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_real_samples_lie_in_their_family(name):
+    target, x = TARGETS[name], curve_x()
+    rng = torch.Generator().manual_seed(0)
+    samples = target.sample(500, x, rng)
+    assert samples.shape == (500, N_POINTS)
+    # Real curves are within the noise of a family member; a flat line is far from every family.
+    assert target.distance(samples, x).mean() < 0.03
+    assert target.distance(torch.zeros(1, N_POINTS), x).item() > 0.3
+
+
+def test_two_mode_target_draws_both_modes_evenly():
+    from gan_models.sine import mode_shares
+
+    x = curve_x()
+    up, down = mode_shares(TARGETS["two-mode"].sample(4000, x, torch.Generator().manual_seed(1)), x)
+    assert abs(up - 0.5) < 0.05 and abs(down - 0.5) < 0.05
+
+
+def test_losses_sit_at_their_equilibrium_when_d_is_undecided():
+    zeros = torch.zeros(10)  # logit 0 = probability 0.5
+    assert d_loss(zeros, zeros).item() == pytest.approx(2 * math.log(2))
+    assert g_loss(zeros).item() == pytest.approx(math.log(2))
+
+
+def test_tutorial_update_order_fails_and_ours_does_not():
+    """Regression: the tutorial's G backward through the graph D already stepped on is rejected."""
+    config = SineConfig()
+    G, D = SineGenerator(config), SineDiscriminator(config)
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-4)
+    real, fake = torch.randn(8, N_POINTS), G(torch.randn(8, 5))
+    prob_real, prob_fake = torch.sigmoid(D(real)), torch.sigmoid(D(fake))
+    loss_d = -torch.mean(torch.log(prob_real) + torch.log(1.0 - prob_fake))
+    loss_g = torch.mean(torch.log(1.0 - prob_fake))
+    opt_d.zero_grad()
+    loss_d.backward(retain_graph=True)
+    opt_d.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss_g.backward()
+
+    trainer = SineTrainer(SineTrainConfig(steps=20, report_every=10))
+    records = list(trainer.run())
+    assert [r.step for r in records] == [10, 20]
+
+
+def test_fused_adam_matches_torch_adam():
+    torch.manual_seed(0)
+    a, b = torch.randn(5, 3, requires_grad=True), torch.randn(5, 3, requires_grad=True)
+    with torch.no_grad():
+        b.copy_(a)
+    reference = torch.optim.Adam([a], lr=1e-2)
+    ours = FusedAdam([b], lr=1e-2)
+    for _ in range(5):
+        grad = torch.randn(5, 3)
+        a.grad = grad.clone()
+        reference.step()
+        ours.step([grad.clone()])
+    torch.testing.assert_close(a, b)
+
+
+def _run_without_timings(seed: int) -> list[dict]:
+    records = SineTrainer(SineTrainConfig(steps=60, report_every=20, seed=seed)).run()
+    return [{k: v for k, v in r.to_dict().items() if k not in ("steps_per_s", "elapsed_s")} for r in records]
+
+
+def test_trainer_is_deterministic_for_a_seed_and_ignores_global_rng():
+    torch.manual_seed(1234)
+    first = _run_without_timings(3)
+    torch.randn(100)  # a different global RNG state must not change the run
+    assert _run_without_timings(3) == first
+    assert _run_without_timings(4) != first
+
+
+def test_records_carry_everything_the_plots_need():
+    records = list(SineTrainer(SineTrainConfig(steps=25, report_every=10, n_curves=3, target="two-mode")).run())
+    assert [r.step for r in records] == [10, 20, 25]
+    assert [r.done for r in records] == [False, False, True]
+    last = records[-1]
+    assert len(last.curves) == 3 and all(len(c) == N_POINTS for c in last.curves)
+    assert 0 < last.d_real < 1 and 0 < last.d_fake < 1
+    assert last.d_score == pytest.approx(-last.d_loss)
+    assert last.mode_shares is not None and sum(last.mode_shares) == pytest.approx(1.0)
+
+
+def test_run_stops_when_asked_and_at_its_time_limit():
+    stop = threading.Event()
+    trainer = SineTrainer(SineTrainConfig(steps=10_000, report_every=10))
+    records = []
+    for record in trainer.run(should_stop=stop.is_set):
+        records.append(record)
+        stop.set()  # stop after the first record: the next record is the last
+    assert [r.step for r in records] == [10, 20] and records[-1].done
+
+    timed = list(SineTrainer(SineTrainConfig(steps=100_000, report_every=10)).run(max_seconds=0.0))
+    assert len(timed) == 1 and timed[0].done and timed[0].step == 10
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"n_ideas": 0}, "n_ideas"),
+        ({"n_ideas": 10_000}, "n_ideas"),
+        ({"steps": -5}, "steps"),
+        ({"steps": 10**9}, "steps"),
+        ({"batch_size": 0}, "batch size"),
+        ({"lr_g": float("nan")}, "learning rate G"),
+        ({"lr_d": -1e-3}, "learning rate D"),
+        ({"target": "circle"}, "Unknown target"),
+        ({"device": "tpu"}, "Unknown device"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_bad_settings_get_a_clear_message(changes, message):
+    with pytest.raises(ValueError, match=message):
+        SineTrainConfig(**changes).validate()
+
+
+def test_cuda_is_used_when_present_and_refused_clearly_when_not():
+    if torch.cuda.is_available():
+        assert resolve_device("cuda").type == resolve_device("auto").type == "cuda"
+    else:
+        with pytest.raises(ValueError, match="no GPU"):
+            resolve_device("cuda")
+        assert resolve_device("auto").type == "cpu"
+
+
+def test_run_limiter_admits_one_run_per_session_and_caps_the_total():
+    limiter = RunLimiter(max_concurrent=2)
+    with limiter.slot("alice") as alice_stop:
+        with pytest.raises(RunRefused, match="already going in this session"):
+            with limiter.slot("alice"):
+                pass
+        with limiter.slot("bob"):
+            with pytest.raises(RunRefused, match="limit"):
+                with limiter.slot("carol"):
+                    pass
+        assert limiter.request_stop("alice") and alice_stop.is_set()
+    assert limiter.active() == 0 and not limiter.request_stop("alice")
+
+
+@pytest.mark.slow
+def test_default_run_converges_on_cpu():
+    """10,000 steps with the tutorial's defaults: D is fooled half the time and curves fit the family."""
+    records = list(SineTrainer(SineTrainConfig(device="cpu", report_every=500)).run())
+    last = records[-1]
+    assert last.step == 10_000
+    tail = records[-4:]  # the last 2,000 steps
+    mean_d_real = sum(r.d_real for r in tail) / len(tail)
+    assert abs(mean_d_real - 0.5) < 0.05
+    assert abs(sum(r.d_loss for r in tail) / len(tail) - D_LOSS_EQUILIBRIUM) < 0.05
+    # Noise in the real curves alone is 0.016 mean abs error; an untrained G is about 0.6.
+    assert last.fit_error < 0.06

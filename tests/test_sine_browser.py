@@ -1,0 +1,62 @@
+"""The Sine toy tab in headless chromium: train, watch the plots update, move an input dimension."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _plot_pixels(page, elem_id: str) -> str:
+    """What the Vega plot currently shows (canvas pixels or SVG markup): element screenshots wait for the
+    element to stop moving, which a live plot never does."""
+    return page.evaluate(
+        """(id) => { const c = document.querySelector(`#${id} canvas`);
+                     if (c) return c.toDataURL();
+                     const s = document.querySelector(`#${id} svg`); return s ? s.outerHTML : ''; }""",
+        elem_id,
+    )
+
+
+def _readout_step(page) -> int:
+    match = re.search(r"Step ([\d,]+) /", page.inner_text("#sine-readout"))
+    return int(match.group(1).replace(",", "")) if match else 0
+
+
+def test_train_watch_plots_then_move_an_input_dimension(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Sine toy").click()
+    page.fill("#sine-steps input", "2000")
+    page.keyboard.press("Enter")
+    page.click("#sine-start")
+
+    # The loss plot draws and keeps updating while training runs.
+    page.wait_for_function("() => /Step [\\d,]+ \\//.test(document.querySelector('#sine-readout').innerText)")
+    page.wait_for_selector("#sine-loss-plot canvas, #sine-loss-plot svg")
+    first_step = _readout_step(page)
+    first_plot = _plot_pixels(page, "sine-loss-plot")
+    page.wait_for_function(
+        f"() => {{ const m = document.querySelector('#sine-readout').innerText.match(/Step ([\\d,]+) \\//);"
+        f" return m && parseInt(m[1].replace(/,/g, '')) > {first_step}; }}"
+    )
+    page.wait_for_timeout(300)
+    assert _plot_pixels(page, "sine-loss-plot") != first_plot
+
+    page.wait_for_selector("#sine-readout:has-text('Done')", timeout=90_000)
+    assert _readout_step(page) == 2000
+    page.wait_for_selector("#sine-z0", state="visible")
+    assert page.locator("#sine-z4").is_visible() and not page.locator("#sine-z5").is_visible()
+    page.wait_for_selector("#sine-explore-plot canvas, #sine-explore-plot svg")
+    page.wait_for_timeout(500)
+    before = _plot_pixels(page, "sine-explore-plot")
+    screenshot(page, "sine-trained")
+
+    page.fill("#sine-z0 input[type=number]", "2.5")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1500)
+    assert _plot_pixels(page, "sine-explore-plot") != before
+    screenshot(page, "sine-slider-moved")
