@@ -1,0 +1,208 @@
+"""DCGAN generator and discriminator for 28x28 and 32x32 images, grayscale or RGB.
+
+Follows pytorch/examples' dcgan (transposed convolutions, BatchNorm, ReLU in G, LeakyReLU in D, tanh out),
+resized for small images. D returns logits (no sigmoid) so losses can use the stable softplus form.
+Both classes are `PyTorchModelHubMixin` models: `save_pretrained(dir)` writes config.json (the config
+dataclass below) and model.safetensors; `gan_models.registry` loads them back strictly.
+
+Shapes below are written for image_size=28 (32 in brackets); ngf/ndf are base_channels/d_base_channels,
+Z is latent_dim (+ embed_dim for the conditional model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+from huggingface_hub import PyTorchModelHubMixin
+
+IMAGE_SIZES = (28, 32)
+CHANNELS = (1, 3)
+# Sanity bounds for configs read from untrusted config.json files: generous for real use, but they stop
+# a hostile config from asking for a 10^9-wide layer before any weight is read.
+LIMITS = {"latent_dim": (1, 1024), "base_channels": (4, 512), "d_base_channels": (4, 512),
+          "num_classes": (0, 1000), "embed_dim": (1, 1024)}
+
+
+@dataclass
+class DCGANConfig:
+    """Everything needed to rebuild a G/D pair; serialized as config.json by save_pretrained."""
+
+    latent_dim: int = 64
+    image_size: int = 28  # 28 or 32
+    channels: int = 1  # 1 (grayscale) or 3 (RGB)
+    base_channels: int = 32  # ngf: generator width
+    d_base_channels: int = 32  # ndf: discriminator width
+    num_classes: int = 0  # 0 = unconditional; > 0 = class-conditional (gan_models.conditional)
+    class_names: list[str] = field(default_factory=list)
+    embed_dim: int = 32  # class-embedding size fed to G (conditional only)
+    dataset: str = ""  # provenance, shown in listings
+
+    @property
+    def kind(self) -> str:
+        return "cdcgan" if self.num_classes > 0 else "dcgan"
+
+    def validate(self) -> DCGANConfig:
+        """Raise ValueError naming the bad field; return self so it can be chained."""
+        for name, (lo, hi) in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ValueError(f"config.{name} must be an integer in {lo}..{hi}, got {value!r}")
+        if self.image_size not in IMAGE_SIZES:
+            raise ValueError(f"config.image_size must be one of {IMAGE_SIZES}, got {self.image_size!r}")
+        if self.channels not in CHANNELS:
+            raise ValueError(f"config.channels must be one of {CHANNELS}, got {self.channels!r}")
+        if not isinstance(self.class_names, list) or not all(isinstance(c, str) for c in self.class_names):
+            raise ValueError("config.class_names must be a list of strings")
+        if len(self.class_names) != self.num_classes:
+            raise ValueError(
+                f"config.class_names has {len(self.class_names)} names but num_classes is {self.num_classes}"
+            )
+        if not isinstance(self.dataset, str):
+            raise ValueError("config.dataset must be a string")
+        return self
+
+    @classmethod
+    def from_dict(cls, data: object) -> DCGANConfig:
+        """Build and validate a config from parsed JSON; unknown keys are ignored, wrong types refused."""
+        if not isinstance(data, dict):
+            raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known).validate()
+
+
+def check_labels(labels: torch.Tensor | None, n: int, num_classes: int) -> None:
+    """Shared label checks: conditional models need labels in range, unconditional ones refuse them."""
+    if num_classes == 0:
+        if labels is not None:
+            raise ValueError("This is an unconditional model: pass labels=None.")
+        return
+    if labels is None:
+        raise ValueError(f"This is a class-conditional model: pass labels (integers in 0..{num_classes - 1}).")
+    if labels.shape != (n,) or labels.dtype not in (torch.int64, torch.int32):
+        raise ValueError(f"labels must be an integer tensor of shape [{n}], got {tuple(labels.shape)} {labels.dtype}")
+    if n and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+        raise ValueError(f"labels must be in 0..{num_classes - 1}, got {labels.min().item()}..{labels.max().item()}")
+
+
+def _check_z(z: torch.Tensor, latent_dim: int) -> None:
+    if z.ndim != 2 or z.shape[1] != latent_dim:
+        raise ValueError(f"z must have shape [N, {latent_dim}], got {tuple(z.shape)}")
+
+
+class GeneratorBody(nn.Module):
+    """The DCGAN generator trunk: an input vector [N, Z] -> image [N, C, H, W] in [-1, 1]."""
+
+    def __init__(self, in_dim: int, ngf: int, channels: int, image_size: int) -> None:
+        super().__init__()
+        s = 7 if image_size == 28 else 4
+        # first block: its flattened output is what GANSpace-style PCA directions are computed on
+        self.stem = nn.Sequential(
+            nn.ConvTranspose2d(in_dim, ngf * 4, s, 1, 0, bias=False),  # [N, 4ngf, 7, 7]  ([4, 4])
+            nn.BatchNorm2d(ngf * 4),
+            nn.ReLU(True),
+        )
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),  # [N, 2ngf, 14, 14]  ([8, 8])
+            nn.BatchNorm2d(ngf * 2),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False),  # [N, ngf, 28, 28]  ([16, 16])
+            nn.BatchNorm2d(ngf),
+            nn.ReLU(True),
+        ]
+        if image_size == 28:
+            layers.append(nn.Conv2d(ngf, channels, 3, 1, 1))  # [N, C, 28, 28]: refine at full resolution
+        else:
+            layers.append(nn.ConvTranspose2d(ngf, channels, 4, 2, 1))  # [N, C, 32, 32]
+        layers.append(nn.Tanh())
+        self.head = nn.Sequential(*layers)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.stem(x[:, :, None, None])  # [N, Z] -> [N, Z, 1, 1] -> [N, 4ngf, s, s]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class DiscriminatorBody(nn.Module):
+    """The DCGAN discriminator trunk: image [N, C, H, W] -> features [N, 4ndf*4*4]."""
+
+    def __init__(self, ndf: int, channels: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, ndf, 4, 2, 1),  # [N, ndf, 14, 14]  ([16, 16]); no BN on the input layer
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),  # [N, 2ndf, 7, 7]  ([8, 8])
+            nn.BatchNorm2d(ndf * 2),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, ndf * 4, 3, 2, 1, bias=False),  # [N, 4ndf, 4, 4]  ([4, 4])
+            nn.BatchNorm2d(ndf * 4),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Flatten(),  # [N, 4ndf * 16]
+        )
+        self.out_dim = ndf * 4 * 16
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class _ConfigMixin:
+    config: DCGANConfig
+
+    @staticmethod
+    def _coerce(config: DCGANConfig | dict | None) -> DCGANConfig:
+        if config is None:
+            return DCGANConfig().validate()
+        if isinstance(config, dict):
+            return DCGANConfig.from_dict(config)
+        return config.validate()
+
+    @classmethod
+    def _load_as_pickle(cls, *args: object, **kwargs: object) -> None:
+        # The Hub mixin falls back to pytorch_model.bin (a pickle) when model.safetensors is missing; a
+        # pickle can run code on load, so that path is closed for every model in this project.
+        raise ValueError("model.safetensors is missing; refusing to load pytorch_model.bin (pickle).")
+
+
+class DCGANGenerator(
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "dcgan", "gan-latent-explorer"]
+):
+    """Unconditional DCGAN generator: z [N, latent_dim] -> images [N, C, H, W] in [-1, 1]."""
+
+    def __init__(self, config: DCGANConfig | None = None) -> None:
+        super().__init__()
+        self.config = self._coerce(config)
+        if self.config.num_classes != 0:
+            raise ValueError("DCGANGenerator is unconditional (num_classes=0); use ConditionalGenerator.")
+        c = self.config
+        self.body = GeneratorBody(c.latent_dim, c.base_channels, c.channels, c.image_size)
+
+    def first_layer_features(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Flattened activations after the first block, [N, 4ngf*s*s] (input to PCA directions)."""
+        _check_z(z, self.config.latent_dim)
+        check_labels(labels, z.shape[0], 0)
+        return self.body.features(z).flatten(1)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        _check_z(z, self.config.latent_dim)
+        check_labels(labels, z.shape[0], 0)
+        return self.body(z)
+
+
+class DCGANDiscriminator(
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "dcgan", "gan-latent-explorer"]
+):
+    """Unconditional DCGAN discriminator: images [N, C, H, W] -> logits [N] (real > 0 > fake)."""
+
+    def __init__(self, config: DCGANConfig | None = None) -> None:
+        super().__init__()
+        self.config = self._coerce(config)
+        if self.config.num_classes != 0:
+            raise ValueError("DCGANDiscriminator is unconditional (num_classes=0); use ConditionalDiscriminator.")
+        self.body = DiscriminatorBody(self.config.d_base_channels, self.config.channels)
+        self.out = nn.Linear(self.body.out_dim, 1)  # [N, 1] logits
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_labels(labels, x.shape[0], 0)
+        return self.out(self.body(x)).squeeze(1)

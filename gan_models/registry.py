@@ -1,0 +1,251 @@
+"""Model ids -> loaded generator/discriminator pairs. Listing, validation, loading and caching live here.
+
+A model id is either
+  - a shipped checkpoint: a folder name under checkpoints/ (e.g. "cdcgan-animals"), or
+  - a Hugging Face Hub repo: "org/name" or "org/name@revision" (branch, tag or commit; pin a commit for
+    reproducibility). Hub files land in the normal huggingface_hub cache; HF_HUB_OFFLINE=1 uses it only.
+Local folders elsewhere load through `load_from_folder(path)` (tests, the training CLI), never via an id,
+so an id string from a web request can never name an arbitrary path.
+
+Loading is safetensors-only (a pickle can run code), the config is validated before any tensor is built,
+and weights load with strict key and shape checks. Every failure is a ModelLoadError with a readable
+message. Nothing here touches the network at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
+from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+
+CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+DEFAULT_MODEL_ID = "cdcgan-animals"
+CONFIG_NAME, WEIGHTS_NAME, D_FOLDER = "config.json", "model.safetensors", "discriminator"
+PICKLE_NAME = "pytorch_model.bin"  # named in errors only: never loaded
+MAX_CONFIG_BYTES = 64 * 1024
+MAX_WEIGHTS_BYTES = 256 * 1024 * 1024  # far above any DCGAN the config limits allow; stops absurd files early
+
+_LOCAL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_HUB_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?"
+_HUB_ID = re.compile(rf"^(?P<repo>{_HUB_PART}/{_HUB_PART})(?:@(?P<rev>[A-Za-z0-9][A-Za-z0-9_./-]{{0,99}}))?$")
+_NOT_MODELS = {"classifiers"}  # checkpoints/classifiers holds the evaluation classifiers
+
+_GENERATORS = {"dcgan": DCGANGenerator, "cdcgan": ConditionalGenerator}
+_DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "cdcgan": ConditionalDiscriminator}
+
+
+class ModelLoadError(ValueError):
+    """A model could not be loaded; str(error) is written for the person who asked for it."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    id: str
+    kind: str  # "dcgan" | "cdcgan"
+    generator: torch.nn.Module
+    discriminator: torch.nn.Module | None
+    config: DCGANConfig
+    class_names: list[str]
+
+
+# ---------------------------------------------------------------------------------------------
+# Listing (config.json only: cheap, no weights)
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_config(folder: Path) -> DCGANConfig:
+    path = folder / CONFIG_NAME
+    if not path.is_file():
+        raise ModelLoadError(f"{CONFIG_NAME} is missing in {folder}.")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ModelLoadError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes; not a model config.")
+    try:
+        return DCGANConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+        raise ModelLoadError(f"Invalid model config in {path}: {e}") from None
+
+
+def list_models() -> list[dict]:
+    """The shipped checkpoints, default first: [{id, kind, latent_dim, image_size, channels, classes, source}]."""
+    out = []
+    for folder in sorted(CHECKPOINTS_DIR.glob("*/")) if CHECKPOINTS_DIR.is_dir() else []:
+        if folder.name in _NOT_MODELS or not _LOCAL_ID.match(folder.name):
+            continue
+        try:
+            c = _read_config(folder)
+        except ModelLoadError:
+            continue  # a half-written folder must not break the model list
+        out.append({
+            "id": folder.name, "kind": c.kind, "latent_dim": c.latent_dim, "image_size": c.image_size,
+            "channels": c.channels, "classes": list(c.class_names), "dataset": c.dataset,
+            "source": f"checkpoints/{folder.name}",
+        })
+    out.sort(key=lambda m: m["id"] != DEFAULT_MODEL_ID)  # stable: default first, the rest alphabetical
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+
+def _load_weights(model: torch.nn.Module, folder: Path, what: str) -> None:
+    path = folder / WEIGHTS_NAME
+    if not path.is_file():
+        has_pickle = (folder / PICKLE_NAME).exists()
+        extra = f" ({PICKLE_NAME} is there, but pickled weights are never loaded)" if has_pickle else ""
+        raise ModelLoadError(f"{what}: {WEIGHTS_NAME} is missing in {folder}{extra}.")
+    if path.stat().st_size > MAX_WEIGHTS_BYTES:
+        raise ModelLoadError(f"{what}: {path} is larger than {MAX_WEIGHTS_BYTES // 2**20} MB.")
+    try:
+        state = load_file(str(path), device="cpu")
+    except (SafetensorError, OSError) as e:
+        raise ModelLoadError(f"{what}: {path} is not a readable safetensors file ({e}).") from None
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = [f"{k}: file {tuple(state[k].shape)} vs config {tuple(expected[k].shape)}"
+             for k in expected if k in state and state[k].shape != expected[k].shape]
+    if missing or unexpected or wrong:
+        parts = []
+        if wrong:
+            parts.append(f"shape mismatch in {len(wrong)} tensors (e.g. {'; '.join(wrong[:3])})")
+        if missing:
+            parts.append(f"missing tensors {missing[:5]}")
+        if unexpected:
+            parts.append(f"unexpected tensors {unexpected[:5]}")
+        raise ModelLoadError(f"{what}: the weights do not fit the config.json architecture: {', '.join(parts)}.")
+    model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
+
+
+def _prepare(model: torch.nn.Module) -> torch.nn.Module:
+    # Shared read-only by every user of the app: eval mode (BatchNorm uses running stats) and no
+    # parameter gradients (gradients with respect to z still work).
+    return model.float().eval().requires_grad_(False)
+
+
+def load_from_folder(path: str | Path, model_id: str | None = None) -> LoadedModel:
+    """Load a checkpoint folder (config.json + model.safetensors [+ discriminator/]) from disk, uncached."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ModelLoadError(f"Model folder {folder} does not exist.")
+    config = _read_config(folder)
+    generator = _GENERATORS[config.kind](config)
+    _load_weights(generator, folder, "generator")
+
+    discriminator = None
+    d_folder = folder / D_FOLDER
+    if d_folder.is_dir():
+        d_config = _read_config(d_folder)
+        for key in ("image_size", "channels", "num_classes"):
+            if getattr(d_config, key) != getattr(config, key):
+                raise ModelLoadError(
+                    f"discriminator config {key}={getattr(d_config, key)} does not match the generator's "
+                    f"{getattr(config, key)}."
+                )
+        discriminator = _DISCRIMINATORS[d_config.kind](d_config)
+        _load_weights(discriminator, d_folder, "discriminator")
+        discriminator = _prepare(discriminator)
+    return LoadedModel(
+        id=model_id or folder.name, kind=config.kind, generator=_prepare(generator),
+        discriminator=discriminator, config=config, class_names=list(config.class_names),
+    )
+
+
+def parse_model_id(model_id: object) -> tuple[str, str | None, str | None]:
+    """-> ("local", name, None) or ("hub", "org/name", revision). Raises ModelLoadError for anything else."""
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise ModelLoadError("Model id must be a non-empty string such as 'cdcgan-animals' or 'org/name'.")
+    model_id = model_id.strip()
+    if ".." in model_id or model_id.startswith(("/", "\\", "~")) or "\\" in model_id or ":" in model_id:
+        raise ModelLoadError(f"Invalid model id {model_id!r}: paths are not accepted, only ids.")
+    if _LOCAL_ID.match(model_id):
+        return "local", model_id, None
+    m = _HUB_ID.match(model_id)
+    if m:
+        return "hub", m.group("repo"), m.group("rev")
+    raise ModelLoadError(
+        f"Invalid model id {model_id!r}: use a shipped model ({', '.join(m['id'] for m in list_models())}) "
+        "or a Hub repo id 'org/name' or 'org/name@revision'."
+    )
+
+
+def _download_hub(repo_id: str, revision: str | None) -> Path:
+    """Fetch config + safetensors (+ discriminator) of a Hub repo into the HF cache; return the snapshot folder."""
+    from huggingface_hub import hf_hub_download  # imported lazily: nothing network-related at import
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    where = f"{repo_id}@{revision}" if revision else repo_id
+
+    def fetch(filename: str, required: bool) -> Path | None:
+        try:
+            return Path(hf_hub_download(repo_id, filename, revision=revision))
+        except RepositoryNotFoundError:
+            raise ModelLoadError(f"Hub repo {repo_id} was not found (or is private).") from None
+        except RevisionNotFoundError:
+            raise ModelLoadError(f"Revision {revision!r} does not exist in Hub repo {repo_id}.") from None
+        except LocalEntryNotFoundError:  # before EntryNotFoundError: it is a subclass of it
+            if not required:
+                return None  # offline and the optional discriminator is not cached: load without it
+            raise ModelLoadError(
+                f"Cannot download {filename} from {where}: no network connection (or HF_HUB_OFFLINE=1) "
+                "and the file is not in the local Hugging Face cache."
+            ) from None
+        except EntryNotFoundError:
+            if not required:
+                return None
+            extra = " (pickled pytorch_model.bin weights are never loaded)" if filename == WEIGHTS_NAME else ""
+            raise ModelLoadError(f"Hub repo {where} has no {filename}{extra}.") from None
+        except (HfHubHTTPError, OSError) as e:
+            raise ModelLoadError(f"Could not fetch {filename} from {where}: {e}") from None
+
+    config_path = fetch(CONFIG_NAME, required=True)
+    _read_config(config_path.parent)  # validate before downloading any weights
+    fetch(WEIGHTS_NAME, required=True)
+    if fetch(f"{D_FOLDER}/{CONFIG_NAME}", required=False) is not None:
+        fetch(f"{D_FOLDER}/{WEIGHTS_NAME}", required=True)
+    return config_path.parent
+
+
+_cache: dict[str, LoadedModel] = {}
+_lock = threading.Lock()
+
+
+def load(model_id: str) -> LoadedModel:
+    """Load a shipped id or Hub repo id once (thread-safe) and return the cached, read-only models."""
+    kind, name, revision = parse_model_id(model_id)
+    key = name if revision is None else f"{name}@{revision}"
+    with _lock:  # one lock for all ids: loads are rare and short, and this keeps "load once" simple
+        if key in _cache:
+            return _cache[key]
+        if kind == "local":
+            folder = CHECKPOINTS_DIR / name
+            if name in _NOT_MODELS or not (folder / CONFIG_NAME).is_file():
+                known = ", ".join(m["id"] for m in list_models()) or "none"
+                raise ModelLoadError(f"Unknown model {name!r}. Shipped models: {known}; or give a Hub id 'org/name'.")
+        else:
+            folder = _download_hub(name, revision)
+        model = load_from_folder(folder, model_id=key)
+        _cache[key] = model
+        return model
+
+
+def clear_cache() -> None:
+    """Forget loaded models (tests; after retraining a checkpoint in place)."""
+    with _lock:
+        _cache.clear()

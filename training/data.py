@@ -1,0 +1,229 @@
+"""Image datasets for the GAN trainer and the evaluation classifiers.
+
+Every dataset comes back as an in-memory `ImageData`: uint8 images [N, C, H, W] (0..255) plus int64 labels
+and the class names. Keeping uint8 in memory is 4x smaller than float; batches are turned into floats in
+[-1, 1] (the generator's tanh range) by `to_float` only when they are used.
+
+Datasets:
+  animal-mnist   10,000 28x28 grayscale animal silhouettes, 10 classes (PyPI `animal-mnist==0.4`, MIT).
+                 Its data file is a gzipped pickle; it is read with a restricted unpickler that admits
+                 numpy's array reconstruction and nothing else, so a tampered file cannot run code.
+                 Split: fixed, seeded, stratified 80/20 (8,000 train / 2,000 test).
+  digits         scikit-learn's bundled load_digits: 1,797 8x8 digits (values 0..16), upsampled to 28x28
+                 (bilinear) so the same 28x28 architecture applies. Split: seeded, stratified 80/20
+                 (1,437 train / 360 test).
+  mnist, fashion-mnist, cifar10
+                 torchvision datasets with their official splits, downloaded on demand into `root`.
+  fake           random blobs with labels, for tests and dry runs (no files, no network).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import io
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DATASETS = ("animal-mnist", "digits", "mnist", "fashion-mnist", "cifar10", "fake")
+ANIMAL_CLASSES = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
+SPLIT_SEED = 0  # fixes the animal-mnist and digits train/test splits; documented in the model cards
+TEST_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """A labelled image set held in memory: uint8 [N, C, H, W] images in 0..255 and int64 [N] labels."""
+
+    name: str
+    images: torch.Tensor
+    labels: torch.Tensor
+    class_names: list[str]
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def channels(self) -> int:
+        return int(self.images.shape[1])
+
+    @property
+    def image_size(self) -> int:
+        return int(self.images.shape[-1])
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 0..255 -> float32 in [-1, 1], the range the generator's tanh produces."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset could not be loaded (package missing, download impossible); the message says what to do."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Restricted unpickling (animal-mnist ships its arrays as a pickle)
+# ---------------------------------------------------------------------------------------------
+
+# The only globals a pickled numpy array needs. numpy 2 moved numpy.core to numpy._core; old pickles
+# still name numpy.core, so both spellings map to the same (non code-running) objects.
+_ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+}
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that can rebuild numpy arrays and nothing else (no os.system, no eval, no builtins)."""
+
+    def find_class(self, module: str, name: str) -> object:
+        try:
+            return _ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"Refusing to unpickle global {module}.{name}: only numpy arrays are allowed in data files."
+            ) from None
+
+
+def restricted_loads(data: bytes) -> np.ndarray:
+    """Unpickle bytes that must contain a single numpy array; anything else raises UnpicklingError."""
+    obj = RestrictedUnpickler(io.BytesIO(data)).load()
+    if not isinstance(obj, np.ndarray):
+        raise pickle.UnpicklingError(f"Expected a numpy array in the data file, found {type(obj).__name__}.")
+    return obj
+
+
+def _animal_mnist_dir() -> Path:
+    # find_spec locates the installed package without importing it: its __init__ imports tensorflow.
+    spec = importlib.util.find_spec("animal_mnist")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetUnavailable(
+            "animal-mnist is not installed: run `pip install --no-deps -r requirements-data.txt`."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "Animal_MNIST"
+
+
+# ---------------------------------------------------------------------------------------------
+# Loaders
+# ---------------------------------------------------------------------------------------------
+
+
+def _split(images: np.ndarray, labels: np.ndarray, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded, stratified train/test split shared by everything that uses these datasets."""
+    from sklearn.model_selection import train_test_split
+
+    idx_train, idx_test = train_test_split(
+        np.arange(len(labels)), test_size=TEST_FRACTION, random_state=SPLIT_SEED, stratify=labels
+    )
+    idx = np.sort(idx_train if split == "train" else idx_test)
+    return images[idx], labels[idx]
+
+
+def _load_animal_mnist(split: str) -> ImageData:
+    folder = _animal_mnist_dir()
+    with gzip.open(folder / "animal_data_version_3.gz", "rb") as f:
+        images = restricted_loads(f.read())
+    with gzip.open(folder / "animal_label_version_3.gz", "rb") as f:
+        labels = restricted_loads(f.read())
+    if images.shape[1:] != (28, 28) or images.dtype != np.uint8 or len(images) != len(labels):
+        raise DatasetUnavailable(f"Unexpected animal-mnist arrays: {images.shape} {images.dtype}, {labels.shape}")
+    images, labels = _split(images, labels.astype(np.int64), split)
+    return ImageData(
+        "animal-mnist",
+        torch.from_numpy(images.copy()).unsqueeze(1),
+        torch.from_numpy(labels.copy()),
+        list(ANIMAL_CLASSES),
+    )
+
+
+def _load_digits(split: str) -> ImageData:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images, labels = _split(bunch.images.astype(np.float32), bunch.target.astype(np.int64), split)
+    x = torch.from_numpy(images).unsqueeze(1) / 16.0  # 0..16 -> 0..1
+    x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False)
+    x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+    return ImageData("digits", x, torch.from_numpy(labels), [str(d) for d in range(10)])
+
+
+def _load_torchvision(name: str, split: str, root: str | Path, download: bool) -> ImageData:
+    import torchvision
+
+    cls = {
+        "mnist": torchvision.datasets.MNIST,
+        "fashion-mnist": torchvision.datasets.FashionMNIST,
+        "cifar10": torchvision.datasets.CIFAR10,
+    }[name]
+    try:
+        ds = cls(root=str(root), train=(split == "train"), download=download)
+    except Exception as e:  # urllib/ssl/socket errors differ by platform; they all mean the same here
+        raise DatasetUnavailable(
+            f"Could not load {name} from {root} ({type(e).__name__}: {e}). It is downloaded on first use, "
+            "which needs internet access; offline, use --dataset animal-mnist or digits."
+        ) from e
+    data = torch.as_tensor(np.asarray(ds.data))
+    images = data.permute(0, 3, 1, 2).contiguous() if data.ndim == 4 else data.unsqueeze(1)  # CIFAR is NHWC
+    labels = torch.as_tensor(np.asarray(ds.targets), dtype=torch.int64)
+    return ImageData(name, images.to(torch.uint8), labels, [str(c) for c in ds.classes])
+
+
+def _load_fake(split: str, n: int = 256, image_size: int = 28, channels: int = 1) -> ImageData:
+    """Random blurry blobs with 10 labels: shape-correct data that needs no files."""
+    g = torch.Generator().manual_seed(0 if split == "train" else 1)
+    x = torch.rand(n, channels, image_size // 4, image_size // 4, generator=g)
+    x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False)
+    labels = torch.randint(0, 10, (n,), generator=g)
+    return ImageData("fake", (x * 255).round().to(torch.uint8), labels, [f"class{i}" for i in range(10)])
+
+
+def load_dataset(
+    name: str,
+    split: str = "train",
+    root: str | Path = "data",
+    download: bool = True,
+    image_size: int = 28,
+    channels: int = 1,
+) -> ImageData:
+    """Load a dataset split ("train" or "test") into memory. `image_size`/`channels` only shape `fake`."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if name == "animal-mnist":
+        return _load_animal_mnist(split)
+    if name == "digits":
+        return _load_digits(split)
+    if name in ("mnist", "fashion-mnist", "cifar10"):
+        return _load_torchvision(name, split, root, download)
+    if name == "fake":
+        return _load_fake(split, image_size=image_size, channels=channels)
+    raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+
+
+class BatchSampler:
+    """Deterministic batches: the indices of step s depend only on (seed, s, rank), never on history.
+
+    That makes --resume exact without saving sampler state, and gives each of `world` processes a disjoint
+    shard of every epoch's permutation (what DistributedSampler does, without its epoch bookkeeping).
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int, rank: int = 0, world: int = 1) -> None:
+        if n < batch_size * world:
+            raise ValueError(f"Dataset of {n} images is smaller than one global batch ({batch_size} x {world}).")
+        self.n, self.batch_size, self.seed, self.rank, self.world = n, batch_size, seed, rank, world
+        self.batches_per_epoch = n // (batch_size * world)
+        self._epoch, self._perm = -1, torch.empty(0, dtype=torch.long)
+
+    def indices(self, step: int) -> torch.Tensor:
+        epoch, i = divmod(step, self.batches_per_epoch)
+        if epoch != self._epoch:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._epoch, self._perm = epoch, torch.randperm(self.n, generator=g)
+        start = (i * self.world + self.rank) * self.batch_size
+        return self._perm[start : start + self.batch_size]
