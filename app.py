@@ -29,8 +29,9 @@ demo.queue(api_open=False, max_size=64, default_concurrency_limit=1)
 
 def launch_kwargs() -> dict:
     return {
-        "server_name": os.environ.get("HOST", "127.0.0.1"),
-        "server_port": int(os.environ.get("PORT", "7860")),
+        # HOST/PORT for `make run`; Spaces sets GRADIO_SERVER_NAME=0.0.0.0, which must win over our default.
+        "server_name": os.environ.get("HOST") or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        "server_port": int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860),
         "enable_monitoring": False,
         "max_file_size": "5mb",
     }

@@ -66,7 +66,7 @@ def browser() -> Iterator[object]:
 def page(browser, app_url: str) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 1800})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     yield page
     context.close()
 

@@ -8,6 +8,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from gan_models.sine import N_POINTS
+from ui.sine_tab import RUNS
 
 
 def test_train_sine_streams_records_to_the_end(client):
@@ -42,6 +43,7 @@ def test_cancelling_a_run_stops_it(client):
     time.sleep(1.0)
     assert len(job.outputs()) == seen  # nothing more streams after the cancel
     assert job.outputs()[-1]["step"] < 100_000
+    assert RUNS.active() == 0  # the run's slot (and its models) were released
     # The slot was freed: a new run in a fresh session starts and finishes.
     assert client.predict("sine", 5, 20, 8, 1e-4, 1e-4, 0, "cpu", api_name="/train_sine")["done"]
 

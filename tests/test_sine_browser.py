@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -12,14 +13,9 @@ pytestmark = pytest.mark.browser
 
 
 def _plot_pixels(page, elem_id: str) -> str:
-    """What the Vega plot currently shows (canvas pixels or SVG markup): element screenshots wait for the
-    element to stop moving, which a live plot never does."""
-    return page.evaluate(
-        """(id) => { const c = document.querySelector(`#${id} canvas`);
-                     if (c) return c.toDataURL();
-                     const s = document.querySelector(`#${id} svg`); return s ? s.outerHTML : ''; }""",
-        elem_id,
-    )
+    """The pixels of the Vega canvas: element screenshots wait for the element to stop moving, which a
+    live plot never does."""
+    return page.evaluate("(id) => document.querySelector(`#${id} canvas`).toDataURL()", elem_id)
 
 
 def _readout_step(page) -> int:
@@ -36,7 +32,7 @@ def test_train_watch_plots_then_move_an_input_dimension(page, app_url):
 
     # The loss plot draws and keeps updating while training runs.
     page.wait_for_function("() => /Step [\\d,]+ \\//.test(document.querySelector('#sine-readout').innerText)")
-    page.wait_for_selector("#sine-loss-plot canvas, #sine-loss-plot svg")
+    page.wait_for_function("() => document.querySelector('#sine-loss-plot canvas')")  # redrawn live
     first_step = _readout_step(page)
     first_plot = _plot_pixels(page, "sine-loss-plot")
     page.wait_for_function(
@@ -50,7 +46,7 @@ def test_train_watch_plots_then_move_an_input_dimension(page, app_url):
     assert _readout_step(page) == 2000
     page.wait_for_selector("#sine-z0", state="visible")
     assert page.locator("#sine-z4").is_visible() and not page.locator("#sine-z5").is_visible()
-    page.wait_for_selector("#sine-explore-plot canvas, #sine-explore-plot svg")
+    page.wait_for_function("() => document.querySelector('#sine-explore-plot canvas')")
     page.wait_for_timeout(500)
     before = _plot_pixels(page, "sine-explore-plot")
     screenshot(page, "sine-trained")
@@ -60,3 +56,22 @@ def test_train_watch_plots_then_move_an_input_dimension(page, app_url):
     page.wait_for_timeout(1500)
     assert _plot_pixels(page, "sine-explore-plot") != before
     screenshot(page, "sine-slider-moved")
+
+
+def test_closing_the_tab_ends_the_run(browser, app_url):
+    from ui.sine_tab import RUNS
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Sine toy").click()
+    page.fill("#sine-steps input", "100000")
+    page.keyboard.press("Enter")
+    page.click("#sine-start")
+    page.wait_for_function("() => /Step [\\d,]+ \\//.test(document.querySelector('#sine-readout').innerText)")
+    assert RUNS.active() == 1
+    context.close()
+    deadline = time.monotonic() + 20
+    while RUNS.active() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert RUNS.active() == 0

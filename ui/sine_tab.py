@@ -232,8 +232,12 @@ def build() -> None:
             prob_plot = gr.Plot(label="D(real) and D(G(z))", elem_id="sine-prob-plot")
             curve_plot = gr.Plot(label="Generated curves", elem_id="sine-curve-plot")
 
-    gr.Markdown("### What does each input dimension do?\nAfter a run, each slider sets one entry of the "
-                "trained generator's input vector z; the red curve is G(z).")
+    gr.Markdown(
+        "### What does each input dimension do?\nAfter a run, each slider sets one entry of the trained "
+        "generator's input vector z; the red curve is G(z). On *sine* the real curves barely vary, so a good "
+        "generator learns to ignore z. On *parabola* the family has one knob (a): watch one direction of z "
+        "take it over. On *two-mode*, look for the slider that flips the curve, or find none (mode collapse)."
+    )
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             sliders = [
