@@ -20,7 +20,7 @@ import gradio as gr
 from gan_models import latent as L
 
 VERSION = 1
-TABS = ("explore", "interpolate")
+TABS = ("explore", "interpolate", "sine")
 MAX_RECIPE_BYTES = 64_000
 
 

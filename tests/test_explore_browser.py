@@ -1,0 +1,95 @@
+"""The Explore and Interpolate tabs in headless chromium: a slider drag re-renders the image, a shared
+link restores the controls, the Interpolate button produces a GIF; screenshots go to artifacts/."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from gan_models import render
+from tests.conftest import screenshot
+from tests.test_render import shipped_or_tiny
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def ids():
+    with pytest.MonkeyPatch.context() as mp:
+        yield shipped_or_tiny(mp)
+
+
+def _src(page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} img").first.get_attribute("src") or ""
+
+
+def _wait_value(page, selector: str, text: str, contains: bool = False) -> None:
+    """Wait until the element exists (tabs render lazily) and its value equals/contains `text`."""
+    page.wait_for_function(
+        "([sel, text, contains]) => { const e = document.querySelector(sel);"
+        " return !!e && (contains ? e.value.includes(text) : e.value === text); }",
+        arg=[selector, text, contains],
+    )
+
+
+def _wait_src_change(page, elem_id: str, old: str) -> str:
+    page.wait_for_function(
+        "([sel, old]) => { const i = document.querySelector(sel); return i && i.src && i.src !== old; }",
+        arg=[f"#{elem_id} img", old],
+    )
+    return _src(page, elem_id)
+
+
+def test_shared_link_restores_controls_and_sliders_rerender(page, app_url, ids):
+    _, cond = ids
+    classes = render.model_spec(render.load_model(cond))["classes"]
+    query = {"tab": "explore", "model": cond, "seed": 1234, "label": classes[2], "trunc": 0.8, "n": 4,
+             "z3": 1.5, "pc1": -2}
+    page.goto(app_url + "?" + urlencode(query))
+    page.wait_for_selector("#ex-image img")
+    _wait_value(page, "#ex-seed input", "1234")
+    assert page.locator("#ex-truncation input[type=number]").input_value() == "0.8"
+    assert page.locator("#ex-label input").input_value() == classes[2]
+    assert page.locator("#ex-n input[value='4']").is_checked()
+    # z[3] was edited by the link: it gets the first raw slider, at the link's value.
+    assert "z[3]" in page.locator("#ex-z0").inner_text()
+    assert page.locator("#ex-z0 input[type=number]").input_value() == "1.5"
+
+    # Typing a slider value re-renders the image...
+    before = _src(page, "ex-image")
+    box = page.locator("#ex-z1 input[type=number]")
+    box.fill("3.5")
+    box.press("Enter")
+    after = _wait_src_change(page, "ex-image", before)
+    # ...and so do keyboard steps on the range input, which behave like a drag.
+    page.locator("#ex-z2 input[type=range]").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    _wait_src_change(page, "ex-image", after)
+    screenshot(page, "explore_tab")
+
+    page.locator("#ex-mode").get_by_text("Directions", exact=True).click()
+    assert page.locator("#ex-pc1 input[type=number]").input_value() == "-2"
+    assert "of variance" in page.locator("#ex-pc0").inner_text()
+    # The share button gives back a link with the current state.
+    page.locator("#ex-share").click()
+    _wait_value(page, "#ex-link textarea", "seed=1234", contains=True)
+    link = page.locator("#ex-link textarea").input_value()
+    assert link.startswith(app_url.rstrip("/")) and "z3=1.5" in link and "pc1=-2" in link and "z" in link
+    screenshot(page, "explore_directions")
+
+
+def test_interpolate_tab_makes_a_gif(page, app_url, ids):
+    page.goto(app_url + "?" + urlencode({"tab": "interpolate", "model": ids[0], "seed": 3, "seed_b": 9,
+                                         "frames": 8, "method": "both"}))
+    _wait_value(page, "#ip-seed-b input", "9")
+    page.locator("#ip-run").click()
+    page.wait_for_function("() => { const i = document.querySelector('#ip-gif-1 img');"
+                           " return !!i && i.src.includes('.gif'); }")
+    page.wait_for_selector("#ip-gif-2 img")  # "both" shows lerp beside slerp
+    page.wait_for_selector("#ip-mp4 video")
+    screenshot(page, "interpolate_tab")
+    page.locator("button[role=tab]", has_text="Sine toy").click()
+    page.wait_for_selector("#sine-start")
+    screenshot(page, "sine_tab")
