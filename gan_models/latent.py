@@ -157,6 +157,7 @@ def pca_directions(
     k: int = 8,
     n_samples: int = 1024,
     seed: int = 0,
+    jacobian_samples: int = 128,
 ) -> Directions:
     """GANSpace-style directions: PCA of the generator's first-layer features for `n_samples` random
     latents, each principal component mapped back to latent space, then orthonormalised in order
@@ -166,29 +167,40 @@ def pca_directions(
     of sampling noise. If `features_fn` is not differentiable (e.g. runs under inference_mode) it falls
     back to GANSpace's least-squares regression of z on the PCA coordinates, which is noisier."""
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(n_samples, latent_dim, generator=gen).requires_grad_(True)
-    with torch.enable_grad():
-        feats_graph = features_fn(z).reshape(n_samples, -1)
-    feats = feats_graph.detach().double()
-    mean = feats.mean(0, keepdim=True)
-    feats = feats - mean
+    z = torch.randn(n_samples, latent_dim, generator=gen)
+    with torch.inference_mode():
+        feats = features_fn(z).reshape(n_samples, -1).float()
+    feats = feats - feats.mean(0, keepdim=True)
     k = max(1, min(k, latent_dim, n_samples - 1, feats.shape[1]))
     q = min(k + 8, feats.shape[1], n_samples)
-    _, s, v = _randomized_svd(feats, q, gen)
-    total_var = (feats**2).sum() / (n_samples - 1)
-    explained = (s[:k] ** 2 / (n_samples - 1)) / total_var
+    _, s, v = _randomized_svd(feats, q, gen)  # float32 is plenty for the top few components
+    total_var = (feats.double() ** 2).sum() / (n_samples - 1)
+    explained = (s[:k].double() ** 2 / (n_samples - 1)) / total_var
     v_k = v[:, :k]  # [f, k]
-    if feats_graph.requires_grad:
-        coords = feats_graph.double() @ v_k  # the mean shift does not change gradients
-        rows = [
-            torch.autograd.grad(coords[:, i].sum(), z, retain_graph=i < k - 1)[0].sum(0) for i in range(k)
-        ]
-        u = torch.stack(rows).double()
-    else:
-        u = torch.linalg.lstsq(feats @ v_k, z.detach().double()).solution  # z ~ coords @ U
+    u = _mean_jacobian_directions(features_fn, z[:jacobian_samples], v_k)
+    if u is None:
+        u = torch.linalg.lstsq((feats @ v_k).double(), z.double()).solution  # z ~ coords @ U
+    u = u.double()
     q_mat, r = torch.linalg.qr(u.T)  # columns orthonormal, span kept in order
     vecs = (q_mat * torch.sign(torch.diagonal(r)).unsqueeze(0)).T  # keep each row's original sign
     return Directions(vectors=vecs.float().contiguous(), explained=explained.float())
+
+
+def _mean_jacobian_directions(
+    features_fn: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, v_k: torch.Tensor
+) -> torch.Tensor | None:
+    """Row i = sum over samples of J(z)^T v_i, in ONE backward pass: the samples are repeated once per
+    component and each copy is projected on its own component (k separate backward passes through a
+    conv layer cost k times as much). None when features_fn is not differentiable."""
+    n, k = z.shape[0], v_k.shape[1]
+    z_rep = z.repeat(k, 1).requires_grad_(True)  # block i (rows i*n .. i*n+n-1) belongs to component i
+    with torch.enable_grad():
+        feats = features_fn(z_rep).reshape(n * k, -1)
+        if not feats.requires_grad:
+            return None
+        proj = (feats.reshape(k, n, -1) * v_k.T.unsqueeze(1)).sum()
+        (grad,) = torch.autograd.grad(proj, z_rep)
+    return grad.reshape(k, n, -1).sum(1)
 
 
 def _randomized_svd(a: torch.Tensor, q: int, gen: torch.Generator, power_iters: int = 3):

@@ -161,7 +161,7 @@ def directions(model: Any, k: int = N_DIRECTIONS) -> L.Directions:
         labels = None if not n_classes else torch.arange(z.shape[0], device=dev) % n_classes
         return gen.first_layer_features(z.to(dev), labels).float().cpu()
 
-    return L.cached_directions((model.id, k), lambda: L.pca_directions(features, latent_dim, k=k))
+    return L.cached_directions((model.id, k), lambda: L.pca_directions(features, latent_dim, k=k, n_samples=512))
 
 
 class _LRU:
@@ -470,13 +470,16 @@ def _render_between_classes(model: Any, z: torch.Tensor, la: int | None, lb: int
     if la is None or la == lb:
         return _render(model, z, _labels(la, z.shape[0]))
     gen = model.generator
-    if hasattr(gen, "forward_mixed"):  # smooth class blend when the generator supports it
+    if hasattr(gen, "embed") and hasattr(gen, "body"):
+        # The conditional generator's input is [z, embed(label)]: blend the two class embeddings so the
+        # class changes smoothly instead of jumping half-way.
         dev = _device(model)
         with torch.inference_mode():
-            a = torch.full((z.shape[0],), la, dtype=torch.long, device=dev)
-            b = torch.full((z.shape[0],), lb, dtype=torch.long, device=dev)
-            return gen.forward_mixed(z.to(dev), a, b, t.to(dev)).float().cpu()
-    # Labels are discrete: switch class half-way.
+            ea = gen.embed(torch.tensor([la], device=dev))
+            eb = gen.embed(torch.tensor([lb], device=dev))
+            emb = L.lerp(ea, eb, t.to(dev))
+            return gen.body(torch.cat([z.to(dev), emb], dim=1)).float().cpu()
+    # Generators without an embedding we can reach: switch class half-way.
     labels = torch.where(t < 0.5, torch.tensor(la), torch.tensor(lb)).long()
     return _render(model, z, labels)
 
