@@ -199,6 +199,11 @@ def test_interpolation_frames_and_exports(ids, tmp_path):
     assert np.array_equal(lerp[0], frames[0]) and np.array_equal(lerp[-1], frames[-1])
     labels = R.interpolation_frames(cond, 7, 7, label_a=0, label_b=2, frames=4)
     assert labels.shape[0] == 4
+    model = R.load_model(cond)
+    z7 = L.z_from_seed(7, frames_dim(cond))
+    for frame, label in ((labels[0], 0), (labels[-1], 2)):  # the class blend ends exactly on each class
+        expected = L.to_uint8(R._render(model, z7, torch.tensor([label])))[0]
+        assert np.abs(frame.astype(int) - expected.astype(int)).max() <= 1
     files = R.export_interpolation(frames, tmp_path, "x")
     assert files["gif"].read_bytes()[:6] in (b"GIF89a", b"GIF87a")
     assert files["mp4"].stat().st_size > 100 and b"ftyp" in files["mp4"].read_bytes()[:64]

@@ -133,16 +133,15 @@ def build() -> Interpolate:
             link = gr.Textbox(label="Link to this interpolation", buttons=["copy"], interactive=False,
                               elem_id="ip-link", info="Opens the page on this tab with these settings.")
         with gr.Column(scale=2):
-            with gr.Row():
-                strip_1 = gr.Image(label="Strip", format="png", interactive=False, elem_id="ip-strip-1")
-                strip_2 = gr.Image(label="Strip (lerp)", format="png", interactive=False, visible=False,
-                                   elem_id="ip-strip-2")
+            strip_1 = gr.Image(label="Strip", format="png", interactive=False, elem_id="ip-strip-1")
+            strip_2 = gr.Image(label="Strip (lerp)", format="png", interactive=False, visible=False,
+                               elem_id="ip-strip-2")
             with gr.Row():
                 gif_1 = gr.Image(label="GIF", type="filepath", interactive=False, elem_id="ip-gif-1",
                                  buttons=["download"])
                 gif_2 = gr.Image(label="GIF (lerp)", type="filepath", interactive=False, visible=False,
                                  elem_id="ip-gif-2", buttons=["download"])
-            video = gr.Video(label="MP4", interactive=False, elem_id="ip-mp4")
+            video = gr.Video(label="MP4", interactive=False, elem_id="ip-mp4", height=320)
             files = gr.File(label="Downloads (GIF, MP4, strip PNG)", file_count="multiple", elem_id="ip-files")
 
     ip = Interpolate(model, seed_a, seed_b, label_a, label_b, frames, method, truncation)
