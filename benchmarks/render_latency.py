@@ -1,0 +1,131 @@
+"""Render latency of the public API against an echo floor, over Gradio's HTTP+SSE call route.
+
+Launches app.py's `demo` and, in the same process and run, a Gradio app whose only endpoint echoes its
+input, with the same queue settings. Each request is `POST /gradio_api/call/<api_name>` followed by
+`GET /gradio_api/call/<api_name>/<event_id>` read until the `complete` event (the browser's protocol,
+without gradio_client's ~80 ms of polling). Cases run round-robin so background load hits them alike.
+
+    .venv/bin/python benchmarks/render_latency.py [--iters 40] [--model cdcgan-animals]
+
+Targets on 2 CPU cores: 1 image p50 <= 2x echo, 16-grid p50 <= 4x echo, 16-frame GIF p50 < 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+import httpx  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def echo_app() -> gr.Blocks:
+    with gr.Blocks() as echo:
+        box = gr.Textbox()
+        box.submit(lambda x: x, box, box, api_name="echo")
+    echo.queue(api_open=False, max_size=64, default_concurrency_limit=1)
+    return echo
+
+
+def call(client: httpx.Client, base: str, api_name: str, data: list) -> float:
+    """Seconds from POST to the `complete` event; raises on an error event."""
+    start = time.perf_counter()
+    resp = client.post(f"{base}gradio_api/call/{api_name}", json={"data": data})
+    resp.raise_for_status()
+    event_id = resp.json()["event_id"]
+    event = None
+    with client.stream("GET", f"{base}gradio_api/call/{api_name}/{event_id}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                if event == "error":
+                    raise RuntimeError(f"{api_name} failed: {line}")
+                break
+    return time.perf_counter() - start
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--iters", type=int, default=40)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--model", default=None, help="model id (default: the app's default model)")
+    args = parser.parse_args()
+
+    from app import demo
+    from ui.explore_tab import default_model
+
+    model = args.model or default_model()
+    if model is None:
+        sys.exit("No shipped model found under checkpoints/.")
+    echo = echo_app()
+    app_port, echo_port = free_port(), free_port()
+    demo.launch(prevent_thread_lock=True, server_port=app_port, quiet=True, enable_monitoring=False)
+    echo.launch(prevent_thread_lock=True, server_port=echo_port, quiet=True, enable_monitoring=False)
+    app_url, echo_url = f"http://127.0.0.1:{app_port}/", f"http://127.0.0.1:{echo_port}/"
+
+    seed = iter(range(10**6))  # a new seed per call: no cache can answer for the model
+    cases = {
+        "echo (floor)": lambda c: call(c, echo_url, "echo", ["hello"]),
+        "1 image": lambda c: call(c, app_url, "generate", [model, next(seed), "", 1.0, {}, 1]),
+        "16-image grid": lambda c: call(c, app_url, "generate", [model, next(seed), "", 1.0, {}, 16]),
+        "16-frame GIF": lambda c: call(c, app_url, "interpolate_gif",
+                                       [model, next(seed), next(seed), "", "", 16, "slerp"]),
+        "16-frame GIF+MP4+strip": lambda c: call(c, app_url, "interpolate",
+                                                 [model, next(seed), next(seed), "", "", 16, "slerp"]),
+    }
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    try:
+        with httpx.Client(timeout=60) as client:
+            for i in range(args.warmup + args.iters):
+                for name, fn in cases.items():
+                    t = fn(client)
+                    if i >= args.warmup:
+                        times[name].append(t)
+    finally:
+        demo.close()
+        echo.close()
+
+    floor = statistics.median(times["echo (floor)"])
+    print(f"model={model}  iterations={args.iters}  cpu_threads={os.cpu_count()}  "
+          f"load_avg={os.getloadavg()[0]:.1f}")
+    print(f"{'case':26s} {'p50 ms':>8s} {'p95 ms':>8s} {'p50 / echo':>11s}")
+    rows = {}
+    for name, values in times.items():
+        p50, p95 = statistics.median(values), pct(values, 0.95)
+        rows[name] = {"p50_ms": round(p50 * 1000, 1), "p95_ms": round(p95 * 1000, 1),
+                      "ratio_to_echo": round(p50 / floor, 2)}
+        print(f"{name:26s} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {p50 / floor:10.2f}x")
+    targets = {
+        "1 image p50 <= 2x echo": rows["1 image"]["ratio_to_echo"] <= 2,
+        "16-grid p50 <= 4x echo": rows["16-image grid"]["ratio_to_echo"] <= 4,
+        "16-frame GIF p50 < 150 ms": rows["16-frame GIF"]["p50_ms"] < 150,
+    }
+    for name, ok in targets.items():
+        print(f"{'PASS' if ok else 'MISS'}  {name}")
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
