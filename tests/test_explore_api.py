@@ -92,3 +92,61 @@ def test_internal_events_are_not_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert {"/models", "/generate", "/interpolate", "/interpolate_gif"} <= set(endpoints)
     assert not any(name.startswith("/explore_") for name in endpoints)
+
+
+# ---------------------------------------------------------------------------------------------
+# Share links and recipes (ui/share.py): pure round trips, and a bad link never breaks the page
+# ---------------------------------------------------------------------------------------------
+
+
+def test_query_round_trip():
+    from urllib.parse import parse_qsl
+
+    from ui import share
+
+    state = share.explore_state("cdcgan-animals", 7, "cat", 0.8, "4", [3, 5], {"3": 1.5, "pc0": -2.0})
+    query = share.to_query(state)
+    back = share.from_query(dict(parse_qsl(query[1:])))
+    assert back["model"] == "cdcgan-animals" and back["seed"] == 7 and back["label"] == "cat"
+    assert back["truncation"] == 0.8 and back["n"] == 4 and back["dims"] == [3, 5]
+    assert back["edits"] == {"3": 1.5, "pc0": -2.0}
+    interp = share.interpolate_state("m", 1, 2, "cat", "dog", 16, ("slerp", "lerp"), 1.0)
+    back = share.from_query(dict(parse_qsl(share.to_query(interp)[1:])))
+    assert back["tab"] == "interpolate" and back["seed_b"] == 2 and back["method"] == "both"
+
+
+@pytest.mark.parametrize("params", [{"seed": "-4"}, {"seed": "abc"}, {"tab": "nope"}, {"trunc": "9"},
+                                    {"dims": "1,x"}, {"z3": "abc"}, {"n": "many"}])
+def test_bad_query_values_raise_value_errors(params):
+    from ui import share
+
+    with pytest.raises(ValueError):
+        share.from_query(params)
+
+
+def test_recipe_file_round_trip_and_rejects_junk(tmp_path):
+    from ui import share
+
+    good = tmp_path / "r.json"
+    good.write_text(json.dumps(share.explore_state("m", 3, None, 1.0, 1, [], {})))
+    assert share.from_recipe_file(good)["seed"] == 3
+    for text in ("not json", "[1, 2]", '{"seed": 1}'):
+        bad = tmp_path / "bad.json"
+        bad.write_text(text)
+        with pytest.raises(ValueError):
+            share.from_recipe_file(bad)
+
+
+@pytest.mark.parametrize("query", [{"model": "no-such-model", "seed": "1"}, {"seed": "-1"},
+                                   {"model": "{uncond}", "label": "unicorn"}, {"model": "{uncond}", "z999": "1"}])
+def test_restore_with_a_bad_link_falls_back_to_the_default_view(ids, query):
+    from types import SimpleNamespace
+
+    from ui import explore_tab, interpolate_tab, share
+
+    query = {k: v.format(uncond=ids[0]) for k, v in query.items()}
+    request = SimpleNamespace(query_params=query)
+    outs = share.restore(request, explore_tab.setup, interpolate_tab.on_model, 25)
+    assert len(outs) == 1 + 25 + 8
+    image = outs[1 + 22]
+    assert getattr(image, "shape", None) is not None  # the default view still renders an image
