@@ -144,7 +144,10 @@ def restore(request: gr.Request, explore_setup, interpolate_labels, n_explore: i
     frames = min(max(int(state.get("frames", 16)), 2), 64)
     interp = [gr.update(value=model), gr.update(value=seed), gr.update(value=state.get("seed_b", seed + 1)), la, lb,
               gr.update(value=frames), gr.update(value=method), gr.update(value=state.get("truncation", 1.0))]
-    return [gr.Tabs(selected=state["tab"]), *explore, *interp]
+    # Only a link that names a tab switches tabs: a plain visit must not yank a person who already
+    # clicked another tab back to Explore when this load event returns.
+    tab = gr.Tabs(selected=state["tab"]) if "tab" in params else gr.skip()
+    return [tab, *explore, *interp]
 
 
 def wire(demo: gr.Blocks, tabs: gr.Tabs, explore: Any, interpolate: Any) -> None:
