@@ -150,3 +150,19 @@ def test_restore_with_a_bad_link_falls_back_to_the_default_view(ids, query):
     assert len(outs) == 1 + 25 + 8
     image = outs[1 + 22]
     assert getattr(image, "shape", None) is not None  # the default view still renders an image
+
+
+def test_recipe_save_and_load_restore_the_sliders(ids):
+    from ui import explore_tab
+
+    uncond = ids[0]
+    dims = [0, 1]
+    values = [2.5, 0.0] + [0.0] * 6 + [1.0] + [0.0] * 7  # z[0] moved, pc0 = 1
+    base = explore_tab.render.seed_values(uncond, 11, dims)
+    values[1] = base[1]  # z[1] left at the seed's value: not an edit
+    path = explore_tab.save_recipe(uncond, 11, None, 0.9, "4", dims, *values)
+    recipe = json.loads(Path(path).read_text())
+    assert recipe["edits"] == {"0": 2.5, "pc0": 1.0} and recipe["truncation"] == 0.9 and recipe["n"] == 4
+    outs = explore_tab.load_recipe(path)
+    assert outs[1]["value"] == 11 and outs[6]["value"] == 2.5 and outs[6]["label"] == "z[0]"
+    assert outs[14]["value"] == 1.0  # pc0 slider

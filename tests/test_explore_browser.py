@@ -79,6 +79,16 @@ def test_shared_link_restores_controls_and_sliders_rerender(page, app_url, ids):
     assert link.startswith(app_url.rstrip("/")) and "z3=1.5" in link and "pc1=-2" in link and "z" in link
     screenshot(page, "explore_directions")
 
+    # Teaching views: class grid (rows = seeds, columns = classes) and traversals + sensitivity chart.
+    page.get_by_text("Class grid (conditional models)").click()
+    page.locator("#ex-grid-btn").click()
+    page.wait_for_selector("#ex-class-grid img")
+    page.get_by_text("Traversals and sensitivity").click()
+    page.locator("#ex-trav-btn").click()
+    page.wait_for_selector("#ex-traversal img")
+    page.locator("#ex-sensitivity").scroll_into_view_if_needed()
+    screenshot(page, "explore_grids")
+
 
 def test_interpolate_tab_makes_a_gif(page, app_url, ids):
     page.goto(app_url + "?" + urlencode({"tab": "interpolate", "model": ids[0], "seed": 3, "seed_b": 9,
