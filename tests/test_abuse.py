@@ -17,8 +17,9 @@ import torch
 from gradio_client.exceptions import AppError
 
 from gan_models import registry
+from gan_models.conditional import ConditionalGenerator
+from gan_models.dcgan import DCGANConfig
 from gan_models.registry import ModelLoadError, load_from_folder
-from tests.test_registry import tiny_folder
 from tests.test_render import shipped_or_tiny
 
 LEAK_MARKERS = ("Traceback", 'File "', '.py", line', "site-packages", "/work/")
@@ -29,6 +30,15 @@ COMMIT = "fedcba9876543210fedcba9876543210fedcba98"
 def ids() -> Iterator[tuple[str, str]]:
     with pytest.MonkeyPatch.context() as mp:
         yield shipped_or_tiny(mp)
+
+
+def tiny_folder(path: Path) -> Path:
+    """A valid tiny conditional checkpoint folder (config.json + model.safetensors) to make hostile."""
+    torch.manual_seed(0)
+    config = DCGANConfig(latent_dim=8, base_channels=4, d_base_channels=4, num_classes=3,
+                         class_names=["c0", "c1", "c2"], embed_dim=4)
+    ConditionalGenerator(config).save_pretrained(path)
+    return path
 
 
 def assert_no_leak(text: str) -> None:
@@ -280,7 +290,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize(("kind", "message"), sorted(HOSTILE.items()))
 def test_hostile_folder_is_refused_by_the_loader(tmp_path, kind, message):
-    folder = tiny_folder(tmp_path / "m", with_d=False)
+    folder = tiny_folder(tmp_path / "m")
     sentinel = tmp_path / "pwned"
     make_hostile(kind, folder, sentinel)
     with pytest.raises(ModelLoadError, match=message):
@@ -297,7 +307,7 @@ def hostile_hub(tmp_path, monkeypatch) -> Path:
     cache = tmp_path / "hub"
     for kind in HOSTILE:
         repo = cache / f"models--evil--{kind.replace('^', '')}"
-        snapshot = tiny_folder(repo / "snapshots" / COMMIT, with_d=False)
+        snapshot = tiny_folder(repo / "snapshots" / COMMIT)
         make_hostile(kind, snapshot, tmp_path / "pwned")
         (repo / "refs").mkdir(parents=True)
         (repo / "refs" / "main").write_text(COMMIT)
