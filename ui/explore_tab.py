@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,24 @@ def _readout(info: dict) -> str:
     return text
 
 
+def _label(model: str, label: Any) -> Any:
+    """The class picker's value, or None for an unconditional model: while a model switch is still
+    rendering, the hidden picker can briefly hold the previous model's class."""
+    return label if render.model_spec(render.load_model(model))["classes"] else None
+
+
+def warm_up() -> None:
+    """Compute the shipped models' directions in the background, so the first visitor does not wait."""
+    def work() -> None:
+        for model_id in model_ids():
+            try:
+                render.directions(render.load_model(model_id))
+            except Exception:  # a broken checkpoint shows its error when someone picks it
+                pass
+
+    threading.Thread(target=work, name="directions-warm-up", daemon=True).start()
+
+
 def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
     raw, amounts = values[:K], values[K:]
     return render.edits_from_sliders(model, seed, [int(d) for d in dims or []], raw, amounts)
@@ -97,7 +116,7 @@ def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
 def render_view(model: str, seed: float, label: str | None, truncation: float, n: str, dims: list, *values):
     """Image + readout for the current controls (the live render behind every slider)."""
     edits = _edits(model, seed, dims, list(values))
-    image, info = render.generate(model, seed, label, truncation, edits, n)
+    image, info = render.generate(model, seed, _label(model, label), truncation, edits, n)
     return image, _readout(info), info
 
 
@@ -189,21 +208,25 @@ def make_class_grid(model: str, seed: float, rows: float, truncation: float, dim
 def make_traversal(model: str, seed: float, label: str | None, truncation: float, dims: list, *values):
     edits = _edits(model, seed, dims, list(values))
     edits = {k: v for k, v in edits.items() if not k.isdigit()}  # the grid sets the raw dims itself
+    label = _label(model, label)
     grid = render.traversal_grid(model, seed, label, truncation, edits, [int(d) for d in dims or []])
     table = pd.DataFrame(render.sensitivity_table(model, seed, label))
-    return grid, table
+    # Bars start at zero: an auto-scaled axis would make small differences look large.
+    return grid, gr.update(value=table, y_lim=[0, float(table["sensitivity"].max()) * 1.05])
 
 
 @user_errors
 def share_query(model, seed, label, truncation, n, dims, *values) -> str:
     """The query string ('?tab=explore&model=...') that restores this view; the page's JS prefixes its URL."""
-    state = share.explore_state(model, seed, label, truncation, n, dims, _edits(model, seed, dims, list(values)))
+    state = share.explore_state(model, seed, _label(model, label), truncation, n, dims,
+                                _edits(model, seed, dims, list(values)))
     return share.to_query(state)
 
 
 @user_errors
 def save_recipe(model, seed, label, truncation, n, dims, *values) -> str:
-    state = share.explore_state(model, seed, label, truncation, n, dims, _edits(model, seed, dims, list(values)))
+    state = share.explore_state(model, seed, _label(model, label), truncation, n, dims,
+                                _edits(model, seed, dims, list(values)))
     path = scratch_dir() / f"recipe-{state['model'].replace('/', '_')}-{state['seed']}.json"
     path.write_text(json.dumps(state, indent=2))
     return str(path)
@@ -227,6 +250,7 @@ def build() -> Explore:
     """Lay out the tab and wire its events (inside the page's gr.Blocks); returns the components."""
     gr.Markdown(INTRO)
     ids = model_ids()
+    warm_up()
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             model = gr.Dropdown(

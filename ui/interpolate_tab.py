@@ -12,7 +12,7 @@ from gan_models import latent as L
 from gan_models import render
 from ui import share
 from ui.api import RENDER, scratch_dir, user_errors
-from ui.explore_tab import default_model, model_ids
+from ui.explore_tab import _label, default_model, model_ids
 
 PRIVATE = {"api_visibility": "private"}
 METHODS = {"Spherical (slerp)": ("slerp",), "Linear (lerp)": ("lerp",), "Both, side by side": ("slerp", "lerp")}
@@ -65,6 +65,7 @@ def run(model: str, seed_a: float, seed_b: float, label_a: str | None, label_b: 
         raise gr.Error(f"Method must be one of {', '.join(METHODS)}.")
     out_dir = scratch_dir()
     results = []
+    label_a, label_b = _label(model, label_a), _label(model, label_b)
     for m in methods:
         arr = render.interpolation_frames(model, seed_a, seed_b, label_a, label_b, frames, m, truncation)
         gif = render.export_interpolation(arr, out_dir, f"{m}-{int(seed_a)}-{int(seed_b)}", mp4=False)["gif"]
@@ -85,6 +86,7 @@ def run_mp4(model: str, seed_a: float, seed_b: float, label_a: str | None, label
     out_dir = scratch_dir()
     files: list[str] = []
     video = None
+    label_a, label_b = _label(model, label_a), _label(model, label_b)
     for m in methods:
         arr = render.interpolation_frames(model, seed_a, seed_b, label_a, label_b, frames, m, truncation)
         written = render.export_interpolation(arr, out_dir, f"{m}-{int(seed_a)}-{int(seed_b)}")
