@@ -124,6 +124,10 @@ def _load_weights(model: torch.nn.Module, folder: Path, what: str) -> None:
         if unexpected:
             parts.append(f"unexpected tensors {unexpected[:5]}")
         raise ModelLoadError(f"{what}: the weights do not fit the config.json architecture: {', '.join(parts)}.")
+    # safetensors has no checksum: a corrupted or diverged checkpoint loads "fine" and renders blank images.
+    broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise ModelLoadError(f"{what}: {path.name} holds NaN or infinite values (e.g. in {broken[:3]}).")
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
 
 
