@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gan_models.sine import TARGETS, SineConfig, SineDiscriminator, SineGenerator, curve_x  # noqa: E402
 from training.losses import d_loss, g_loss  # noqa: E402
 from training.sine import SineTrainConfig, SineTrainer, resolve_device  # noqa: E402
+from training.sine_sweep import SineSweepConfig, SineSweepTrainer  # noqa: E402
 
 
 def plain_loop(steps: int, device: torch.device, threads: int | None = None) -> float:
@@ -67,6 +68,19 @@ def streaming_trainer(steps: int, device: torch.device) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def sweep_vs_separate(steps: int, device: torch.device, sizes: tuple[int, ...] = (1, 2, 5, 16)) -> tuple[float, float]:
+    """Seconds to train len(sizes) models: batched in one SineSweepTrainer, and one SineTrainer after another."""
+    start = time.perf_counter()
+    for _ in SineSweepTrainer(SineSweepConfig(sizes=sizes, steps=steps, device=device.type)).run():
+        pass
+    batched = time.perf_counter() - start
+    start = time.perf_counter()
+    for n in sizes:
+        for _ in SineTrainer(SineTrainConfig(n_ideas=n, steps=steps, device=device.type)).run():
+            pass
+    return batched, time.perf_counter() - start
+
+
 def full_run_seconds(device: torch.device) -> float:
     """Wall time of a default 10,000-step run with its records."""
     start = time.perf_counter()
@@ -104,6 +118,9 @@ def main() -> None:
     print(f"streaming trainer     {t:8.0f} steps/s")
     print(f"ratio trainer/plain   {t / p:8.2f}   (target >= 1.0, aim 2.0)")
     print(f"10,000-step default run with records: {full_run_seconds(device):.1f} s (target < 20 s)")
+    batched, separate = sweep_vs_separate(args.steps, device)
+    print(f"sweep of sizes 1,2,5,16: batched {batched:.1f} s vs one after another {separate:.1f} s "
+          f"({separate / batched:.1f}x faster)")
 
 
 if __name__ == "__main__":

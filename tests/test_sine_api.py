@@ -68,3 +68,12 @@ def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, args,
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name="/train_sine")
     assert client.predict("sine", 2, 10, 8, 1e-4, 1e-4, 0, "cpu", api_name="/train_sine")["done"]
+
+
+def test_sweep_sine_streams_one_entry_per_size(client):
+    records = list(client.submit([1, 2, 5, 16], "parabola", 200, 32, 1e-3, 1e-3, 0, "cpu", api_name="/sweep_sine"))
+    assert records[-1]["done"] and records[-1]["step"] == 200
+    assert records[-1]["sizes"] == [1, 2, 5, 16]
+    assert all(len(r["fit_error"]) == 4 and len(r["curves"]) == 4 for r in records)
+    with pytest.raises(AppError, match="different input sizes"):
+        client.predict([], "parabola", 200, 32, 1e-3, 1e-3, 0, "cpu", api_name="/sweep_sine")

@@ -26,7 +26,7 @@ def _readout_step(page) -> int:
 def test_train_watch_plots_then_move_an_input_dimension(page, app_url):
     page.goto(app_url)
     page.get_by_role("tab", name="Sine toy").click()
-    page.fill("#sine-steps input", "2000")
+    page.fill("#sine-steps input", "1000")
     page.keyboard.press("Enter")
     page.click("#sine-start")
 
@@ -42,8 +42,8 @@ def test_train_watch_plots_then_move_an_input_dimension(page, app_url):
     page.wait_for_timeout(300)
     assert _plot_pixels(page, "sine-loss-plot") != first_plot
 
-    page.wait_for_selector("#sine-readout:has-text('Done')", timeout=90_000)
-    assert _readout_step(page) == 2000
+    page.wait_for_selector("#sine-readout:has-text('Done')", timeout=180_000)
+    assert _readout_step(page) == 1000
     page.wait_for_selector("#sine-z0", state="visible")
     assert page.locator("#sine-z4").is_visible() and not page.locator("#sine-z5").is_visible()
     page.wait_for_function("() => document.querySelector('#sine-explore-plot canvas')")
@@ -75,3 +75,17 @@ def test_closing_the_tab_ends_the_run(browser, app_url):
     while RUNS.active() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert RUNS.active() == 0
+
+
+def test_latent_size_sweep_draws_one_panel_per_size(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Sine toy").click()
+    page.fill("#sine-steps input", "300")
+    page.keyboard.press("Enter")
+    page.get_by_text("Latent-size sweep").click()
+    page.click("#sine-sweep-start")
+    page.wait_for_selector("#sine-sweep-status:has-text('Done')", timeout=180_000)
+    for i in range(4):  # the default sizes 1, 2, 5, 16
+        page.wait_for_function(f"() => document.querySelector('#sine-sweep-curves{i} canvas')")
+    assert not page.locator("#sine-sweep-curves4").is_visible()
+    screenshot(page, "sine-sweep")

@@ -99,7 +99,7 @@ class SineRecord:
 
 
 @contextmanager
-def _cpu_threads(n: int, device: torch.device) -> Iterator[None]:
+def cpu_threads(n: int, device: torch.device) -> Iterator[None]:
     # Networks this small lose time to thread hand-offs: one intra-op thread is faster than two.
     if device.type != "cpu":
         yield
@@ -211,7 +211,7 @@ class SineTrainer:
         start = time.perf_counter()
         self.generator.train()
         self.discriminator.train()
-        with _cpu_threads(1, self.device):
+        with cpu_threads(1, self.device):
             totals = torch.zeros(4, device=self.device)
             since_report = 0
             z_chunk = real_chunk = None

@@ -20,7 +20,8 @@ from training.sine import (
     SineTrainConfig,
     SineTrainer,
 )
-from ui.charts import D_COLOR, G_COLOR, REFERENCE_COLOR, curves_chart, history_chart
+from training.sine_sweep import MAX_MODELS, SineSweepConfig, SineSweepTrainer, SweepRecord
+from ui.charts import CURVE_COLORS, D_COLOR, G_COLOR, REFERENCE_COLOR, curves_chart, history_chart
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
 RUNS = RunLimiter(max_concurrent=2)
@@ -70,10 +71,11 @@ def make_config(
     return config
 
 
-def _records(config: SineTrainConfig, owner: str) -> Iterator[tuple[SineTrainer, SineRecord]]:
+def _records(config: SineTrainConfig | SineSweepConfig, owner: str) -> Iterator[tuple]:
+    """(trainer, record) pairs of a run held in this session's slot; a refused slot becomes a gr.Error."""
     try:
         with RUNS.slot(owner) as stop_flag:
-            trainer = SineTrainer(config)
+            trainer = SineSweepTrainer(config) if isinstance(config, SineSweepConfig) else SineTrainer(config)
             for record in trainer.run(max_seconds=MAX_RUN_SECONDS, should_stop=stop_flag.is_set):
                 yield trainer, record
     except RunRefused as error:
@@ -195,6 +197,75 @@ def _random_z(state: dict | None, seed: float):
     return *[round(v, 2) for v in values], *[0.0] * (MAX_IDEAS - len(values)), int(seed or 0) + 1
 
 
+SWEEP_SIZES = [1, 2, 3, 5, 8, 16]
+
+
+def make_sweep_config(sizes: list, *settings) -> SineSweepConfig:
+    """The sweep reuses the single-run settings; only the input sizes differ."""
+    single = make_config(*settings)
+    try:
+        config = SineSweepConfig(
+            sizes=tuple(sorted(_as_int("input size", s) for s in sizes or [])), target=single.target,
+            steps=single.steps, batch_size=single.batch_size, lr_g=single.lr_g, lr_d=single.lr_d, seed=single.seed,
+            device=single.device, report_every=single.report_every,
+        )
+        config.validate()
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    return config
+
+
+def sweep_sine(
+    sizes: list[int], target: str = "parabola", steps: int = 3000, batch_size: int = 64, lr_g: float = 1e-4,
+    lr_d: float = 1e-4, seed: int = 0, device: str = "auto", request: gr.Request = None,
+) -> Iterator[dict]:
+    """Train one sine-toy GAN per input size (e.g. [1, 2, 5, 16]) side by side, batched, streaming records.
+
+    Each record has per-size lists: d_loss, g_loss, d_real, d_fake, fit_error, curves; plus step, sizes,
+    steps_per_s, elapsed_s, done.
+    """
+    config = make_sweep_config(sizes, target, 1, steps, batch_size, lr_g, lr_d, seed, device)
+    for _, record in _records(config, _owner(request)):
+        yield record.to_dict()
+
+
+def _sweep_outputs(history: list[SweepRecord], target: str) -> list:
+    steps = [r.step for r in history]
+    sizes = history[-1].sizes
+    colors = {f"n_ideas = {n}": CURVE_COLORS[i % len(CURVE_COLORS)] for i, n in enumerate(sizes)}
+    fit = history_chart(
+        steps, {name: ([r.fit_error[i] for r in history], c) for i, (name, c) in enumerate(colors.items())},
+        [], "Fit error by input size (lower is better)", "mean |y - nearest target curve|",
+    )
+    g_loss = history_chart(
+        steps, {name: ([r.g_loss[i] for r in history], c) for i, (name, c) in enumerate(colors.items())},
+        [(G_LOSS_EQUILIBRIUM, "G loss at equilibrium: ln 2 = 0.693", REFERENCE_COLOR)],
+        "G loss by input size", "loss",
+    )
+    last = history[-1]
+    panels = [
+        gr.update(value=_curves(target, last.curves[i], f"n_ideas = {n}: fit error {last.fit_error[i]:.3f}"),
+                  visible=True)
+        for i, n in enumerate(sizes)
+    ] + [gr.update(visible=False)] * (MAX_MODELS - len(sizes))
+    status = f"**Step {last.step:,}** · {last.steps_per_s:,.0f} steps/s for all {len(sizes)} models together"
+    if last.done:
+        best = sizes[min(range(len(sizes)), key=last.fit_error.__getitem__)]
+        status += f"\n\n**Done.** Best fit: n_ideas = {best}."
+    return [fit, g_loss, status, *panels]
+
+
+def _sweep_ui(sizes, target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device, request: gr.Request):
+    config = make_sweep_config(sizes, target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device)
+    history: list[SweepRecord] = []
+    last_update = 0.0
+    for _, record in _records(config, _owner(request)):
+        history.append(record)
+        if record.done or time.monotonic() - last_update >= MIN_UPDATE_INTERVAL:
+            last_update = time.monotonic()
+            yield _sweep_outputs(history, config.target)
+
+
 def build() -> None:
     """Lay out the tab and wire its events (inside the page's gr.Blocks)."""
     gr.Markdown(INTRO)
@@ -251,6 +322,22 @@ def build() -> None:
         with gr.Column(scale=2):
             explore_plot = gr.Plot(label="The trained generator", elem_id="sine-explore-plot")
 
+    with gr.Accordion("Latent-size sweep: how many input dimensions does the generator need?", open=False):
+        gr.Markdown("Trains one generator per input size side by side (batched in one process) with the "
+                    "settings above, then compares how well each fits the target family.")
+        with gr.Row():
+            sweep_sizes = gr.CheckboxGroup(
+                SWEEP_SIZES, value=[1, 2, 5, 16], label="Input sizes (n_ideas)",
+                info=f"Up to {MAX_MODELS} sizes trained at once.", elem_id="sine-sweep-sizes",
+            )
+            sweep_start = gr.Button("Run sweep", variant="primary", elem_id="sine-sweep-start", scale=0)
+        sweep_status = gr.Markdown(elem_id="sine-sweep-status")
+        with gr.Row():
+            sweep_fit = gr.Plot(label="Fit error", elem_id="sine-sweep-fit")
+            sweep_loss = gr.Plot(label="G loss", elem_id="sine-sweep-loss")
+        with gr.Row():
+            sweep_panels = [gr.Plot(visible=False, elem_id=f"sine-sweep-curves{i}") for i in range(MAX_MODELS)]
+
     settings = [target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device]
     start.click(
         _train_ui, settings, [loss_plot, prob_plot, curve_plot, readout, trained, explore_plot, *sliders],
@@ -267,5 +354,11 @@ def build() -> None:
         _random_z, [trained, z_seed], [*sliders, z_seed], api_name="sine_random_z", api_visibility="private",
         show_progress="hidden",
     )
+    sweep_start.click(
+        _sweep_ui, [sweep_sizes, *settings], [sweep_fit, sweep_loss, sweep_status, *sweep_panels],
+        api_name="sweep_sine_ui", api_visibility="private", show_progress="minimal",
+        concurrency_id="train", concurrency_limit=RUNS.max_concurrent,
+    )
     gr.api(train_sine, api_name="train_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
+    gr.api(sweep_sine, api_name="sweep_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
 
