@@ -137,6 +137,7 @@ def test_recipe_file_round_trip_and_rejects_junk(tmp_path):
             share.from_recipe_file(bad)
 
 
+@pytest.mark.filterwarnings("ignore:.*(link|restore).*:UserWarning")  # gr.Warning outside a request
 @pytest.mark.parametrize("query", [{"model": "no-such-model", "seed": "1"}, {"seed": "-1"},
                                    {"model": "{uncond}", "label": "unicorn"}, {"model": "{uncond}", "z999": "1"}])
 def test_restore_with_a_bad_link_falls_back_to_the_default_view(ids, query):
