@@ -201,7 +201,7 @@ def served_app(tmp_path_factory) -> Iterator[tuple[subprocess.Popen, str]]:
             return False
 
     try:
-        wait_for(up, timeout=180, what="app.py to serve")
+        wait_for(up, timeout=300, what="app.py to serve")  # imports take minutes on a loaded box
         yield proc, base
     finally:
         if proc.poll() is None:

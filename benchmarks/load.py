@@ -1,0 +1,277 @@
+"""Load test: many simulated users on the real app over the browser's HTTP+SSE routes, on loopback.
+
+Launches `python app.py` in a subprocess on a free port (its own queue and launch options, measured as
+a separate process), then runs, all at once:
+  - U render users, each doing R back-to-back `generate` calls (random seeds and models: every image is
+    new, so Gradio's cache really is written),
+  - I interpolation users, each doing a few 16-frame `interpolate_gif` calls,
+  - T training users, each doing one short `train_sine` run (more than the 2-run cap queue up),
+for P phases (2 phases x 50 x 20 = 2,000 renders), then a deliberate burst of B simultaneous requests
+to show that a full queue answers HTTP 503 (the correct answer) instead of growing without bound.
+
+Prints throughput, p50/p99 latency per kind, errors, queue rejections, server RSS and cache size after
+each phase. Everything is bounded: request timeouts, a wall-clock cap, fixed counts.
+
+    python benchmarks/load.py                       # 50 users x 20 renders, 2 phases, burst 200
+    python benchmarks/load.py --users 10 --renders 5 --phases 1 --burst 0   # a quick smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUEST_TIMEOUT = 120.0  # seconds for one call, start to last event
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)  # HTTP 503: queue full
+    messages: list[str] = field(default_factory=list)
+
+    def ok(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+    def error(self, kind: str, message: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if len(self.messages) < 10:
+            self.messages.append(f"{kind}: {message[:200]}")
+
+    def reject(self, kind: str) -> None:
+        self.rejected[kind] = self.rejected.get(kind, 0) + 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind: str) -> bool:
+    """One call the way the browser's API route does it: POST -> event_id, then read the SSE stream
+    to its `complete` (ok) or `error` event. Latency is POST to last event."""
+    start = time.perf_counter()
+    try:
+        post = await http.post(f"/gradio_api/call/{api}", json={"data": data})
+        if post.status_code == 503:
+            stats.reject(kind)
+            return False
+        if post.status_code != 200:
+            stats.error(kind, f"HTTP {post.status_code}: {post.text}")
+            return False
+        event_id = post.json()["event_id"]
+        event = None
+        async with http.stream("GET", f"/gradio_api/call/{api}/{event_id}") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    if event == "error":
+                        # A full queue can also surface here, as an error event naming the queue.
+                        if "queue" in line.lower() and "full" in line.lower():
+                            stats.reject(kind)
+                        else:
+                            stats.error(kind, line)
+                        return False
+                    stats.ok(kind, time.perf_counter() - start)
+                    return True
+        stats.error(kind, f"stream ended without a result (last event {event})")
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        stats.error(kind, f"{type(exc).__name__}: {exc}")
+    return False
+
+
+async def render_user(http: httpx.AsyncClient, models: list[str], renders: int, stats: Stats, rng: random.Random):
+    for _ in range(renders):
+        await call(http, "generate", [rng.choice(models), rng.randrange(2**32), "", 1.0, {}, 1], stats, "render")
+
+
+async def interp_user(http: httpx.AsyncClient, models: list[str], count: int, stats: Stats, rng: random.Random):
+    for _ in range(count):
+        seed = rng.randrange(2**31)
+        await call(http, "interpolate_gif", [rng.choice(models), seed, seed + 1, "", "", 16, "slerp"], stats,
+                   "interpolate")
+
+
+async def train_user(http: httpx.AsyncClient, steps: int, stats: Stats, rng: random.Random):
+    await call(http, "train_sine", ["sine", 5, steps, 64, 1e-3, 1e-3, rng.randrange(1000), "cpu"], stats, "train")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server process (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def dir_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, cache: Path, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "HF_HUB_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(cache)}
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def wait_up(base: str, proc: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"app.py exited with {proc.returncode} before serving")
+            try:
+                if (await http.get("/gradio_api/info")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit("app.py did not start serving in time")
+
+
+def summarise(name: str, stats: Stats, seconds: float) -> dict:
+    out: dict = {"phase": name, "seconds": round(seconds, 1), "errors": stats.errors, "rejected_503": stats.rejected}
+    for kind, values in sorted(stats.latencies.items()):
+        out[kind] = {"ok": len(values), "per_s": round(len(values) / seconds, 1),
+                     "p50_ms": round(1000 * statistics.median(values)),
+                     "p99_ms": round(1000 * percentile(values, 0.99)), "max_ms": round(1000 * max(values))}
+    return out
+
+
+def show(summary: dict, rss: tuple[float, float], cache_mb: float) -> None:
+    print(f"\n== {summary['phase']}: {summary['seconds']} s")
+    for kind in ("render", "interpolate", "train", "burst"):
+        if kind in summary:
+            s = summary[kind]
+            print(f"  {kind:<12} ok {s['ok']:>5}  {s['per_s']:>6}/s  p50 {s['p50_ms']:>6} ms  p99 {s['p99_ms']:>6} ms"
+                  f"  max {s['max_ms']:>6} ms")
+    print(f"  errors {summary['errors'] or 0}   queue-full rejections (HTTP 503) {summary['rejected_503'] or 0}")
+    print(f"  server RSS {rss[0]:.0f} -> {rss[1]:.0f} MB ({rss[1] - rss[0]:+.0f} MB)   Gradio cache {cache_mb:.1f} MB")
+
+
+async def main(args: argparse.Namespace) -> int:
+    cache = Path(tempfile.mkdtemp(prefix="gle-load-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(port, cache / "gradio", cache / "app.log")
+    results: list[dict] = []
+    try:
+        await wait_up(base, proc)
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
+        async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as http:
+            warm = Stats()
+            models = [m["id"] for m in await _models(http)]
+            if args.models:
+                models = args.models.split(",")
+            for model in models:  # load each model and its PCA directions once, outside the figures
+                await call(http, "generate", [model, 0, "", 1.0, {}, 1], warm, "render")
+                await call(http, "interpolate_gif", [model, 0, 1, "", "", 4, "slerp"], warm, "interpolate")
+            if warm.errors:
+                raise SystemExit(f"warm-up failed: {warm.messages}")
+            rss_start = rss_mb(proc.pid)
+            print(f"app.py pid {proc.pid} on {base}; models {models}; {os.cpu_count()} CPUs visible; "
+                  f"load average {os.getloadavg()[0]:.1f} (other work on this machine counts against us)")
+            print(f"server RSS after warm-up {rss_start:.0f} MB")
+            rng = random.Random(args.seed)
+            deadline = time.monotonic() + args.max_seconds
+            for phase in range(args.phases):
+                stats = Stats()
+                before = rss_mb(proc.pid)
+                tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()))
+                         for _ in range(args.users)]
+                tasks += [interp_user(http, models, args.interps, stats, random.Random(rng.random()))
+                          for _ in range(args.interp_users)]
+                tasks += [train_user(http, args.train_steps, stats, random.Random(rng.random()))
+                          for _ in range(args.train_users)]
+                start = time.perf_counter()
+                try:
+                    await asyncio.wait_for(asyncio.gather(*tasks), timeout=max(1.0, deadline - time.monotonic()))
+                except asyncio.TimeoutError:
+                    stats.error("phase", f"wall-clock cap of {args.max_seconds} s reached")
+                summary = summarise(f"phase {phase + 1}: {args.users} users x {args.renders} renders + "
+                                    f"{args.interp_users} x {args.interps} interpolations + "
+                                    f"{args.train_users} training runs", stats, time.perf_counter() - start)
+                summary["rss_mb"] = [round(before), round(rss_mb(proc.pid))]
+                summary["cache_mb"] = round(dir_mb(cache / "gradio"), 1)
+                show(summary, (before, rss_mb(proc.pid)), summary["cache_mb"])
+                results.append(summary)
+            if args.burst:
+                stats = Stats()
+                start = time.perf_counter()
+                burst = [call(http, "generate", [models[0], rng.randrange(2**32), "", 1.0, {}, 16], stats, "burst")
+                         for _ in range(args.burst)]
+                await asyncio.wait_for(asyncio.gather(*burst), timeout=max(1.0, deadline - time.monotonic()))
+                summary = summarise(f"burst: {args.burst} simultaneous 16-image renders (queue max_size 64)",
+                                    stats, time.perf_counter() - start)
+                show(summary, (rss_mb(proc.pid), rss_mb(proc.pid)), dir_mb(cache / "gradio"))
+                results.append(summary)
+                # After the burst the server must still answer normally.
+                after = Stats()
+                await call(http, "generate", [models[0], 1, "", 1.0, {}, 1], after, "render")
+                print(f"  next normal request after the burst: {'ok' if after.latencies else after.messages}")
+            rss_end = rss_mb(proc.pid)
+            renders = sum(r.get("render", {}).get("ok", 0) for r in results)
+            print(f"\nserver RSS {rss_start:.0f} -> {rss_end:.0f} MB ({rss_end - rss_start:+.0f} MB) "
+                  f"over {renders} renders")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    bad = sum(sum(r["errors"].values()) for r in results)
+    return 1 if bad else 0
+
+
+async def _models(http: httpx.AsyncClient) -> list[dict]:
+    post = await http.post("/gradio_api/call/models", json={"data": []})
+    event_id = post.json()["event_id"]
+    text = (await http.get(f"/gradio_api/call/models/{event_id}")).text
+    data = next(line for line in text.splitlines() if line.startswith("data:"))
+    return json.loads(data[5:])[0]
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--users", type=int, default=50, help="concurrent render users")
+    p.add_argument("--renders", type=int, default=20, help="renders per user per phase")
+    p.add_argument("--interp-users", type=int, default=4)
+    p.add_argument("--interps", type=int, default=3, help="interpolations per interpolation user")
+    p.add_argument("--train-users", type=int, default=3, help="one short run each; the app admits 2 at once")
+    p.add_argument("--train-steps", type=int, default=500)
+    p.add_argument("--phases", type=int, default=2, help="repeat the mixed load (2 x 50 x 20 = 2,000 renders)")
+    p.add_argument("--burst", type=int, default=200, help="simultaneous requests to overfill the queue; 0 = skip")
+    p.add_argument("--models", default="", help="comma-separated ids (default: every shipped model)")
+    p.add_argument("--max-seconds", type=float, default=900, help="wall-clock cap for all phases")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", default="", help="also write the figures to this file")
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))
