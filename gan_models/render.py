@@ -484,16 +484,18 @@ def _render_between_classes(model: Any, z: torch.Tensor, la: int | None, lb: int
     return _render(model, z, labels)
 
 
-def _video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16) -> np.ndarray:
-    """Upscale (nearest) and pad to a multiple of 16 px, 3 channels: what browsers' H.264 wants."""
+def _video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16, rgb: bool = True) -> np.ndarray:
+    """Upscale (nearest) and pad to a multiple of `block` px; 3 channels unless rgb=False (H.264 in
+    browsers wants RGB/yuv420p and 16-px blocks; a grayscale GIF stays 'L', which skips quantisation)."""
     h = frames.shape[1]
     scale = max(1, math.ceil(min_side / h))
     big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
     if big.shape[-1] == 1:
-        big = np.repeat(big, 3, axis=-1)
+        big = np.repeat(big, 3, axis=-1) if rgb else big[..., 0]
     ph, pw = (-big.shape[1]) % block, (-big.shape[2]) % block
     if ph or pw:
-        big = np.pad(big, ((0, 0), (0, ph), (0, pw), (0, 0)), constant_values=255)
+        pad = ((0, 0), (0, ph), (0, pw)) + ((0, 0),) * (big.ndim - 3)
+        big = np.pad(big, pad, constant_values=255)
     return big
 
 
@@ -508,7 +510,7 @@ def strip_image(frames: np.ndarray, per_row: int = 16) -> np.ndarray:
 def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
     from PIL import Image
 
-    big = _video_frames(frames, block=1)
+    big = _video_frames(frames, min_side=112, block=1, rgb=False)  # 28 px -> 4x
     pil = [Image.fromarray(f) for f in big]
     pil[0].save(path, save_all=True, append_images=pil[1:], duration=int(round(1000 / fps)), loop=0)
     return path
