@@ -297,13 +297,13 @@ def _captioned_grid(tiles: np.ndarray, captions: Sequence[str] | None, nrow: int
     from PIL import Image, ImageDraw
 
     tiles = np.repeat(np.repeat(tiles, scale, axis=1), scale, axis=2)
-    if tiles.shape[-1] == 1:
-        tiles = np.repeat(tiles, 3, axis=-1)  # captions are drawn in colour
-    n, h, w, _ = tiles.shape
+    if captions and tiles.shape[-1] == 1:
+        tiles = np.repeat(tiles, 3, axis=-1)  # captions are drawn in colour; without them stay grayscale
+    n, h, w, ch = tiles.shape
     cap_h = 14 if captions else 0
     pad = 4
     rows = math.ceil(n / nrow)
-    canvas = np.full((rows * (h + cap_h + pad) + pad, nrow * (w + pad) + pad, 3), 255, dtype=np.uint8)
+    canvas = np.full((rows * (h + cap_h + pad) + pad, nrow * (w + pad) + pad, ch), 255, dtype=np.uint8)
     for i in range(n):
         r, c = divmod(i, nrow)
         y, x = pad + r * (h + cap_h + pad), pad + c * (w + pad)
@@ -316,7 +316,7 @@ def _captioned_grid(tiles: np.ndarray, captions: Sequence[str] | None, nrow: int
             y, x = pad + r * (h + cap_h + pad) + h + 1, pad + c * (w + pad)
             draw.text((x + 1, y), text, fill=(30, 30, 30))
         canvas = np.asarray(img)
-    return canvas
+    return L.for_display(canvas)
 
 
 def _scale_for(image_size: int, n_per_row: int, target: int = 512, max_scale: int = 8) -> int:
