@@ -153,7 +153,8 @@ async def wait_up(base: str, proc: subprocess.Popen, timeout: float = 300) -> No
 
 
 def summarise(name: str, stats: Stats, seconds: float) -> dict:
-    out: dict = {"phase": name, "seconds": round(seconds, 1), "errors": stats.errors, "rejected_503": stats.rejected}
+    out: dict = {"phase": name, "seconds": round(seconds, 1), "errors": stats.errors, "rejected_503": stats.rejected,
+                 "messages": stats.messages[:5]}
     for kind, values in sorted(stats.latencies.items()):
         out[kind] = {"ok": len(values), "per_s": round(len(values) / seconds, 1),
                      "p50_ms": round(1000 * statistics.median(values)),
@@ -169,6 +170,8 @@ def show(summary: dict, rss: tuple[float, float], cache_mb: float) -> None:
             print(f"  {kind:<12} ok {s['ok']:>5}  {s['per_s']:>6}/s  p50 {s['p50_ms']:>6} ms  p99 {s['p99_ms']:>6} ms"
                   f"  max {s['max_ms']:>6} ms")
     print(f"  errors {summary['errors'] or 0}   queue-full rejections (HTTP 503) {summary['rejected_503'] or 0}")
+    for message in summary.get("messages", []):
+        print(f"    error: {message}")
     print(f"  server RSS {rss[0]:.0f} -> {rss[1]:.0f} MB ({rss[1] - rss[0]:+.0f} MB)   Gradio cache {cache_mb:.1f} MB")
 
 
@@ -180,7 +183,9 @@ async def main(args: argparse.Namespace) -> int:
     results: list[dict] = []
     try:
         await wait_up(base, proc)
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
+        # Idle pooled connections expire before uvicorn's 5 s keep-alive: else a reused socket that the
+        # server is just closing shows up as a spurious ReadError.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=200, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as http:
             warm = Stats()
             models = [m["id"] for m in await _models(http)]
