@@ -35,6 +35,7 @@ lint: install-dev
 
 bench: install-dev
 	$(PY) benchmarks/sine_speed.py
+	$(PY) benchmarks/render_latency.py --iters 40
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
