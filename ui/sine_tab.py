@@ -336,7 +336,8 @@ def build() -> None:
             sweep_fit = gr.Plot(label="Fit error", elem_id="sine-sweep-fit")
             sweep_loss = gr.Plot(label="G loss", elem_id="sine-sweep-loss")
         with gr.Row():
-            sweep_panels = [gr.Plot(visible=False, elem_id=f"sine-sweep-curves{i}") for i in range(MAX_MODELS)]
+            sweep_panels = [gr.Plot(visible=False, show_label=False, elem_id=f"sine-sweep-curves{i}")
+                            for i in range(MAX_MODELS)]
 
     settings = [target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device]
     start.click(
