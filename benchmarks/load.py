@@ -66,6 +66,7 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
     """One call the way the browser's API route does it: POST -> event_id, then read the SSE stream
     to its `complete` (ok) or `error` event. Latency is POST to last event."""
     start = time.perf_counter()
+    stage = "POST"
     try:
         post = await http.post(f"/gradio_api/call/{api}", json={"data": data})
         if post.status_code == 503:
@@ -75,7 +76,7 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
             stats.error(kind, f"HTTP {post.status_code}: {post.text}")
             return False
         event_id = post.json()["event_id"]
-        event = None
+        event, stage = None, "SSE"
         async with http.stream("GET", f"/gradio_api/call/{api}/{event_id}") as stream:
             async for line in stream.aiter_lines():
                 if line.startswith("event:"):
@@ -92,7 +93,7 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
                     return True
         stats.error(kind, f"stream ended without a result (last event {event})")
     except (httpx.HTTPError, ValueError, KeyError) as exc:
-        stats.error(kind, f"{type(exc).__name__}: {exc}")
+        stats.error(kind, f"{stage} {type(exc).__name__}: {exc}")
     return False
 
 

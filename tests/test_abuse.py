@@ -343,6 +343,7 @@ def test_queue_settings_hold():
     assert demo.delete_cache and demo.delete_cache[1] <= 3600  # rendered images leave the cache within the hour
     kwargs = launch_kwargs()
     assert kwargs["enable_monitoring"] is False and kwargs["max_file_size"]
+    assert kwargs["state_session_capacity"] <= 1000  # ~0.8 MB per session: memory stays bounded
     groups: dict[str, set[str]] = {}
     for fn in demo.fns.values():
         if fn.api_name:
