@@ -97,8 +97,11 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
     return False
 
 
-async def render_user(http: httpx.AsyncClient, models: list[str], renders: int, stats: Stats, rng: random.Random):
+async def render_user(http: httpx.AsyncClient, models: list[str], renders: int, stats: Stats, rng: random.Random,
+                      think: float = 0.0):
     for _ in range(renders):
+        if think:  # a person drags, looks, drags again: uniform pause with mean `think` seconds
+            await asyncio.sleep(rng.uniform(0, 2 * think))
         await call(http, "generate", [rng.choice(models), rng.randrange(2**32), "", 1.0, {}, 1], stats, "render")
 
 
@@ -119,6 +122,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def dir_mb(path: Path) -> float:
@@ -206,7 +215,8 @@ async def main(args: argparse.Namespace) -> int:
             for phase in range(args.phases):
                 stats = Stats()
                 before = rss_mb(proc.pid)
-                tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()))
+                cpu_before = cpu_seconds(proc.pid)
+                tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()), args.think)
                          for _ in range(args.users)]
                 tasks += [interp_user(http, models, args.interps, stats, random.Random(rng.random()))
                           for _ in range(args.interp_users)]
@@ -222,6 +232,10 @@ async def main(args: argparse.Namespace) -> int:
                                     f"{args.train_users} training runs", stats, time.perf_counter() - start)
                 summary["rss_mb"] = [round(before), round(rss_mb(proc.pid))]
                 summary["cache_mb"] = round(dir_mb(cache / "gradio"), 1)
+                summary["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu_before, 1)
+                print(f"\n  server CPU {summary['server_cpu_s']} s for the phase "
+                      f"({1000 * summary['server_cpu_s'] / max(1, args.users * args.renders):.0f} ms per render, "
+                      "interpolations and training included)", end="")
                 show(summary, (before, rss_mb(proc.pid)), summary["cache_mb"])
                 results.append(summary)
             if args.burst:
@@ -266,6 +280,7 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--users", type=int, default=50, help="concurrent render users")
     p.add_argument("--renders", type=int, default=20, help="renders per user per phase")
+    p.add_argument("--think", type=float, default=0.0, help="mean pause between a user's renders (s); 0 = flat out")
     p.add_argument("--interp-users", type=int, default=4)
     p.add_argument("--interps", type=int, default=3, help="interpolations per interpolation user")
     p.add_argument("--train-users", type=int, default=3, help="one short run each; the app admits 2 at once")
