@@ -1,0 +1,121 @@
+"""Unit tests for the live image trainer (training/live.py): tiny models on the fake dataset, a few steps."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from gan_models import registry
+from training.data import load_dataset
+from training.live import BudgetExceeded, LiveTrainConfig, LiveTrainer
+
+FAKE = load_dataset("fake")
+
+
+def tiny(**overrides) -> LiveTrainConfig:
+    base = {"dataset": "fake", "model": "dcgan", "latent_dim": 8, "steps": 6, "batch_size": 8,
+            "base_channels": 4, "report_every": 2, "grid_every_s": 0.001, "device": "cpu"}
+    return LiveTrainConfig(**{**base, **overrides})
+
+
+def test_records_grid_and_done():
+    trainer = LiveTrainer(tiny(), FAKE)
+    records = list(trainer.run())
+    assert [r.step for r in records] == [2, 4, 6]
+    assert [r.done for r in records] == [False, False, True]
+    assert records[-1].stop_reason == "finished" and records[-1].eta_s == 0.0
+    for r in records:
+        assert all(np.isfinite([r.d_loss, r.g_loss, r.steps_per_s])) and 0 <= r.d_real <= 1 and 0 <= r.d_fake <= 1
+    grid = records[-1].grid
+    assert grid is not None and grid.dtype == np.uint8 and grid.ndim == 3 and grid.shape[2] == 1
+    assert records[-1].to_dict()["grid"] is None  # JSON records carry no pixels unless asked
+
+
+def test_conditional_grid_has_one_column_per_class():
+    trainer = LiveTrainer(tiny(model="cdcgan"), FAKE)
+    last = list(trainer.run())[-1]
+    # 10 classes of 28 px tiles + 2 px padding
+    assert last.grid.shape[1] == 10 * 30 + 2
+    assert trainer.to_loaded_model("t").class_names == FAKE.class_names
+
+
+def test_same_seed_same_run_and_global_rng_untouched():
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    a = [r.d_loss for r in LiveTrainer(tiny(), FAKE).run()]
+    assert torch.equal(before, torch.random.get_rng_state())
+    b = [r.d_loss for r in LiveTrainer(tiny(), FAKE).run()]
+    assert a == b
+
+
+def test_stop_flag_and_time_cap_end_with_a_done_record():
+    stopped = list(LiveTrainer(tiny(steps=100), FAKE).run(should_stop=lambda: True))
+    assert len(stopped) == 1 and stopped[0].done and stopped[0].stop_reason == "stopped"
+    timed = list(LiveTrainer(tiny(steps=100), FAKE).run(max_seconds=0.0))
+    assert timed[-1].stop_reason == "time limit" and timed[-1].step < 100
+    assert timed[-1].grid is not None  # the last picture is always sent
+
+
+def test_uses_the_shared_train_step(monkeypatch):
+    import training.live as live
+
+    calls = []
+    real_step = live.train_step
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("step"))
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(live, "train_step", spy)
+    list(LiveTrainer(tiny(steps=4), FAKE).run())
+    assert calls == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [({"model": "stylegan"}, "Unknown model"), ({"dataset": "imagenet"}, "Unknown dataset"),
+     ({"steps": 0}, "steps"), ({"batch_size": 10_000}, "batch size"), ({"lr_g": float("nan")}, "learning rate G"),
+     ({"latent_dim": True}, "latent size")],
+)
+def test_bad_configs_are_refused(bad, match):
+    with pytest.raises(ValueError, match=match):
+        tiny(**bad).validate()
+
+
+def test_cuda_without_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ValueError, match="no GPU"):
+        tiny(device="cuda").validate()
+
+
+def test_estimate_and_budget_message():
+    trainer = LiveTrainer(tiny(steps=1000), FAKE)
+    before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    estimate = trainer.estimate_seconds()
+    assert estimate > 0 and trainer.step == 0
+    assert all(torch.equal(before[k], v) for k, v in trainer.G.state_dict().items())  # probes ran on copies
+    message = str(BudgetExceeded(estimate_s=300.0, budget_s=120.0, steps=1000))
+    assert "300 s" in message and "120 s" in message and "at most 400 steps" in message
+
+
+def test_save_pretrained_zip_loads_in_the_registry(tmp_path):
+    trainer = LiveTrainer(tiny(model="cdcgan"), FAKE)
+    list(trainer.run())
+    folder = trainer.save_pretrained(tmp_path / "run")
+    archive = shutil.make_archive(str(tmp_path / "run"), "zip", folder)
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+        assert {"config.json", "model.safetensors", "discriminator/model.safetensors", "README.md"} <= names
+        zf.extractall(tmp_path / "unzipped")
+    loaded = registry.load_from_folder(tmp_path / "unzipped", model_id="mine")
+    memory = trainer.to_loaded_model("mine")
+    z = torch.randn(3, 8)
+    y = torch.tensor([0, 1, 2])
+    with torch.inference_mode():
+        assert torch.allclose(loaded.generator(z, y), memory.generator(z, y), atol=1e-6)
+    assert trainer.G.training  # exporting leaves the training copy as it was
