@@ -228,6 +228,22 @@ def _download_hub(repo_id: str, revision: str | None) -> Path:
 
 _cache: dict[str, LoadedModel] = {}
 _lock = threading.Lock()
+# In-memory models (runs trained in the app), by id; the oldest is forgotten past the cap to bound memory.
+_registered: dict[str, LoadedModel] = {}
+MAX_REGISTERED = 32
+
+
+def register(model: LoadedModel) -> str:
+    """Serve an in-memory model under `model.id` (a local-style id that no shipped checkpoint uses)."""
+    kind, name, _ = parse_model_id(model.id)
+    if kind != "local" or name != model.id or (CHECKPOINTS_DIR / name).exists():
+        raise ModelLoadError(f"Cannot register {model.id!r}: use a new lowercase id, not a shipped or Hub one.")
+    with _lock:
+        _registered.pop(name, None)
+        _registered[name] = model
+        while len(_registered) > MAX_REGISTERED:
+            _registered.pop(next(iter(_registered)))
+    return name
 
 
 def load(model_id: str) -> LoadedModel:
@@ -235,6 +251,8 @@ def load(model_id: str) -> LoadedModel:
     kind, name, revision = parse_model_id(model_id)
     key = name if revision is None else f"{name}@{revision}"
     with _lock:  # one lock for all ids: loads are rare and short, and this keeps "load once" simple
+        if key in _registered:
+            return _registered[key]
         if key in _cache:
             return _cache[key]
         if kind == "local":
