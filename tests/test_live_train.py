@@ -119,3 +119,35 @@ def test_save_pretrained_zip_loads_in_the_registry(tmp_path):
     with torch.inference_mode():
         assert torch.allclose(loaded.generator(z, y), memory.generator(z, y), atol=1e-6)
     assert trainer.G.training  # exporting leaves the training copy as it was
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the public API (gradio_client against the app launched in-process)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_api_trains_on_fake_data_then_generates_with_the_result(client):
+    job = client.submit("fake", "cdcgan", 8, 6, 8, 2e-4, 2e-4, 0, "cpu", 8, api_name="/train_image_gan")
+    records = list(job)
+    assert records[-1]["done"] and records[-1]["step"] == 6 and records[-1]["stop_reason"] == "finished"
+    model_id = records[-1]["model_id"]
+    assert model_id.startswith("trained-fake-cdcgan-")
+    image, info = client.predict(model_id, 3, "class2", 1.0, {}, 4, api_name="/generate")
+    assert info["model"] == model_id and info["class"] == "class2" and len(info["d_prob"]) == 4
+    from PIL import Image
+
+    assert Image.open(image).size[0] > 28
+
+
+def test_api_refuses_bad_runs_with_the_reason(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Unknown model"):
+        client.predict("fake", "stylegan", 8, 6, 8, 2e-4, 2e-4, 0, "cpu", 8, api_name="/train_image_gan")
+    if not torch.cuda.is_available():
+        with pytest.raises(AppError, match="no GPU"):
+            client.predict("fake", "dcgan", 8, 6, 8, 2e-4, 2e-4, 0, "cuda", 8, api_name="/train_image_gan")
+        # 20,000 steps at batch 256 cannot fit in 300 s on a CPU: refused before training, with the estimate.
+        with pytest.raises(AppError, match=r"would take about .* over the 300 s limit"):
+            client.predict("fake", "dcgan", 64, 20_000, 256, 2e-4, 2e-4, 0, "cpu", 32,
+                           api_name="/train_image_gan")

@@ -1,0 +1,279 @@
+"""The "Train" tab: train a small image GAN live, watch its samples sharpen, then open the result in the
+Explore tab (this session) or download it as a save_pretrained folder (zip)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+import torch
+
+from gan_models import latent as L
+from gan_models import registry
+from training.data import DatasetUnavailable
+from training.limits import RunRefused
+from training.live import (
+    MAX_STEPS,
+    BudgetExceeded,
+    LiveRecord,
+    LiveTrainConfig,
+    LiveTrainer,
+)
+from training.sine import D_LOSS_EQUILIBRIUM, G_LOSS_EQUILIBRIUM
+from ui.api import scratch_dir
+from ui.charts import D_COLOR, G_COLOR, REFERENCE_COLOR, history_chart
+from ui.sine_tab import RUNS  # one limiter for every training tab: one run per session, one global cap
+
+MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
+MIN_UPDATE_INTERVAL = 0.5  # seconds between plot updates: live enough, and costs training about 1%
+DATASET_CHOICES = [
+    ("Animal-MNIST (10 animal silhouettes, bundled)", "animal-mnist"),
+    ("Digits (scikit-learn 8x8, bundled)", "digits"),
+    ("MNIST (downloads: needs internet on the server)", "mnist"),
+    ("Fashion-MNIST (downloads: needs internet on the server)", "fashion-mnist"),
+]
+MODEL_CHOICES = [("DCGAN", "dcgan"), ("Conditional DCGAN (one class per column)", "cdcgan")]
+
+try:  # ZeroGPU Spaces lend a GPU per decorated call; elsewhere (and without the package) a plain function.
+    import spaces
+
+    gpu = spaces.GPU(duration=MAX_RUN_SECONDS + 60)
+except ImportError:
+    def gpu(fn):  # noqa: ANN001, ANN202 - identity decorator
+        return fn
+
+INTRO = """
+**Train a GAN in your browser.** The generator starts from noise and learns to draw the dataset; the
+discriminator learns to tell real images from its fakes. The grid shows the *same* 16-64 input vectors every
+few seconds, so you watch the same samples sharpen. Small runs on a CPU take a few minutes: stop any time, then
+open the result in the **Explore** tab or download it.
+"""
+
+
+def _owner(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "anonymous"
+
+
+def _whole(name: str, value: Any) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{name} must be a whole number, got {value!r}.") from None
+    if isinstance(value, bool) or not math.isfinite(number) or number != int(number):
+        raise gr.Error(f"{name} must be a whole number, got {value!r}.")
+    return int(number)
+
+
+def make_config(
+    dataset: str, model: str, latent_dim: Any, steps: Any, batch_size: Any, lr_g: Any, lr_d: Any, seed: Any,
+    device: str, width: Any = 16,
+) -> LiveTrainConfig:
+    """Raw UI/API values -> a validated config, or gr.Error with the reason."""
+    try:
+        lrs = (float(lr_g), float(lr_d))
+    except (TypeError, ValueError):
+        raise gr.Error(f"Learning rates must be numbers, got {lr_g!r} and {lr_d!r}.") from None
+    n_steps = _whole("steps", steps)
+    config = LiveTrainConfig(
+        dataset=str(dataset), model=str(model), latent_dim=_whole("latent size", latent_dim), steps=n_steps,
+        batch_size=_whole("batch size", batch_size), lr_g=lrs[0], lr_d=lrs[1], seed=_whole("seed", seed),
+        device=str(device), base_channels=_whole("width", width), report_every=max(1, min(25, n_steps // 200)),
+    )
+    try:
+        config.validate()
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    return config
+
+
+def _new_model_id(config: LiveTrainConfig) -> str:
+    return f"trained-{config.dataset}-{config.model}-{uuid.uuid4().hex[:6]}"
+
+
+def _records(config: LiveTrainConfig, owner: str) -> Iterator[tuple[LiveTrainer, LiveRecord]]:
+    """(trainer, record) pairs of a run held in this session's slot; refusals become gr.Error."""
+    try:
+        with RUNS.slot(owner) as stop_flag:
+            try:
+                trainer = LiveTrainer(config)
+                estimate = trainer.estimate_seconds()
+                if estimate > MAX_RUN_SECONDS:
+                    raise BudgetExceeded(estimate, MAX_RUN_SECONDS, config.steps)
+            except (DatasetUnavailable, ValueError) as error:
+                raise gr.Error(str(error)) from None
+            for record in trainer.run(max_seconds=MAX_RUN_SECONDS, should_stop=stop_flag.is_set):
+                yield trainer, record
+    except RunRefused as error:
+        raise gr.Error(str(error)) from None
+
+
+def _publish(trainer: LiveTrainer, config: LiveTrainConfig) -> tuple[str, str]:
+    """Register the trained model for the explorer and write its save_pretrained zip inside Gradio's cache."""
+    model_id = registry.register(trainer.to_loaded_model(_new_model_id(config)))
+    folder = trainer.save_pretrained(scratch_dir() / model_id)
+    archive = shutil.make_archive(str(folder), "zip", folder)
+    return model_id, archive
+
+
+@gpu
+def train_image_gan(
+    dataset: str = "digits", model: str = "dcgan", latent_dim: int = 32, steps: int = 200, batch_size: int = 32,
+    lr_g: float = 2e-4, lr_d: float = 2e-4, seed: int = 0, device: str = "auto", width: int = 16,
+    request: gr.Request = None,
+) -> Iterator[dict]:
+    """Train a small image GAN and stream its training records.
+
+    Datasets: animal-mnist, digits (bundled), mnist, fashion-mnist (need internet), fake (random blobs, for
+    tests). Models: dcgan, cdcgan. Each record: step, d_loss, g_loss, d_real, d_fake, steps_per_s, elapsed_s,
+    eta_s, done, stop_reason. The last record (done=True) adds model_id: use it with /generate. Runs longer
+    than 300 s (estimated from a few timed steps) are refused; steps are capped at 20,000.
+    """
+    config = make_config(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width)
+    for trainer, record in _records(config, _owner(request)):
+        out = record.to_dict()
+        if record.done:
+            out["model_id"], _ = _publish(trainer, config)
+        yield out
+
+
+# ---------------------------------------------------------------------------------------------
+# The tab's callbacks
+# ---------------------------------------------------------------------------------------------
+
+
+def _charts(history: list[LiveRecord]) -> tuple:
+    steps = [r.step for r in history]
+    losses = history_chart(
+        steps, {"D loss": ([r.d_loss for r in history], D_COLOR), "G loss": ([r.g_loss for r in history], G_COLOR)},
+        [(D_LOSS_EQUILIBRIUM, "D loss at equilibrium: 2 ln 2 = 1.386", REFERENCE_COLOR),
+         (G_LOSS_EQUILIBRIUM, "G loss at equilibrium: ln 2 = 0.693", REFERENCE_COLOR)],
+        "Losses", "loss",
+    )
+    probs = history_chart(
+        steps, {"D(real)": ([r.d_real for r in history], D_COLOR), "D(G(z))": ([r.d_fake for r in history], G_COLOR)},
+        [(0.5, "equilibrium: 0.5", REFERENCE_COLOR)], "What D believes: probability 'real'", "probability",
+        y_domain=(0.0, 1.0),
+    )
+    return losses, probs
+
+
+def _progress(record: LiveRecord, steps: int) -> str:
+    share = min(1.0, record.step / steps)
+    eta = "" if record.done or not math.isfinite(record.eta_s) else f" · about {record.eta_s:,.0f} s left"
+    head = (f"<b>Step {record.step:,} / {steps:,}</b> · {record.steps_per_s:,.1f} steps/s · "
+            f"{record.elapsed_s:,.0f} s{eta}")
+    bar = (f'<div style="background:#e5e7eb;border-radius:4px;height:10px;margin:6px 0">'
+           f'<div style="background:#f97316;width:{share:.1%};height:10px;border-radius:4px"></div></div>')
+    stats = (f"D(real) <b>{record.d_real:.2f}</b> · D(G(z)) <b>{record.d_fake:.2f}</b> (both 0.5 at equilibrium) · "
+             f"D loss {record.d_loss:.3f} · G loss {record.g_loss:.3f}")
+    done = ""
+    if record.done:
+        why = {"finished": "Done", "time limit": f"Stopped at the {MAX_RUN_SECONDS} s limit",
+               "stopped": "Stopped"}.get(record.stop_reason, "Done")
+        done = f"<p><b>{why}.</b> Open it in the explorer or download it below.</p>"
+    return f'<div id="train-progress-text">{head}</div>{bar}<div>{stats}</div>{done}'
+
+
+def _grid_image(grid) -> Any:
+    return L.for_display(L.upscale(grid, min_side=360, max_factor=4))
+
+
+def _train_ui(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width, session_models,
+              request: gr.Request):
+    config = make_config(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width)
+    history: list[LiveRecord] = []
+    last_update = 0.0
+    yield (gr.skip(), gr.skip(), gr.skip(), "Timing a few steps to check the run fits the time limit...",
+           gr.skip(), gr.skip(), gr.update(interactive=False))
+    for trainer, record in _records(config, _owner(request)):
+        history.append(record)
+        if not record.done and record.grid is None and time.monotonic() - last_update < MIN_UPDATE_INTERVAL:
+            continue
+        last_update = time.monotonic()
+        image = _grid_image(record.grid) if record.grid is not None else gr.skip()
+        if not record.done:
+            yield *_charts(history), image, _progress(record, config.steps), gr.skip(), gr.skip(), gr.skip()
+            continue
+        model_id, archive = _publish(trainer, config)
+        models = [*(session_models or []), model_id]
+        yield (*_charts(history), image, _progress(record, config.steps), models, archive,
+               gr.update(interactive=True, value=f"Open {model_id} in Explore"))
+
+
+def _stop(request: gr.Request) -> None:
+    RUNS.request_stop(_owner(request))
+
+
+def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
+    """Lay out the tab and wire its events. With the Explore tab's components (`explore`, ui.explore_tab's
+    Explore) and the page's `tabs`, "Open in Explore" switches tabs and loads the trained model there."""
+    gr.Markdown(INTRO)
+    session_models = gr.State([])  # ids of the models this session trained (plain strings)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            dataset = gr.Dropdown(DATASET_CHOICES, value="digits", label="Dataset", elem_id="train-dataset",
+                                  info="MNIST and Fashion-MNIST download on first use; offline servers say so.")
+            model = gr.Radio(MODEL_CHOICES, value="dcgan", label="Model", elem_id="train-model")
+            latent_dim = gr.Slider(2, 128, value=32, step=1, label="Latent size (input vector length)",
+                                   elem_id="train-latent")
+            with gr.Row():
+                steps = gr.Number(200, precision=0, minimum=1, maximum=MAX_STEPS, label="Steps", elem_id="train-steps",
+                                  info=f"Runs stop after {MAX_RUN_SECONDS} s; longer ones are refused up front.")
+                batch_size = gr.Number(32, precision=0, minimum=2, maximum=256, label="Batch size",
+                                       elem_id="train-batch")
+            with gr.Row():
+                lr_g = gr.Number(2e-4, label="lr G", info="Generator's Adam step size.", elem_id="train-lr-g")
+                lr_d = gr.Number(2e-4, label="lr D", info="Discriminator's Adam step size.", elem_id="train-lr-d")
+            with gr.Row():
+                seed = gr.Number(0, precision=0, minimum=0, label="Seed", elem_id="train-seed")
+                width = gr.Radio([8, 16, 32], value=16, label="Width", elem_id="train-width",
+                                 info="Channels of the first layer: 32 = the shipped models, 4x slower than 16.")
+            device = gr.Radio(
+                ["auto", "cpu", "cuda"], value="auto", label="Device", elem_id="train-device",
+                info="auto uses the GPU when the server has one"
+                + ("" if torch.cuda.is_available() else " (this server: CPU only)."),
+            )
+            with gr.Row():
+                start = gr.Button("Start", variant="primary", elem_id="train-start")
+                stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
+            progress = gr.HTML("Press <b>Start</b> to train.", elem_id="train-progress")
+            open_btn = gr.Button("Open in Explore", interactive=False, elem_id="train-open")
+            download = gr.File(label="Download (save_pretrained folder, zip)", elem_id="train-download",
+                               interactive=False)
+        with gr.Column(scale=2):
+            grid = gr.Image(label="Samples from fixed noise", format="png", interactive=False, elem_id="train-grid",
+                            height=400, buttons=["download", "fullscreen"])
+            with gr.Row():
+                loss_plot = gr.Plot(label="Losses", elem_id="train-loss-plot")
+                prob_plot = gr.Plot(label="D(real) and D(G(z))", elem_id="train-prob-plot")
+
+    settings = [dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width]
+    start.click(
+        _train_ui, [*settings, session_models],
+        [loss_plot, prob_plot, grid, progress, session_models, download, open_btn],
+        api_name="train_image_ui", api_visibility="private", show_progress="minimal",
+        concurrency_id="train", concurrency_limit=RUNS.max_concurrent,
+    )
+    stop.click(_stop, None, None, api_name="stop_image", api_visibility="private", queue=False)
+    gr.api(train_image_gan, api_name="train_image_gan", concurrency_id="train",
+           concurrency_limit=RUNS.max_concurrent)
+
+    if explore is None or tabs is None:
+        return
+    from ui import explore_tab  # here, not at the top: explore_tab is optional for this tab
+
+    def open_in_explorer(models: list[str]) -> list:
+        if not models:
+            raise gr.Error("Train a model first: press Start.")
+        outputs = explore_tab.setup(models[-1], 0)
+        # The picker lists the shipped models plus this session's own (no other session sees them).
+        outputs[0] = gr.update(choices=list(dict.fromkeys(explore_tab.model_ids() + models)), value=models[-1])
+        return [gr.Tabs(selected="explore"), *outputs]
+
+    open_btn.click(open_in_explorer, session_models, [tabs, *explore.setup_outputs], api_name="train_open",
+                   api_visibility="private", concurrency_id="render", concurrency_limit=8)
