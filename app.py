@@ -7,7 +7,7 @@ import os
 
 import gradio as gr
 
-from ui import api, explore_tab, interpolate_tab, share, sine_tab
+from ui import api, explore_tab, interpolate_tab, share, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
 
@@ -18,6 +18,8 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
             explore = explore_tab.build()
         with gr.Tab("Interpolate", id="interpolate"):
             interpolate = interpolate_tab.build()
+        with gr.Tab("Train", id="train"):
+            train_tab.build(explore, tabs)  # "Open in Explore" loads the trained model in the Explore tab
         with gr.Tab("Sine toy", id="sine"):
             sine_tab.build()
     api.register()  # public endpoints: models, generate, interpolate, interpolate_gif
