@@ -7,7 +7,7 @@ import os
 
 import gradio as gr
 
-from ui import api, explore_tab, interpolate_tab, share, sine_tab, train_tab
+from ui import api, explore_tab, interpolate_tab, inversion_panel, share, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
 
@@ -16,6 +16,7 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
     with gr.Tabs() as tabs:
         with gr.Tab("Explore", id="explore"):
             explore = explore_tab.build()
+            inversion_panel.build(explore)  # inversion, latent arithmetic, class vectors (end of the tab)
         with gr.Tab("Interpolate", id="interpolate"):
             interpolate = interpolate_tab.build()
         with gr.Tab("Train", id="train"):
