@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -56,8 +57,12 @@ def _batched(fn, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
     return torch.cat([fn(x[i : i + batch]) for i in range(0, len(x), batch)])
 
 
-def train_classifier(train: ImageData, epochs: int = 6, seed: int = 0, batch_size: int = 128) -> SmallClassifier:
-    """Plain supervised training on the real train split (uint8 images), deterministic for a seed on CPU."""
+def train_classifier(train: ImageData, min_steps: int = 1000, seed: int = 0, batch_size: int = 128) -> SmallClassifier:
+    """Plain supervised training on the real train split (uint8 images), deterministic for a seed on CPU.
+
+    At least 6 epochs and `min_steps` updates, so the 1,437-image digits set gets as many updates as a big one.
+    """
+    epochs = max(6, math.ceil(min_steps / math.ceil(len(train) / batch_size)))
     torch.manual_seed(seed)
     clf = SmallClassifier(train.channels, train.image_size, len(train.class_names), train.class_names)
     opt = torch.optim.Adam(clf.parameters(), lr=2e-3)
@@ -89,7 +94,8 @@ def classifier_for(dataset: str, folder: Path | None = None, retrain: bool = Fal
     (folder / "README.md").write_text(
         f"# Evaluation classifier for {dataset}\n\nA small CNN (`training.evaluate.SmallClassifier`, "
         f"{sum(p.numel() for p in clf.parameters()):,} parameters) trained by `python -m training.evaluate` on the "
-        f"real {dataset} train split ({len(train)} images, 6 epochs, Adam 2e-3, +-2 px shifts, seed 0) in "
+        f"real {dataset} train split ({len(train)} images, >= 6 epochs and >= 1000 updates of batch 128, Adam 2e-3, "
+        f"+-2 px shifts, seed 0) in "
         f"{time.perf_counter() - t0:.0f} s. Accuracy on the real test split ({len(test)} images): {acc:.4f}.\n"
         "Used only to score generators: class match, feature Frechet distance, class histogram.\n"
     )

@@ -212,6 +212,7 @@ def write_model_card(out: Path) -> None:
         f"{info['lr']}, betas (0.5, 0.999), non-saturating loss)",
         f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
         f"- Final losses: D {info['final']['d_loss']:.3f}, G {info['final']['g_loss']:.3f}",
+        *([f"- Notes: {info['notes']}"] if info.get("notes") else []),
         "", "## Quality", "",
     ]
     if ev is None:
