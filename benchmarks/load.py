@@ -62,13 +62,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind: str) -> bool:
+async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind: str,
+               session: str | None = None) -> bool:
     """One call the way the browser's API route does it: POST -> event_id, then read the SSE stream
     to its `complete` (ok) or `error` event. Latency is POST to last event."""
     start = time.perf_counter()
     stage = "POST"
     try:
-        post = await http.post(f"/gradio_api/call/{api}", json={"data": data})
+        body: dict = {"data": data} if session is None else {"data": data, "session_hash": session}
+        post = await http.post(f"/gradio_api/call/{api}", json=body)
         if post.status_code == 503:
             stats.reject(kind)
             return False
@@ -98,11 +100,15 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
 
 
 async def render_user(http: httpx.AsyncClient, models: list[str], renders: int, stats: Stats, rng: random.Random,
-                      think: float = 0.0):
+                      think: float = 0.0, fresh_sessions: bool = False):
+    # A browser tab keeps one session for all its renders; without one, Gradio builds a new session per
+    # call (~50 ms of CPU copying every component's config), which is what a stateless API script costs.
+    session = None if fresh_sessions else f"load{rng.getrandbits(48):012x}"
     for _ in range(renders):
         if think:  # a person drags, looks, drags again: uniform pause with mean `think` seconds
             await asyncio.sleep(rng.uniform(0, 2 * think))
-        await call(http, "generate", [rng.choice(models), rng.randrange(2**32), "", 1.0, {}, 1], stats, "render")
+        await call(http, "generate", [rng.choice(models), rng.randrange(2**32), "", 1.0, {}, 1], stats, "render",
+                   session)
 
 
 async def interp_user(http: httpx.AsyncClient, models: list[str], count: int, stats: Stats, rng: random.Random):
@@ -216,7 +222,8 @@ async def main(args: argparse.Namespace) -> int:
                 stats = Stats()
                 before = rss_mb(proc.pid)
                 cpu_before = cpu_seconds(proc.pid)
-                tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()), args.think)
+                tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()), args.think,
+                                     args.fresh_sessions)
                          for _ in range(args.users)]
                 tasks += [interp_user(http, models, args.interps, stats, random.Random(rng.random()))
                           for _ in range(args.interp_users)]
@@ -281,6 +288,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--users", type=int, default=50, help="concurrent render users")
     p.add_argument("--renders", type=int, default=20, help="renders per user per phase")
     p.add_argument("--think", type=float, default=0.0, help="mean pause between a user's renders (s); 0 = flat out")
+    p.add_argument("--fresh-sessions", action="store_true",
+                   help="a new Gradio session per render (a stateless API client) instead of one per user")
     p.add_argument("--interp-users", type=int, default=4)
     p.add_argument("--interps", type=int, default=3, help="interpolations per interpolation user")
     p.add_argument("--train-users", type=int, default=3, help="one short run each; the app admits 2 at once")
