@@ -42,7 +42,7 @@ def _image_of(sketch: Any, upload: Any) -> np.ndarray:
         return np.asarray(upload)
     if isinstance(sketch, dict):
         composite = sketch.get("composite")
-        if composite is not None and np.asarray(composite).size and np.asarray(composite)[..., -1].any():
+        if composite is not None and np.ptp(np.asarray(composite)) > 0:  # a blank canvas is one flat colour
             return np.asarray(composite)
     raise gr.Error("Draw something in the sketchpad or upload an image first.")
 
@@ -165,7 +165,8 @@ def build(explore: Any) -> None:
     """Lay out the panels (inside the Explore tab) and wire them to its components (ui.explore_tab.Explore)."""
     found = gr.State(None)  # {"model", "z": list of floats, "label"}: small plain data, fine in State
     with gr.Accordion("Find the latent of a drawing (inversion)", open=False, elem_id="inv-panel"):
-        gr.Markdown("Draw a shape (or upload an image): the app searches the generator's input space for the "
+        gr.Markdown("Pick the brush (left of the canvas) and draw a shape, or upload an image: the app searches "
+                    "the generator's input space for the "
                     "vector whose image looks most like it (and the class, for conditional models). Then "
                     "**Explore from here** makes it the current image, so the sliders move around your drawing.")
         with gr.Row():

@@ -244,7 +244,7 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
             progress = gr.HTML("Press <b>Start</b> to train.", elem_id="train-progress")
             open_btn = gr.Button("Open in Explore", interactive=False, elem_id="train-open")
             download = gr.File(label="Download (save_pretrained folder, zip)", elem_id="train-download",
-                               interactive=False)
+                               interactive=False, height=120)
         with gr.Column(scale=2):
             grid = gr.Image(label="Samples from fixed noise", format="png", interactive=False, elem_id="train-grid",
                             height=400, buttons=["download", "fullscreen"])

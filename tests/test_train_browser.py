@@ -1,0 +1,71 @@
+"""The Train tab and the inversion panel in headless chromium: start a short run, see the sample grid refresh,
+stop it, open the result in the explorer; draw a shape and find its latent."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+GRID_SRC = "() => { const img = document.querySelector('#train-grid img'); return img ? img.src : null; }"
+
+
+def _set_number(page, elem_id: str, value: str) -> None:
+    page.fill(f"#{elem_id} input[type=number]", value)
+    page.keyboard.press("Enter")
+
+
+def test_train_watch_the_grid_refresh_stop_and_open_in_explorer(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Train").click()
+    # Tiny and long enough to still be running when Stop is pressed, short enough to fit the time budget.
+    _set_number(page, "train-steps", "2000")
+    _set_number(page, "train-batch", "8")
+    _set_number(page, "train-latent", "8")
+    page.locator("#train-width label").filter(has_text="8").click()
+    page.click("#train-start")
+
+    page.wait_for_function(f"() => ({GRID_SRC})()")
+    first = page.evaluate(GRID_SRC)
+    page.wait_for_function(f"(first) => {{ const s = ({GRID_SRC})(); return s && s !== first; }}", arg=first,
+                           timeout=30_000)  # a fresh grid every 2 s
+    assert "steps/s" in page.inner_text("#train-progress")
+    page.wait_for_function("() => document.querySelector('#train-loss-plot canvas')")
+    screenshot(page, "train-running")
+
+    page.click("#train-stop")
+    page.wait_for_selector("#train-progress:has-text('Stopped.')")
+    page.wait_for_selector("#train-open:not([disabled])")
+    assert page.locator("#train-download a").count() >= 1  # the save_pretrained zip
+    screenshot(page, "train-stopped")
+
+    page.click("#train-open")
+    page.wait_for_function(
+        "() => document.querySelector('#ex-model input').value.startsWith('trained-digits-dcgan-')")
+    page.wait_for_function("() => document.querySelector('#ex-image img')")
+    assert page.get_by_role("tab", name="Explore").get_attribute("aria-selected") == "true"
+    screenshot(page, "train-opened-in-explore")
+
+
+def test_draw_find_latent_and_explore_from_it(page, app_url):
+    page.goto(app_url)
+    page.wait_for_function("() => document.querySelector('#ex-image img')")
+    page.click("#inv-panel button")  # open the accordion
+    page.locator("#inv-sketch button[aria-label='Brush']").first.click()  # no tool is active until picked
+    canvas = page.locator("#inv-sketch canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    for fx, fy in ((0.7, 0.3), (0.7, 0.7), (0.3, 0.7), (0.3, 0.3)):
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=8)
+    page.mouse.up()
+    _set_number(page, "inv-steps", "40")
+    page.click("#inv-find")
+    page.wait_for_selector("#inv-readout:has-text('Found')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#inv-result img')")
+    page.click("#inv-explore")
+    page.wait_for_function("() => document.querySelector('#ex-model input').value.includes('-drawing-')")
+    screenshot(page, "inversion")
