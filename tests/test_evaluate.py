@@ -30,7 +30,8 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
                     class_names=[f"class{i}" for i in range(10)], embed_dim=4, dataset="fake")
     ConditionalGenerator(c).save_pretrained(tmp_path / "m")
     (tmp_path / "m" / "README.md").unlink()
-    result = main([str(tmp_path / "m"), "--n", "200", "--classifier-dir", str(tmp_path / "clf")])
+    result = main([str(tmp_path / "m"), "--n", "200", "--classifier-dir", str(tmp_path / "clf"),
+                   "--classifier-steps", "20"])
     assert 0 <= result["class_match"] <= 1 and 0 <= result["classifier_test_accuracy"] <= 1
     assert result["frechet_generated_vs_test"] >= 0 and result["frechet_train_vs_test"] >= 0
     assert sum(result["class_histogram"].values()) == pytest.approx(1.0, abs=1e-3)

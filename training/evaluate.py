@@ -80,14 +80,15 @@ def train_classifier(train: ImageData, min_steps: int = 1000, seed: int = 0, bat
     return clf.eval()
 
 
-def classifier_for(dataset: str, folder: Path | None = None, retrain: bool = False) -> SmallClassifier:
+def classifier_for(dataset: str, folder: Path | None = None, retrain: bool = False,
+                   min_steps: int = 1000) -> SmallClassifier:
     """Load checkpoints/classifiers/<dataset> (safetensors, strict), training and saving it when absent."""
     folder = folder or CLASSIFIERS_DIR / dataset
     if not retrain and (folder / "model.safetensors").exists():
         return SmallClassifier.from_pretrained(folder, strict=True).eval()
     train = load_dataset(dataset, "train")
     t0 = time.perf_counter()
-    clf = train_classifier(train)
+    clf = train_classifier(train, min_steps=min_steps)
     clf.save_pretrained(folder)
     test = load_dataset(dataset, "test")
     acc = accuracy(clf, test)
@@ -134,13 +135,13 @@ def generate(model, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | Non
 
 
 def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_dir: Path | None = None,
-             retrain_classifier: bool = False) -> dict:
+             retrain_classifier: bool = False, classifier_steps: int = 1000) -> dict:
     """All the numbers for one checkpoint folder, as a JSON-ready dict."""
     model = load_from_folder(checkpoint)
     dataset = model.config.dataset
     if not dataset:
         raise ValueError(f"{checkpoint}/config.json does not name its dataset; cannot pick a classifier.")
-    clf = classifier_for(dataset, classifier_dir, retrain_classifier)
+    clf = classifier_for(dataset, classifier_dir, retrain_classifier, classifier_steps)
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
 
     fake, labels = generate(model, n, seed)
@@ -166,13 +167,15 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--classifier-dir", type=Path, help="default: checkpoints/classifiers/<dataset>")
     p.add_argument("--retrain-classifier", action="store_true")
+    p.add_argument("--classifier-steps", type=int, default=1000, help="minimum updates when training it")
     p.add_argument("--no-card", action="store_true", help="do not write eval.json / README.md")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        result = evaluate(args.checkpoint, args.n, args.seed, args.classifier_dir, args.retrain_classifier)
+        result = evaluate(args.checkpoint, args.n, args.seed, args.classifier_dir, args.retrain_classifier,
+                          args.classifier_steps)
     finally:
         torch.set_num_threads(threads)
     for key, value in result.items():
