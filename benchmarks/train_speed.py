@@ -1,0 +1,138 @@
+"""Live image-GAN trainer against a plain loop of the same model and data, in one process and one run; plus
+the time inversion takes to reach a stated reconstruction error.
+
+Live = training.live.LiveTrainer.run() consumed the way the Train tab consumes it (loss/D charts rebuilt at most
+every 0.5 s, the sample grid every 2 s, a record every step). Plain = the same models, data, batch and
+train_step in a bare for-loop. Both use one CPU thread (what the trainer uses; faster than two for these
+sizes). Runs alternate (plain, live, live, plain, ...) so machine noise hits both; the figure that matters is the
+ratio, target >= 0.9.
+
+    python benchmarks/train_speed.py [--steps 300] [--repeats 3] [--device cpu|cuda|all]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gan_models import edit, registry  # noqa: E402
+from gan_models import latent as L  # noqa: E402
+from training.data import load_dataset, to_float  # noqa: E402
+from training.live import LiveTrainConfig, LiveTrainer  # noqa: E402
+from training.loop import train_step  # noqa: E402
+from training.sine import cpu_threads  # noqa: E402
+from ui import train_tab  # noqa: E402
+
+
+def _config(steps: int, device: str) -> LiveTrainConfig:
+    return LiveTrainConfig(dataset="digits", model="dcgan", latent_dim=32, steps=steps, batch_size=32,
+                           base_channels=16, device=device, report_every=1)
+
+
+def plain_loop(steps: int, device: str, data) -> float:
+    trainer = LiveTrainer(_config(steps, device), data)  # only for its models, optimisers and data on device
+    G, D, opt_g, opt_d = trainer.G, trainer.D, trainer.opt_g, trainer.opt_d
+    images, n, b = trainer.images, len(data), 32
+    gen = torch.Generator(device=trainer.device).manual_seed(0)
+    with cpu_threads(1, trainer.device):
+        _sync(trainer.device)
+        start = time.perf_counter()
+        for step in range(steps):
+            idx = torch.randint(0, n, (b,), generator=gen, device=trainer.device)
+            z = torch.randn(b, 32, generator=gen, device=trainer.device)
+            train_step(G, D, opt_g, opt_d, to_float(images[idx]), z, step=step)
+        _sync(trainer.device)
+        return steps / (time.perf_counter() - start)
+
+
+def live_trainer(steps: int, device: str, data) -> float:
+    trainer = LiveTrainer(_config(steps, device), data)
+    history, last_update = [], 0.0
+    start = time.perf_counter()
+    for record in trainer.run():
+        history.append(record)  # the Train tab's consumer, minus the network
+        if record.grid is not None:
+            train_tab._grid_image(record.grid)
+        if record.done or time.monotonic() - last_update >= train_tab.MIN_UPDATE_INTERVAL:
+            last_update = time.monotonic()
+            train_tab._charts(history)
+            train_tab._progress(record, steps)
+    _sync(trainer.device)
+    return steps / (time.perf_counter() - start)
+
+
+def speed(device: str, steps: int, repeats: int) -> None:
+    data = load_dataset("digits")
+    plain_loop(20, device, data)  # warm-up: allocator, kernels
+    plains, lives = [], []
+    for i in range(repeats):  # swap the order every repeat: whichever runs second must not always gain
+        runs = [(plains, plain_loop), (lives, live_trainer)]
+        for out, fn in runs if i % 2 == 0 else runs[::-1]:
+            out.append(fn(steps, device, data))
+    ratios = [live / plain for live, plain in zip(lives, plains, strict=True)]
+    print(f"[{device}] digits, DCGAN width 16, latent 32, batch 32, {steps} steps x {repeats} runs (alternating)")
+    print(f"  plain loop    {statistics.median(plains):7.1f} steps/s  (runs: {', '.join(f'{v:.1f}' for v in plains)})")
+    print(f"  live trainer  {statistics.median(lives):7.1f} steps/s  (runs: {', '.join(f'{v:.1f}' for v in lives)})")
+    print(f"  ratio live/plain: median {statistics.median(ratios):.3f} (runs: {', '.join(f'{r:.3f}' for r in ratios)})")
+
+
+def inversion(threshold: float, repeats: int) -> None:
+    """Targets the model drew itself (so a perfect answer exists): seconds until the best candidate's pixel MSE
+    falls below `threshold`, and the error after the default 100 steps."""
+    print(f"\nInversion (default settings: 128 random latents per class, 4 starts, 100 Adam steps), CPU, 1 thread;"
+          f" target: MSE <= {threshold} on [-1, 1] pixels ({edit.psnr(threshold):.1f} dB)")
+    for model_id in ("dcgan-animals", "cdcgan-animals"):
+        model = registry.load(model_id)
+        G, n_classes = model.generator, len(model.class_names)
+        reached, finals, totals = [], [], []
+        for seed in range(100, 100 + repeats):
+            z = L.z_from_seed(seed, G.config.latent_dim)
+            label = torch.tensor([seed % n_classes]) if n_classes else None
+            with torch.inference_mode():
+                target = G(z, label)
+            start, hit = time.perf_counter(), None
+            with cpu_threads(1, torch.device("cpu")):
+                for record in edit.invert(G, target, n_classes, seed=seed, report_every=1):
+                    if hit is None and record.loss <= threshold:
+                        hit = time.perf_counter() - start
+            totals.append(time.perf_counter() - start)
+            finals.append(record.loss)
+            reached.append(hit)
+        hits = [h for h in reached if h is not None]
+        median_hit = f"{statistics.median(hits):.2f} s" if hits else "never"
+        print(f"  {model_id:15s} reached in {len(hits)}/{repeats} targets, median {median_hit}; "
+              f"100 steps take {statistics.median(totals):.2f} s, final MSE median {statistics.median(finals):.4f}")
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    parser.add_argument("--threshold", type=float, default=0.02, help="inversion target MSE")
+    parser.add_argument("--skip-inversion", action="store_true")
+    args = parser.parse_args()
+    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
+    for device in devices:
+        if device == "cuda" and not torch.cuda.is_available():
+            print("[cuda] no GPU on this machine: skipped")
+            continue
+        speed(device, args.steps, args.repeats)
+    if not args.skip_inversion:
+        inversion(args.threshold, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
