@@ -104,7 +104,12 @@ def _records(config: LiveTrainConfig, owner: str) -> Iterator[tuple[LiveTrainer,
                 estimate = trainer.estimate_seconds()
                 if estimate > MAX_RUN_SECONDS:
                     raise BudgetExceeded(estimate, MAX_RUN_SECONDS, config.steps)
-            except (DatasetUnavailable, ValueError) as error:
+            except DatasetUnavailable:
+                raise gr.Error(
+                    f"{config.dataset} is not available here: it downloads on first use and this server cannot "
+                    "reach the internet (or the download failed). Choose Animal-MNIST or Digits: they are bundled."
+                ) from None
+            except ValueError as error:
                 raise gr.Error(str(error)) from None
             for record in trainer.run(max_seconds=MAX_RUN_SECONDS, should_stop=stop_flag.is_set):
                 yield trainer, record
