@@ -124,3 +124,26 @@ def test_anchored_generator_draws_the_found_latent_at_its_seed():
 
 def test_psnr():
     assert edit.psnr(4.0) == 0.0 and edit.psnr(0.0) == float("inf")
+
+
+def test_panel_arithmetic_attribute_and_explore_from_a_found_latent():
+    """The Explore-tab panel's callbacks on the shipped conditional checkpoint (no server needed)."""
+    from ui import inversion_panel as panel
+
+    strip, _ = panel.latent_arithmetic("cdcgan-animals", 1, 2, 3, "bear", "cat", "dog")
+    assert strip.dtype == np.uint8 and strip.shape[1] > 3 * strip.shape[0]  # four tiles side by side
+    strip, _ = panel.class_attribute("cdcgan-animals", 5, "cat", "cat", "dog")
+    assert strip.shape[1] > 6 * strip.shape[0]  # seven amounts
+    loaded = panel.render.load_model("cdcgan-animals")
+    found = {"model": loaded.id, "z": L.z_from_seed(77, loaded.config.latent_dim)[0].tolist(), "label": 2}
+    outputs = panel.explore_found(found, 5)
+    model_id = outputs[0]["value"]
+    assert "-drawing-" in model_id and model_id in outputs[0]["choices"]
+    # Seed 5 of the new model draws the found latent with the found class.
+    image, info = panel.render.generate(model_id, 5, "cat", 1.0, {}, 1, captions=False)
+    direct, _ = panel.render.generate("cdcgan-animals", 77, "cat", 1.0, {}, 1, captions=False)
+    assert np.array_equal(image, direct) and info["class"] == "cat"
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="Draw something"):
+        next(panel.find_latent("cdcgan-animals", {"composite": np.zeros((8, 8, 4), np.uint8)}, None))
