@@ -188,6 +188,7 @@ def _grid_image(grid) -> Any:
     return L.for_display(L.upscale(grid, min_side=360, max_factor=4))
 
 
+@gpu
 def _train_ui(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width, session_models,
               request: gr.Request):
     config = make_config(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width)
