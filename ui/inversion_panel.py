@@ -151,11 +151,15 @@ def class_attribute(model_id: str, seed: Any, label: Any, from_label: Any, to_la
     return _strip(images), "Amounts " + " · ".join(f"{a:+.2f}" for a in amounts) + " along the class vector"
 
 
-def _class_choices(model_id: str):
+def _classes(model_id: Any) -> list[str]:
     try:
-        classes = list(render.load_model(model_id).class_names or [])
+        return list(render.load_model(model_id).class_names or [])
     except Exception:  # the picker can hold a half-typed Hub id
-        classes = []
+        return []
+
+
+def _class_choices(model_id: str):
+    classes = _classes(model_id)
     update = gr.update(choices=classes, value=classes[0] if classes else None, visible=bool(classes))
     return update, update, update, update, gr.update(value=classes[1] if len(classes) > 1 else None,
                                                      choices=classes, visible=bool(classes))
@@ -164,6 +168,7 @@ def _class_choices(model_id: str):
 def build(explore: Any) -> None:
     """Lay out the panels (inside the Explore tab) and wire them to its components (ui.explore_tab.Explore)."""
     found = gr.State(None)  # {"model", "z": list of floats, "label"}: small plain data, fine in State
+    classes = _classes(explore.model.value)  # the class pickers start with the default model's classes
     with gr.Accordion("Find the latent of a drawing (inversion)", open=False, elem_id="inv-panel"):
         gr.Markdown("Pick the brush (left of the canvas) and draw a shape, or upload an image: the app searches "
                     "the generator's input space for the "
@@ -190,7 +195,8 @@ def build(explore: Any) -> None:
         with gr.Row():
             seeds = [gr.Number(v, precision=0, minimum=0, label=f"Seed {n}", elem_id=f"arith-seed-{n.lower()}")
                      for n, v in (("A", 1), ("B", 2), ("C", 3))]
-            labels = [gr.Dropdown([], label=f"Class {n}", visible=False, elem_id=f"arith-class-{n.lower()}")
+            labels = [gr.Dropdown(classes, value=classes[0] if classes else None, label=f"Class {n}",
+                                  visible=bool(classes), elem_id=f"arith-class-{n.lower()}")
                       for n in ("A", "B", "C")]
         with gr.Row():
             use_found = gr.Checkbox(label="A = the latent found above", elem_id="arith-use-found")
@@ -200,8 +206,10 @@ def build(explore: Any) -> None:
         gr.Markdown("**Class attribute vector** (conditional models): the difference of two class means in the "
                     "generator's input space, applied to the current image.")
         with gr.Row():
-            from_label = gr.Dropdown([], label="From class", visible=False, elem_id="attr-from")
-            to_label = gr.Dropdown([], label="To class", visible=False, elem_id="attr-to")
+            from_label = gr.Dropdown(classes, value=classes[0] if classes else None, label="From class",
+                                     visible=bool(classes), elem_id="attr-from")
+            to_label = gr.Dropdown(classes, value=classes[1] if len(classes) > 1 else None, label="To class",
+                                   visible=bool(classes), elem_id="attr-to")
             attr_btn = gr.Button("Apply to the current image", elem_id="attr-btn")
         attr_img = gr.Image(label="Current image along the class vector", format="png", interactive=False,
                             elem_id="attr-img")
