@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from gradio.components.plot import AltairPlotData
 
+from training.sine import D_LOSS_EQUILIBRIUM, G_LOSS_EQUILIBRIUM
+
 HEIGHT = 240
 D_COLOR, G_COLOR, BAND_COLOR, HIGHLIGHT_COLOR, REFERENCE_COLOR = "#1f77b4", "#ff7f0e", "#9aa5b1", "#d62728", "#444444"
 CURVE_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d", "#e45756"]
@@ -107,3 +109,21 @@ def curves_chart(
             "encoding": {"x": x_enc, "y": _quantitative("y", "y", y_domain)},
         })
     return _plot(title, layers)
+
+
+def gan_training_charts(history: Sequence) -> tuple[AltairPlotData, AltairPlotData]:
+    """The two charts every live GAN run shows, from records with step, d_loss, g_loss, d_real, d_fake:
+    D and G loss against their equilibrium levels, and D's mean belief on real and generated samples."""
+    steps = [r.step for r in history]
+    losses = history_chart(
+        steps, {"D loss": ([r.d_loss for r in history], D_COLOR), "G loss": ([r.g_loss for r in history], G_COLOR)},
+        [(D_LOSS_EQUILIBRIUM, "D loss at equilibrium: 2 ln 2 = 1.386", REFERENCE_COLOR),
+         (G_LOSS_EQUILIBRIUM, "G loss at equilibrium: ln 2 = 0.693", REFERENCE_COLOR)],
+        "Losses", "loss",
+    )
+    probs = history_chart(
+        steps, {"D(real)": ([r.d_real for r in history], D_COLOR), "D(G(z))": ([r.d_fake for r in history], G_COLOR)},
+        [(0.5, "equilibrium: 0.5", REFERENCE_COLOR)], "What D believes: probability 'real'", "probability",
+        y_domain=(0.0, 1.0),
+    )
+    return losses, probs

@@ -21,7 +21,7 @@ from training.sine import (
     SineTrainer,
 )
 from training.sine_sweep import MAX_MODELS, SineSweepConfig, SineSweepTrainer, SweepRecord
-from ui.charts import CURVE_COLORS, D_COLOR, G_COLOR, REFERENCE_COLOR, curves_chart, history_chart
+from ui.charts import CURVE_COLORS, REFERENCE_COLOR, curves_chart, gan_training_charts, history_chart
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
 RUNS = RunLimiter(max_concurrent=2)
@@ -119,20 +119,9 @@ def _readout(record: SineRecord, steps: int) -> str:
 
 
 def _charts(history: list[SineRecord], config: SineTrainConfig) -> tuple:
-    steps = [r.step for r in history]
-    loss_chart = history_chart(
-        steps, {"D loss": ([r.d_loss for r in history], D_COLOR), "G loss": ([r.g_loss for r in history], G_COLOR)},
-        [(D_LOSS_EQUILIBRIUM, "D loss at equilibrium: 2 ln 2 = 1.386", REFERENCE_COLOR),
-         (G_LOSS_EQUILIBRIUM, "G loss at equilibrium: ln 2 = 0.693", REFERENCE_COLOR)],
-        "Losses", "loss",
-    )
-    prob_chart = history_chart(
-        steps, {"D(real)": ([r.d_real for r in history], D_COLOR), "D(G(z))": ([r.d_fake for r in history], G_COLOR)},
-        [(0.5, "equilibrium: 0.5", REFERENCE_COLOR)], "What D believes: probability 'real'", "probability",
-        y_domain=(0.0, 1.0),
-    )
-    curves = _curves(config.target, history[-1].curves, f"Generated curves at step {steps[-1]:,}")
-    return loss_chart, prob_chart, curves
+    steps = history[-1].step
+    return (*gan_training_charts(history),
+            _curves(config.target, history[-1].curves, f"Generated curves at step {steps:,}"))
 
 
 def _curves(target: str, curves: list[list[float]], title: str, highlight: list[float] | None = None):

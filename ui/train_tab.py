@@ -24,9 +24,8 @@ from training.live import (
     LiveTrainConfig,
     LiveTrainer,
 )
-from training.sine import D_LOSS_EQUILIBRIUM, G_LOSS_EQUILIBRIUM
 from ui.api import scratch_dir
-from ui.charts import D_COLOR, G_COLOR, REFERENCE_COLOR, history_chart
+from ui.charts import gan_training_charts
 from ui.sine_tab import RUNS  # one limiter for every training tab: one run per session, one global cap
 
 MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
@@ -152,19 +151,7 @@ def train_image_gan(
 
 
 def _charts(history: list[LiveRecord]) -> tuple:
-    steps = [r.step for r in history]
-    losses = history_chart(
-        steps, {"D loss": ([r.d_loss for r in history], D_COLOR), "G loss": ([r.g_loss for r in history], G_COLOR)},
-        [(D_LOSS_EQUILIBRIUM, "D loss at equilibrium: 2 ln 2 = 1.386", REFERENCE_COLOR),
-         (G_LOSS_EQUILIBRIUM, "G loss at equilibrium: ln 2 = 0.693", REFERENCE_COLOR)],
-        "Losses", "loss",
-    )
-    probs = history_chart(
-        steps, {"D(real)": ([r.d_real for r in history], D_COLOR), "D(G(z))": ([r.d_fake for r in history], G_COLOR)},
-        [(0.5, "equilibrium: 0.5", REFERENCE_COLOR)], "What D believes: probability 'real'", "probability",
-        y_domain=(0.0, 1.0),
-    )
-    return losses, probs
+    return gan_training_charts(history)
 
 
 def _progress(record: LiveRecord, steps: int) -> str:
