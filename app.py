@@ -3,13 +3,16 @@ and sets the queue and launch options that protect a public Space."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 
 import gradio as gr
 
 from ui import api, explore_tab, interpolate_tab, inversion_panel, share, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
+M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 
 with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
     gr.Markdown(f"# {TITLE}\nDrag the input vector of a GAN and watch what each dimension does.")
@@ -26,8 +29,26 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
     api.register()  # public endpoints: models, generate, interpolate, interpolate_gif
     share.wire(demo, tabs, explore, interpolate)  # a shared link's query string restores both tabs
 
+# Gradio's queue keeps the last 10,000 events for its monitoring dashboard (off here) and rebuilds a pandas
+# summary of all of them after every event: ~30% of the server's CPU once a few thousand renders have run
+# (benchmarks/load.py). A Space can still override both.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**9))
 # api_open=False: otherwise /gradio_api/run/* bypasses the queue and every concurrency limit.
 demo.queue(api_open=False, max_size=64, default_concurrency_limit=1)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """glibc gives each thread that allocates its own malloc arena (up to 8 per core) and rarely returns their
+    memory: with Gradio's worker threads that was +160 MB of RSS over 2,000 renders, +65 MB with 2 arenas
+    (benchmarks/load.py). Same as MALLOC_ARENA_MAX=2, set from here so `python app.py` needs no wrapper."""
+    if sys.platform != "linux" or os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl, ...): nothing to tune
+        return False
+    return bool(libc.mallopt(M_ARENA_MAX, arenas))
 
 
 def launch_kwargs() -> dict:
@@ -44,4 +65,5 @@ def launch_kwargs() -> dict:
 
 
 if __name__ == "__main__":
+    limit_malloc_arenas()
     demo.launch(**launch_kwargs())

@@ -99,11 +99,75 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
     return False
 
 
+async def browser_call(http: httpx.AsyncClient, fn_index: int, data: list, stats: Stats, kind: str,
+                       session: str) -> list | None:
+    """One event the way the page sends it: POST /queue/join, then read the session's SSE stream
+    (/queue/data) until this event's `process_completed`. Latency is POST to that message."""
+    start = time.perf_counter()
+    try:
+        post = await http.post("/gradio_api/queue/join", json={"data": data, "event_data": None, "fn_index": fn_index,
+                                                               "trigger_id": None, "session_hash": session})
+        if post.status_code == 503:
+            stats.reject(kind)
+            return False
+        if post.status_code != 200:
+            stats.error(kind, f"HTTP {post.status_code}: {post.text}")
+            return False
+        event_id = post.json()["event_id"]
+        async with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
+            async for line in stream.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
+                    output = message.get("output") or {}
+                    readout = next((v for v in output.get("data", []) if isinstance(v, str)), "")
+                    if not message.get("success") or readout.startswith("⚠️"):  # a toast, or a readout warning
+                        stats.error(kind, str(output)[:200])
+                        return None
+                    stats.ok(kind, time.perf_counter() - start)
+                    return output["data"]
+        stats.error(kind, "stream ended without the event's result")
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        stats.error(kind, f"{type(exc).__name__}: {exc}")
+    return None
+
+
+def _value(update: object) -> object:
+    return update.get("value") if isinstance(update, dict) else update
+
+
+async def open_page(http: httpx.AsyncClient, events: dict[str, int], model: str, stats: Stats,
+                    session: str) -> tuple | None:
+    """What a visitor does first: the page load (`restore_link`), then a model pick (`explore_model`), which
+    sets the session's seed, class and slider dimensions. Returns (model, seed, label, dims) for the sliders."""
+    if await browser_call(http, events["restore_link"], [], stats, "open", session) is None:
+        return None
+    out = await browser_call(http, events["explore_model"], [model, 0, 1.0, "1"], stats, "open", session)
+    if out is None:
+        return None
+    return model, _value(out[1]), _value(out[2]), list(_value(out[5]) or [])
+
+
+async def slider_user(http: httpx.AsyncClient, view: tuple, renders: int, stats: Stats, rng: random.Random,
+                      think: float, session: str, fn_index: int, n_sliders: int):
+    """A person in the Explore tab dragging the raw-dimension sliders of the view `open_page` set up
+    (`explore_render`, the event behind every slider: model, seed, class, truncation, samples, dims, the raw
+    values, the direction amounts)."""
+    model, seed, label, dims = view
+    for _ in range(renders):
+        if think:
+            await asyncio.sleep(rng.uniform(0, 2 * think))
+        raw = [round(rng.uniform(-2, 2), 2) for _ in range(n_sliders)]
+        await browser_call(http, fn_index, [model, seed, label, 1.0, "1", dims, *raw, *[0.0] * n_sliders], stats,
+                           "render", session)
+
+
 async def render_user(http: httpx.AsyncClient, models: list[str], renders: int, stats: Stats, rng: random.Random,
-                      think: float = 0.0, fresh_sessions: bool = False):
-    # A browser tab keeps one session for all its renders; without one, Gradio builds a new session per
-    # call (~50 ms of CPU copying every component's config), which is what a stateless API script costs.
-    session = None if fresh_sessions else f"load{rng.getrandbits(48):012x}"
+                      think: float = 0.0, session: str | None = None):
+    # A browser tab keeps one session for all its renders; without one (session None), Gradio builds a new
+    # session per call (~40 ms of CPU copying every component's config), which is what a stateless API
+    # script costs.
     for _ in range(renders):
         if think:  # a person drags, looks, drags again: uniform pause with mean `think` seconds
             await asyncio.sleep(rng.uniform(0, 2 * think))
@@ -174,13 +238,14 @@ def summarise(name: str, stats: Stats, seconds: float) -> dict:
     for kind, values in sorted(stats.latencies.items()):
         out[kind] = {"ok": len(values), "per_s": round(len(values) / seconds, 1),
                      "p50_ms": round(1000 * statistics.median(values)),
-                     "p99_ms": round(1000 * percentile(values, 0.99)), "max_ms": round(1000 * max(values))}
+                     "p90_ms": round(1000 * percentile(values, 0.90)), "p99_ms": round(1000 * percentile(values, 0.99)),
+                     "max_ms": round(1000 * max(values)), "raw_ms": [round(1000 * v) for v in values]}
     return out
 
 
 def show(summary: dict, rss: tuple[float, float], cache_mb: float) -> None:
     print(f"\n== {summary['phase']}: {summary['seconds']} s")
-    for kind in ("render", "interpolate", "train", "burst"):
+    for kind in ("open", "render", "interpolate", "train", "burst"):
         if kind in summary:
             s = summary[kind]
             print(f"  {kind:<12} ok {s['ok']:>5}  {s['per_s']:>6}/s  p50 {s['p50_ms']:>6} ms  p99 {s['p99_ms']:>6} ms"
@@ -216,15 +281,43 @@ async def main(args: argparse.Namespace) -> int:
             print(f"app.py pid {proc.pid} on {base}; models {models}; {os.cpu_count()} CPUs visible; "
                   f"load average {os.getloadavg()[0]:.1f} (other work on this machine counts against us)")
             print(f"server RSS after warm-up {rss_start:.0f} MB")
+            events = await _event_indices(http, ("restore_link", "explore_model", "explore_render"))
+            if args.path == "slider" and args.fresh_sessions:
+                raise SystemExit("--fresh-sessions applies to --path api only: a page always has a session")
             rng = random.Random(args.seed)
             deadline = time.monotonic() + args.max_seconds
+            # The same people stay for every phase, each with one session, opened by a first call (as a tab
+            # opens its session with its first event). Opening 50 at the same instant queues 50 session builds
+            # on Gradio's event loop (~40 ms of CPU each), so those first calls are reported on their own.
+            sessions = [None if args.fresh_sessions else f"load{rng.getrandbits(48):012x}" for _ in range(args.users)]
+            if not args.fresh_sessions:
+                stats = Stats()
+                start = time.perf_counter()
+                if args.path == "slider":
+                    views = await asyncio.gather(*[open_page(http, events, rng.choice(models), stats, session)
+                                                   for session in sessions])
+                    if not all(views):
+                        raise SystemExit(f"opening the pages failed: {stats.messages}")
+                else:
+                    await asyncio.gather(*[call(http, "generate", [rng.choice(models), rng.randrange(2**32), "", 1.0,
+                                                                   {}, 1], stats, "open", session)
+                                           for session in sessions])
+                opened = summarise(f"open: {args.users} users load the page and pick a model at once", stats,
+                                   time.perf_counter() - start)
+                show(opened, (rss_start, rss_mb(proc.pid)), dir_mb(cache / "gradio"))
+                results.append(opened)
             for phase in range(args.phases):
                 stats = Stats()
                 before = rss_mb(proc.pid)
                 cpu_before = cpu_seconds(proc.pid)
-                tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()), args.think,
-                                     args.fresh_sessions)
-                         for _ in range(args.users)]
+                if args.path == "slider":
+                    tasks = [slider_user(http, view, args.renders, stats, random.Random(rng.random()), args.think,
+                                         session, events["explore_render"], 8)
+                             for session, view in zip(sessions, views, strict=True)]
+                else:
+                    tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()), args.think,
+                                         session)
+                             for session in sessions]
                 tasks += [interp_user(http, models, args.interps, stats, random.Random(rng.random()))
                           for _ in range(args.interp_users)]
                 tasks += [train_user(http, args.train_steps, stats, random.Random(rng.random()))
@@ -283,10 +376,19 @@ async def _models(http: httpx.AsyncClient) -> list[dict]:
     return json.loads(data[5:])[0]
 
 
+async def _event_indices(http: httpx.AsyncClient, names: tuple[str, ...]) -> dict[str, int]:
+    """The events' indices in the page config: the browser joins the queue by index, not by name."""
+    config = (await http.get("/config")).json()
+    return {d["api_name"]: d["id"] for d in config["dependencies"] if d.get("api_name") in names}
+
+
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--users", type=int, default=50, help="concurrent render users")
     p.add_argument("--renders", type=int, default=20, help="renders per user per phase")
+    p.add_argument("--path", choices=["slider", "api"], default="slider",
+                   help="slider: the page's slider event (explore_render) over /queue/join + the session's SSE "
+                        "stream, as a browser sends it; api: the public `generate` endpoint over /call")
     p.add_argument("--think", type=float, default=0.0, help="mean pause between a user's renders (s); 0 = flat out")
     p.add_argument("--fresh-sessions", action="store_true",
                    help="a new Gradio session per render (a stateless API client) instead of one per user")

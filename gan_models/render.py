@@ -210,7 +210,11 @@ def default_dims(model_id: str, seed: object, label: object = None, k: int = N_D
 def seed_values(model_id: str, seed: object, dims: Sequence[int]) -> list[float]:
     """The seed's own z values for `dims`, rounded as the sliders show them."""
     model = load_model(model_id)
-    z = L.z_from_seed(L.check_seed(seed), int(model.generator.config.latent_dim))[0]
+    latent_dim = int(model.generator.config.latent_dim)
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= int(d) < latent_dim:
+            raise ValueError(f"Dimension {d!r} is out of range: this model has dimensions 0..{latent_dim - 1}.")
+    z = L.z_from_seed(L.check_seed(seed), latent_dim)[0]
     return [round(float(z[d]), SLIDER_DECIMALS) for d in dims]
 
 
@@ -339,12 +343,47 @@ def generate(
 ) -> tuple[np.ndarray, dict]:
     """n images (sample i = seed + i) sharing the same edits, as one uint8 grid + JSON-able info with
     the discriminator's probability and the latent norm of every image."""
-    req = validate(model_id, seed, label, truncation, edits)
-    n = check_n(n)
-    z = latents(req.model, req.seed, req.truncation, req.edits, n)
-    labels = _labels(req.label, n)
-    images = _render(req.model, z, labels)
-    probs = _d_prob(req.model, images, labels)
+    result = generate_batch([(model_id, seed, label, truncation, edits, n)], captions)[0]
+    if isinstance(result, ValueError):
+        raise result
+    return result
+
+
+def generate_batch(
+    calls: Sequence[Sequence[object]], captions: bool = True
+) -> list[tuple[np.ndarray, dict] | ValueError]:
+    """`generate` for many independent calls (model_id, seed, label, truncation, edits, n) at once: one
+    generator and one discriminator pass per model instead of one per call, which is what lets a busy
+    server keep up with many people dragging sliders. Each call is validated on its own: a bad one gets
+    its ValueError in its place in the result and the others are drawn as usual."""
+    results: list[tuple[np.ndarray, dict] | ValueError | None] = [None] * len(calls)
+    by_model: dict[int, list[tuple[int, Request, int, torch.Tensor]]] = {}
+    for i, call in enumerate(calls):
+        try:
+            model_id, seed, label, truncation, edits, n = call
+            req = validate(model_id, seed, label, truncation, edits)
+            n = check_n(n)
+            z = latents(req.model, req.seed, req.truncation, req.edits, n)
+        except ValueError as error:
+            results[i] = error
+            continue
+        by_model.setdefault(id(req.model), []).append((i, req, n, z))
+    for group in by_model.values():
+        model = group[0][1].model
+        z = torch.cat([z for _, _, _, z in group])
+        labels = None if group[0][1].label is None else torch.cat([_labels(r.label, n) for _, r, n, _ in group])
+        images = _render(model, z, labels)
+        probs = _d_prob(model, images, labels)
+        start = 0
+        for i, req, n, z_i in group:
+            results[i] = _grid_and_info(req, n, z_i, images[start : start + n], probs[start : start + n], captions)
+            start += n
+    return results  # type: ignore[return-value]
+
+
+def _grid_and_info(
+    req: Request, n: int, z: torch.Tensor, images: torch.Tensor, probs: list[float | None], captions: bool
+) -> tuple[np.ndarray, dict]:
     norms = [round(float(v), 3) for v in z.norm(dim=1)]
     latent_dim = z.shape[1]
     lo, hi = L.typical_norm_range(latent_dim)
@@ -352,7 +391,7 @@ def generate(
     nrow = int(math.isqrt(n))
     spec = model_spec(req.model)
     caps = None
-    if captions:
+    if captions and n > 1:  # a single image's numbers are in `info` (the page's readout): no caption needed
         caps = [
             f"D {p:.2f} |z| {v:.1f}" if p is not None else f"|z| {v:.1f}"
             for p, v in zip(probs, norms, strict=True)

@@ -46,10 +46,10 @@ def assert_no_leak(text: str) -> None:
         assert marker not in text, f"server internals leaked to the client: {text[:300]!r}"
 
 
-def assert_still_serving(client, model: str) -> None:
+def assert_still_serving(base: str, model: str) -> None:
     """The next normal request after an abusive one is answered correctly. Over the browser's raw
     HTTP+SSE route: gradio_client would add its polling and an image download to every case."""
-    status, text = sse_call(client.src, "generate", {"data": [model, 3, "", 1.0, {}, 1]})
+    status, text = sse_call(base, "generate", {"data": [model, 3, "", 1.0, {}, 1]})
     assert status == 200 and "event: complete" in text, text[:300]
     info = json.loads(text.split("data:", 1)[1])[1]
     assert info["seeds"] == [3] and len(info["d_prob"]) == 1
@@ -173,7 +173,7 @@ def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, ids, 
     with pytest.raises(AppError, match=message) as caught:
         client.predict(*args, api_name=api)
     assert_no_leak(str(caught.value))
-    assert_still_serving(client, uncond)
+    assert_still_serving(client.src, uncond)
 
 
 def test_the_table_is_big_enough() -> None:
@@ -215,7 +215,7 @@ def test_malformed_requests_are_refused_without_leaks(app_url, client, ids, body
     status, text = sse_call(app_url, "generate", body, raw)
     assert status in (200, 400, 422) and ("event: error" in text or status != 200), text[:300]
     assert_no_leak(text)
-    assert_still_serving(client, ids[0])
+    assert_still_serving(client.src, ids[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_hostile_hub_repos_are_refused_through_the_public_api(client, ids, hosti
         assert any(word in text for word in (message.replace("\\", ""), "Cannot download")), (kind, text)
         assert "Traceback" not in text and 'File "' not in text
     assert not (hostile_hub / "pwned").exists(), "a pickle from a Hub repo was executed"
-    assert_still_serving(client, ids[0])
+    assert_still_serving(client.src, ids[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,12 +344,55 @@ def test_queue_settings_hold():
     kwargs = launch_kwargs()
     assert kwargs["enable_monitoring"] is False and kwargs["max_file_size"]
     assert kwargs["state_session_capacity"] <= 1000  # ~0.8 MB per session: memory stays bounded
+    # The queue's analytics keep 100 events, not 10,000, and no per-event pandas summary is rebuilt.
+    assert demo._queue.ANALYTICS_MAX_EVENTS <= 100 and demo._queue.ANAYLTICS_CACHE_FREQUENCY >= 10**6
     groups: dict[str, set[str]] = {}
     for fn in demo.fns.values():
         if fn.api_name:
             groups.setdefault(str(fn.concurrency_id), set()).add(fn.api_name)
     render = next(g for g in groups.values() if "generate" in g)
     assert "train_sine" not in render and "interpolate" in render  # renders never wait behind training
+
+
+def test_a_full_queue_answers_503_and_the_server_keeps_serving(app_url, ids):
+    """More simultaneous events than the queue holds: the extra ones get HTTP 503 "Queue is full" at once (the
+    correct answer: bounded memory, the client may retry), the accepted ones all finish, and then the server
+    answers a normal request."""
+    import asyncio
+
+    from app import demo
+
+    async def flood(count: int) -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=app_url, timeout=120, limits=limits) as http:
+            body = {"data": [ids[1], 0, 1, "", "", 64, "slerp"]}  # 64-frame interpolations: slow enough to pile up
+            return await asyncio.gather(*[http.post("gradio_api/call/interpolate_gif", json=body)
+                                          for _ in range(count)])
+
+    responses = asyncio.run(flood(3 * demo._queue.max_size))
+    codes = [r.status_code for r in responses]
+    assert set(codes) == {200, 503}, codes
+    assert all("Queue is full" in r.text for r in responses if r.status_code == 503)
+    # Nothing was lost: every accepted event finishes (its result waits on the /call stream).
+    with httpx.Client(base_url=app_url, timeout=120) as http:
+        for response in [r for r in responses if r.status_code == 200][:5]:
+            text = http.get(f"gradio_api/call/interpolate_gif/{response.json()['event_id']}").text
+            assert "event: complete" in text, text[:300]
+    _wait_for(lambda: len(demo._queue) == 0, timeout=120)
+    assert_still_serving(app_url, ids[0])
+
+
+def test_malloc_arenas_are_capped_on_glibc(monkeypatch):
+    import platform
+    import sys
+
+    from app import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    glibc = sys.platform == "linux" and platform.libc_ver()[0] == "glibc"
+    assert limit_malloc_arenas() is glibc
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # an operator's own setting wins
+    assert limit_malloc_arenas() is False
 
 
 def test_run_route_is_closed(app_url):

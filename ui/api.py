@@ -19,6 +19,12 @@ from gan_models import render
 
 F = TypeVar("F", bound=Callable[..., Any])
 RENDER = {"concurrency_id": "render", "concurrency_limit": 8}  # same group/limit as the sine tab's renders
+# Slider renders, the app's busiest event: Gradio hands the function every queued one at once (batch=True) and
+# one worker draws them with one generator pass per model. Measured with benchmarks/load.py (README): Gradio's
+# per-event overhead is paid per batch and eight workers no longer fight over the GIL.
+# preprocess=False: in a batch Gradio would check every event's inputs against the first event's session.
+SLIDER_RENDER = {"concurrency_id": "slider", "concurrency_limit": 1, "batch": True, "max_batch_size": 32,
+                 "preprocess": False}
 
 
 def user_errors(fn: F) -> F:

@@ -15,13 +15,14 @@ import pandas as pd
 from gan_models import latent as L
 from gan_models import render
 from ui import share
-from ui.api import RENDER, scratch_dir, user_errors
+from ui.api import RENDER, SLIDER_RENDER, scratch_dir, user_errors
 
 K = render.N_DIM_SLIDERS
 RAW_RANGE = 4.0  # |z_i| > 4 has probability 6e-5 under N(0, 1); beyond that the generator never trained
 DIR_RANGE = 5.0
 PRIVATE = {"api_visibility": "private"}
 LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
+SLIDER = {"trigger_mode": "always_last", "show_progress": "hidden", **SLIDER_RENDER, **PRIVATE}
 
 INTRO = """
 **What does the input vector do?** A GAN turns a random vector *z* (one number per *dimension*) into an
@@ -118,6 +119,38 @@ def render_view(model: str, seed: float, label: str | None, truncation: float, n
     edits = _edits(model, seed, dims, list(values))
     image, info = render.generate(model, seed, _label(model, label), truncation, edits, n)
     return image, _readout(info), info
+
+
+def render_views(models: list, seeds: list, labels: list, truncations: list, ns: list, dims: list, *values: list):
+    """render_view for a batch of events (Gradio batch=True: one list entry per event, from any session), drawn
+    with one generator pass per model. A bad entry gets its message in its own readout and leaves its image
+    as it was; the rest of the batch is unaffected.
+
+    Wired with preprocess=False: Gradio would check every entry against the first entry's session (its
+    dropdown choices), so the raw values come here and are validated per entry by the model layer."""
+    calls: list = []
+    for model, seed, label, truncation, n, d, *vals in zip(models, seeds, labels, truncations, ns, dims, *values,
+                                                             strict=True):
+        try:
+            if not isinstance(d, (list, type(None))):
+                raise ValueError(f"Slider dimensions must be a list of indices, got {d!r}.")
+            calls.append((model, seed, _label(model, label), truncation, _edits(model, seed, d, vals), n))
+        except (ValueError, TypeError) as error:
+            calls.append(ValueError(str(error)))
+    valid = [c for c in calls if not isinstance(c, ValueError)]
+    drawn = iter(render.generate_batch(valid))
+    images, readouts, infos = [], [], []
+    for call in calls:
+        result = call if isinstance(call, ValueError) else next(drawn)
+        if isinstance(result, ValueError):
+            images.append(gr.skip())
+            readouts.append(f"⚠️ {result}")
+            infos.append(gr.skip())
+        else:
+            images.append(result[0])
+            readouts.append(_readout(result[1]))
+            infos.append(result[1])
+    return images, readouts, infos
 
 
 def _class_update(spec: dict, label: Any) -> dict:
@@ -328,12 +361,12 @@ def build() -> Explore:
     seed.input(on_seed, [model, seed, label, truncation, n], outs, api_name="explore_seed", **LIVE)
     random_btn.click(new_seed, [model, label, truncation, n], outs, api_name="explore_random", **LIVE)
     recipe_in.upload(load_recipe, recipe_in, outs, api_name="explore_load_recipe", **LIVE)
-    gr.on([label.input, truncation.input, n.input, *[s.input for s in slider_values]], render_view,
-          view_inputs, [image, readout, info], api_name="explore_render", **LIVE)
+    gr.on([label.input, truncation.input, n.input, *[s.input for s in slider_values]], render_views,
+          view_inputs, [image, readout, info], api_name="explore_render", **SLIDER)
     dims.input(on_dims, [model, seed, dims], raw, api_name="explore_dims", **LIVE).then(
-        render_view, view_inputs, [image, readout, info], api_name="explore_render_dims", **LIVE)
+        render_views, view_inputs, [image, readout, info], api_name="explore_render_dims", **SLIDER)
     reset.click(reset_sliders, [model, seed, dims], slider_values, api_name="explore_reset", **LIVE).then(
-        render_view, view_inputs, [image, readout, info], api_name="explore_render_reset", **LIVE)
+        render_views, view_inputs, [image, readout, info], api_name="explore_render_reset", **SLIDER)
     mode.change(lambda m: (gr.update(visible=m == "Raw dimensions"), gr.update(visible=m == "Directions")),
                 mode, [raw_group, dir_group], api_name="explore_mode", queue=False, **PRIVATE)
     grid_btn.click(make_class_grid, [model, seed, rows, truncation, dims, *slider_values], class_img,
