@@ -13,6 +13,7 @@ ratio, target >= 0.9.
 from __future__ import annotations
 
 import argparse
+import inspect
 import statistics
 import sys
 import time
@@ -85,8 +86,10 @@ def speed(device: str, steps: int, repeats: int) -> None:
 
 def inversion(threshold: float, repeats: int) -> None:
     """Targets the model drew itself (so a perfect answer exists): seconds until the best candidate's pixel MSE
-    falls below `threshold`, and the error after the default 100 steps."""
-    print(f"\nInversion (default settings: 128 random latents per class, 4 starts, 100 Adam steps), CPU, 1 thread;"
+    falls below `threshold`, and the error after the default number of steps."""
+    defaults = {k: v.default for k, v in inspect.signature(edit.invert).parameters.items()}
+    print(f"\nInversion (default settings: {defaults['n_random']} random latents per class, {defaults['n_starts']} "
+          f"starts, {defaults['steps']} Adam steps), CPU, 1 thread;"
           f" target: MSE <= {threshold} on [-1, 1] pixels ({edit.psnr(threshold):.1f} dB)")
     for model_id in ("dcgan-animals", "cdcgan-animals"):
         model = registry.load(model_id)
@@ -108,7 +111,8 @@ def inversion(threshold: float, repeats: int) -> None:
         hits = [h for h in reached if h is not None]
         median_hit = f"{statistics.median(hits):.2f} s" if hits else "never"
         print(f"  {model_id:15s} reached in {len(hits)}/{repeats} targets, median {median_hit}; "
-              f"100 steps take {statistics.median(totals):.2f} s, final MSE median {statistics.median(finals):.4f}")
+              f"{defaults['steps']} steps take {statistics.median(totals):.2f} s, "
+              f"final MSE median {statistics.median(finals):.4f}")
 
 
 def _sync(device: torch.device) -> None:

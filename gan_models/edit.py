@@ -103,7 +103,7 @@ def invert(
     G: torch.nn.Module,
     target: torch.Tensor,
     n_classes: int = 0,
-    steps: int = 100,
+    steps: int = 300,
     n_random: int = 128,
     n_starts: int = 4,
     lr: float = 0.08,
@@ -119,6 +119,9 @@ def invert(
     together with Adam on pixel MSE + `prior_weight` * (||z||^2 / d - 1)^2, which keeps z where the generator
     was trained (an unconstrained z reproduces the drawing with a latent no slider range reaches). Yields a
     record every `report_every` steps and a final one with the image; the best candidate wins.
+
+    300 steps by default: with 100, an unconditional model (no class to pick in stage 1) reached MSE 0.02 on
+    only 5 of 8 of its own images; with 300 on all 8 (worst 0.005), in about a second on one CPU thread.
     """
     if not 1 <= steps <= MAX_INVERSION_STEPS:
         raise ValueError(f"Inversion steps must be in 1..{MAX_INVERSION_STEPS}, got {steps}.")

@@ -57,7 +57,7 @@ def _pair(target: torch.Tensor, image: np.ndarray) -> np.ndarray:
     return L.for_display(L.upscale(L.make_grid(tiles, nrow=2, pad=4), min_side=200))
 
 
-def find_latent(model_id: str, sketch: Any, upload: Any, steps: float = 100):
+def find_latent(model_id: str, sketch: Any, upload: Any, steps: float = 300):
     """Stream (loss chart, target|result image, readout, found-latent record) while optimising."""
     loaded, G = _base(model_id)
     cfg = G.config
@@ -180,7 +180,8 @@ def build(explore: Any) -> None:
             upload = gr.Image(label="…or upload", type="numpy", sources=["upload", "clipboard"], height=280,
                               elem_id="inv-upload")
             with gr.Column():
-                steps = gr.Slider(20, 400, value=100, step=10, label="Optimisation steps", elem_id="inv-steps")
+                steps = gr.Slider(20, edit.MAX_INVERSION_STEPS, value=300, step=10, label="Optimisation steps",
+                                  elem_id="inv-steps")
                 find = gr.Button("Find latent", variant="primary", elem_id="inv-find")
                 explore_btn = gr.Button("Explore from here", elem_id="inv-explore")
         with gr.Row():
