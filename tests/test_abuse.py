@@ -407,7 +407,7 @@ def test_a_render_is_not_held_behind_full_training_slots(client, ids):
     """Both training slots busy (two sessions); a render still completes while they run."""
     from gradio_client import Client
 
-    from ui.sine_tab import RUNS
+    from training.limits import RUNS
 
     runs = []
     for _ in range(RUNS.max_concurrent):

@@ -23,7 +23,7 @@ from safetensors.torch import load_file, save_file
 
 from gan_models import registry
 from gan_models.registry import ModelLoadError, load_from_folder
-from ui.sine_tab import RUNS
+from training.limits import RUNS
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG_RUN = {"data": ["sine", 5, 100_000, 64, 1e-4, 1e-4, 0, "cpu"]}  # far longer than any test waits

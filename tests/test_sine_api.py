@@ -8,7 +8,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from gan_models.sine import N_POINTS
-from ui.sine_tab import RUNS
+from training.limits import RUNS
 
 
 def test_train_sine_streams_records_to_the_end(client):

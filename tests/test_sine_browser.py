@@ -62,7 +62,7 @@ def test_train_watch_plots_stop_then_move_an_input_dimension(page, app_url):
 
 
 def test_closing_the_tab_ends_the_run(browser, app_url):
-    from ui.sine_tab import RUNS
+    from training.limits import RUNS
 
     context = browser.new_context()
     page = context.new_page()

@@ -48,3 +48,8 @@ class RunLimiter:
     def active(self) -> int:
         with self._lock:
             return len(self._stop_flags)
+
+
+# The server's one limiter, shared by every training tab and endpoint (sine toy, sweep, image GANs): one run
+# per browser session and at most two at once, whatever tab they come from.
+RUNS = RunLimiter(max_concurrent=2)

@@ -11,7 +11,7 @@ import gradio as gr
 import torch
 
 from gan_models.sine import MAX_IDEAS, TARGETS, SineConfig, SineGenerator, curve_x
-from training.limits import RunLimiter, RunRefused
+from training.limits import RUNS, RunRefused
 from training.sine import (
     D_LOSS_EQUILIBRIUM,
     G_LOSS_EQUILIBRIUM,
@@ -24,7 +24,6 @@ from training.sine_sweep import MAX_MODELS, SineSweepConfig, SineSweepTrainer, S
 from ui.charts import CURVE_COLORS, REFERENCE_COLOR, curves_chart, gan_training_charts, history_chart
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
-RUNS = RunLimiter(max_concurrent=2)
 Y_RANGES = {"sine": (-1.6, 1.6), "parabola": (-1.2, 3.6), "two-mode": (-1.6, 1.6)}
 X = curve_x().tolist()
 MIN_UPDATE_INTERVAL = 0.2  # seconds between plot updates: 5 a second looks live and costs training ~5%

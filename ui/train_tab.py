@@ -16,7 +16,7 @@ import torch
 from gan_models import latent as L
 from gan_models import registry
 from training.data import DatasetUnavailable
-from training.limits import RunRefused
+from training.limits import RUNS, RunRefused
 from training.live import (
     MAX_STEPS,
     BudgetExceeded,
@@ -26,7 +26,6 @@ from training.live import (
 )
 from ui.api import scratch_dir
 from ui.charts import gan_training_charts
-from ui.sine_tab import RUNS  # one limiter for every training tab: one run per session, one global cap
 
 MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
 MIN_UPDATE_INTERVAL = 0.5  # seconds between plot updates: live enough, and costs training about 1%
