@@ -66,6 +66,25 @@ def test_torchvision_offline_message(tmp_path) -> None:
         load_dataset("mnist", root=tmp_path, download=False)  # not downloaded: same path as being offline
 
 
+def test_a_failed_download_leaves_no_empty_folders(tmp_path, monkeypatch) -> None:
+    import urllib.error
+
+    import torchvision.datasets.mnist as tv_mnist
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no route to host")  # what an offline server gets
+
+    monkeypatch.setattr(tv_mnist, "download_and_extract_archive", offline)
+    root = tmp_path / "data"
+    with pytest.raises(DatasetUnavailable, match="internet"):
+        load_dataset("mnist", root=root, download=True)
+    assert not root.exists()  # data/MNIST/raw was made for the download and removed with it
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(DatasetUnavailable):
+        load_dataset("mnist", root=tmp_path / "kept", download=True)
+    assert (tmp_path / "kept").is_dir() and not any((tmp_path / "kept").iterdir())  # a folder we did not make stays
+
+
 def test_batch_sampler_is_deterministic_and_sharded() -> None:
     a, b = BatchSampler(100, 10, seed=3), BatchSampler(100, 10, seed=3)
     assert all(torch.equal(a.indices(s), b.indices(s)) for s in [0, 5, 12, 3])  # any order, same batches

@@ -162,9 +162,15 @@ def _load_torchvision(name: str, split: str, root: str | Path, download: bool) -
         "fashion-mnist": torchvision.datasets.FashionMNIST,
         "cifar10": torchvision.datasets.CIFAR10,
     }[name]
+    # torchvision makes root/<Dataset>/raw before it downloads: a failed download must not leave them behind.
+    folder = Path(root) / cls.__name__
+    made_here = [p for p in (Path(root), folder, folder / "raw") if not p.exists()]
     try:
         ds = cls(root=str(root), train=(split == "train"), download=download)
     except Exception as e:  # urllib/ssl/socket errors differ by platform; they all mean the same here
+        for path in reversed(made_here):  # deepest first; only folders this call made, and only if empty
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
         raise DatasetUnavailable(
             f"Could not load {name} from {root} ({type(e).__name__}: {e}). It is downloaded on first use, "
             "which needs internet access; offline, use --dataset animal-mnist or digits."
