@@ -250,6 +250,11 @@ class AnchoredGenerator(torch.nn.Module):
         self.requires_grad_(False)
         self.eval()
 
+    @property
+    def latent_offset(self) -> torch.Tensor:
+        """What is added to every z before the base generator sees it (render.py reports |z + offset|)."""
+        return self.offset
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.base(z + self.offset, labels)
 

@@ -376,9 +376,17 @@ def generate_batch(
         probs = _d_prob(model, images, labels)
         start = 0
         for i, req, n, z_i in group:
-            results[i] = _grid_and_info(req, n, z_i, images[start : start + n], probs[start : start + n], captions)
+            results[i] = _grid_and_info(req, n, _drawn_latent(model, z_i), images[start : start + n],
+                                        probs[start : start + n], captions)
             start += n
     return results  # type: ignore[return-value]
+
+
+def _drawn_latent(model: Any, z: torch.Tensor) -> torch.Tensor:
+    """The latent the generator really draws: a found latent ("explore from here", edit.AnchoredGenerator) is
+    the seed's z plus a fixed offset, and its |z| is what the readout must show."""
+    offset = getattr(model.generator, "latent_offset", None)
+    return z if offset is None else z + offset.detach().cpu()
 
 
 def _grid_and_info(

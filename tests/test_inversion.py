@@ -157,8 +157,12 @@ def test_panel_arithmetic_attribute_and_explore_from_a_found_latent():
     assert "-drawing-" in model_id and model_id in outputs[0]["choices"]
     # Seed 5 of the new model draws the found latent with the found class.
     image, info = panel.render.generate(model_id, 5, "cat", 1.0, {}, 1, captions=False)
-    direct, _ = panel.render.generate("cdcgan-animals", 77, "cat", 1.0, {}, 1, captions=False)
+    direct, direct_info = panel.render.generate("cdcgan-animals", 77, "cat", 1.0, {}, 1, captions=False)
     assert np.array_equal(image, direct) and info["class"] == "cat"
+    # The readout's |z| is the found latent's (seed 77's here), not seed 5's own.
+    assert info["latent_norm"] == pytest.approx(direct_info["latent_norm"], abs=1e-3)
+    own = float(L.z_from_seed(5, loaded.config.latent_dim)[0].norm())
+    assert abs(info["latent_norm"][0] - own) > 0.01
     import gradio as gr
 
     with pytest.raises(gr.Error, match="Draw something"):
