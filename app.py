@@ -58,8 +58,9 @@ def launch_kwargs() -> dict:
         "server_port": int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860),
         "enable_monitoring": False,
         "max_file_size": "5mb",
-        # Gradio keeps per-session state (~0.8 MB: a copy of every component's config) for the last N
-        # sessions, default 10,000 (~8 GB); each API call is a new session. LRU: active users stay.
+        # Gradio keeps per-session state (a copy of every component's config: 0.5 MB of objects, 1-2.5 MB of
+        # RSS) for the last N sessions, default 10,000 (GBs); each API call without a session id is a new
+        # session. LRU: active users stay.
         "state_session_capacity": 256,
     }
 

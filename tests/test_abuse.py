@@ -343,7 +343,7 @@ def test_queue_settings_hold():
     assert demo.delete_cache and demo.delete_cache[1] <= 3600  # rendered images leave the cache within the hour
     kwargs = launch_kwargs()
     assert kwargs["enable_monitoring"] is False and kwargs["max_file_size"]
-    assert kwargs["state_session_capacity"] <= 1000  # ~0.8 MB per session: memory stays bounded
+    assert kwargs["state_session_capacity"] <= 1000  # 1-2.5 MB of RSS per session: memory stays bounded
     # The queue's analytics keep 100 events, not 10,000, and no per-event pandas summary is rebuilt.
     assert demo._queue.ANALYTICS_MAX_EVENTS <= 100 and demo._queue.ANAYLTICS_CACHE_FREQUENCY >= 10**6
     groups: dict[str, set[str]] = {}
