@@ -359,6 +359,7 @@ def test_a_full_queue_answers_503_and_the_server_keeps_serving(app_url, ids):
     correct answer: bounded memory, the client may retry), the accepted ones all finish, and then the server
     answers a normal request."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from app import demo
 
@@ -369,7 +370,9 @@ def test_a_full_queue_answers_503_and_the_server_keeps_serving(app_url, ids):
             return await asyncio.gather(*[http.post("gradio_api/call/interpolate_gif", json=body)
                                           for _ in range(count)])
 
-    responses = asyncio.run(flood(3 * demo._queue.max_size))
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        responses = pool.submit(asyncio.run, flood(3 * demo._queue.max_size)).result()
     codes = [r.status_code for r in responses]
     assert set(codes) == {200, 503}, codes
     assert all("Queue is full" in r.text for r in responses if r.status_code == 503)

@@ -253,3 +253,16 @@ class SineTrainer:
             elapsed_s=elapsed,
             done=done,
         )
+
+
+def trained_state(trainer: SineTrainer) -> dict:
+    """What the sliders need once a run ends, in plain CPU tensors and lists (it crosses a process boundary,
+    training/worker.py): the generator's weights, the fixed-noise example curves and the curve at z = 0."""
+    cfg = trainer.config
+    return {
+        "target": cfg.target,
+        "n_ideas": cfg.n_ideas,
+        "weights": {k: v.detach().cpu().clone() for k, v in trainer.generator.state_dict().items()},
+        "examples": trainer.sample_curves(trainer.fixed_z).tolist(),
+        "center_curve": trainer.sample_curves(torch.zeros(1, cfg.n_ideas))[0].tolist(),
+    }

@@ -19,14 +19,17 @@ from training.sine import (
     SineRecord,
     SineTrainConfig,
     SineTrainer,
+    trained_state,
 )
 from training.sine_sweep import MAX_MODELS, SineSweepConfig, SineSweepTrainer, SweepRecord
+from training.worker import Job, WorkerError, WorkerPool
 from ui.charts import CURVE_COLORS, REFERENCE_COLOR, curves_chart, gan_training_charts, history_chart
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
 Y_RANGES = {"sine": (-1.6, 1.6), "parabola": (-1.2, 3.6), "two-mode": (-1.6, 1.6)}
 X = curve_x().tolist()
 MIN_UPDATE_INTERVAL = 0.2  # seconds between plot updates: 5 a second looks live and costs training ~5%
+WORKERS = WorkerPool(size=RUNS.max_concurrent)  # runs train in worker processes, off the server's GIL
 SLIDER_RANGE = 3.0  # z ~ N(0, 1): +-3 covers 99.7% of what the generator saw in training
 
 INTRO = """
@@ -71,13 +74,24 @@ def make_config(
 
 
 def _records(config: SineTrainConfig | SineSweepConfig, owner: str) -> Iterator[tuple]:
-    """(trainer, record) pairs of a run held in this session's slot; a refused slot becomes a gr.Error."""
+    """(record, trained state) pairs of a run held in this session's slot and trained in a worker process; the
+    state (training.sine.trained_state, single runs only) comes with the last record, None before. A refused
+    slot or a failed worker becomes a gr.Error."""
+    single = not isinstance(config, SineSweepConfig)
+    job = Job(SineTrainer if single else SineSweepTrainer, config, MAX_RUN_SECONDS,
+              trained_state if single else None)
     try:
         with RUNS.slot(owner) as stop_flag:
-            trainer = SineSweepTrainer(config) if isinstance(config, SineSweepConfig) else SineTrainer(config)
-            for record in trainer.run(max_seconds=MAX_RUN_SECONDS, should_stop=stop_flag.is_set):
-                yield trainer, record
-    except RunRefused as error:
+            last = None
+            for kind, payload in WORKERS.run(job, stop_flag.is_set):
+                if kind == "done":
+                    if last is not None:
+                        yield last, payload
+                elif payload.done:
+                    last = payload  # the final record: sent once its state has arrived
+                else:
+                    yield payload, None
+    except (RunRefused, WorkerError) as error:
         raise gr.Error(str(error)) from None
 
 
@@ -92,7 +106,7 @@ def train_sine(
     done=True. Targets: sine, parabola, two-mode. Steps are capped at 100,000 and runs at 180 s.
     """
     config = make_config(target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device)
-    for _, record in _records(config, _owner(request)):
+    for record, _ in _records(config, _owner(request)):
         yield record.to_dict()
 
 
@@ -129,20 +143,11 @@ def _curves(target: str, curves: list[list[float]], title: str, highlight: list[
     return curves_chart(X, curves, bands, title, Y_RANGES[target], highlight=highlight)
 
 
-def _trained_state(trainer: SineTrainer) -> dict:
-    return {
-        "target": trainer.config.target,
-        "n_ideas": trainer.config.n_ideas,
-        "weights": {k: v.detach().cpu().clone() for k, v in trainer.generator.state_dict().items()},
-        "examples": trainer.sample_curves(trainer.fixed_z).tolist(),
-    }
-
-
 def _train_ui(target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device, request: gr.Request):
     config = make_config(target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device)
     history: list[SineRecord] = []
     last_update = 0.0
-    for trainer, record in _records(config, _owner(request)):
+    for record, state in _records(config, _owner(request)):
         history.append(record)
         if not record.done and time.monotonic() - last_update < MIN_UPDATE_INTERVAL:
             continue
@@ -151,8 +156,7 @@ def _train_ui(target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device, requ
         if not record.done:
             yield *charts, _readout(record, config.steps), gr.skip(), gr.skip(), *[gr.skip()] * MAX_IDEAS
             continue
-        state = _trained_state(trainer)
-        curve = trainer.sample_curves(torch.zeros(1, config.n_ideas))[0].tolist()
+        curve = state["center_curve"]
         sliders = [gr.update(visible=i < config.n_ideas, value=0.0) for i in range(MAX_IDEAS)]
         explore = _curves(config.target, state["examples"], "Your input vector (red) among samples (faint)", curve)
         yield *charts, _readout(record, config.steps), state, explore, *sliders
@@ -213,7 +217,7 @@ def sweep_sine(
     steps_per_s, elapsed_s, done.
     """
     config = make_sweep_config(sizes, target, 1, steps, batch_size, lr_g, lr_d, seed, device)
-    for _, record in _records(config, _owner(request)):
+    for record, _ in _records(config, _owner(request)):
         yield record.to_dict()
 
 
@@ -247,7 +251,7 @@ def _sweep_ui(sizes, target, n_ideas, steps, batch_size, lr_g, lr_d, seed, devic
     config = make_sweep_config(sizes, target, n_ideas, steps, batch_size, lr_g, lr_d, seed, device)
     history: list[SweepRecord] = []
     last_update = 0.0
-    for _, record in _records(config, _owner(request)):
+    for record, _ in _records(config, _owner(request)):
         history.append(record)
         if record.done or time.monotonic() - last_update >= MIN_UPDATE_INTERVAL:
             last_update = time.monotonic()
@@ -256,6 +260,7 @@ def _sweep_ui(sizes, target, n_ideas, steps, batch_size, lr_g, lr_d, seed, devic
 
 def build() -> None:
     """Lay out the tab and wire its events (inside the page's gr.Blocks)."""
+    WORKERS.warm_up()  # the first run then starts at once instead of waiting for a worker to import torch
     gr.Markdown(INTRO)
     trained = gr.State(None)
     with gr.Row():
