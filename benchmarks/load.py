@@ -41,12 +41,14 @@ REQUEST_TIMEOUT = 120.0  # seconds for one call, start to last event
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    starts: dict[str, list[float]] = field(default_factory=dict)  # perf_counter() when each call was sent
     errors: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)  # HTTP 503: queue full
     messages: list[str] = field(default_factory=list)
 
-    def ok(self, kind: str, seconds: float) -> None:
+    def ok(self, kind: str, seconds: float, started: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
+        self.starts.setdefault(kind, []).append(started)
 
     def error(self, kind: str, message: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -91,7 +93,7 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
                         else:
                             stats.error(kind, line)
                         return False
-                    stats.ok(kind, time.perf_counter() - start)
+                    stats.ok(kind, time.perf_counter() - start, start)
                     return True
         stats.error(kind, f"stream ended without a result (last event {event})")
     except (httpx.HTTPError, ValueError, KeyError) as exc:
@@ -125,7 +127,7 @@ async def browser_call(http: httpx.AsyncClient, fn_index: int, data: list, stats
                     if not message.get("success") or readout.startswith("⚠️"):  # a toast, or a readout warning
                         stats.error(kind, str(output)[:200])
                         return None
-                    stats.ok(kind, time.perf_counter() - start)
+                    stats.ok(kind, time.perf_counter() - start, start)
                     return output["data"]
         stats.error(kind, "stream ended without the event's result")
     except (httpx.HTTPError, ValueError, KeyError) as exc:
@@ -194,6 +196,18 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def workers_rss_mb(pid: int) -> float:
+    """Resident memory of the server's child processes (the training workers)."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += rss_mb(int(child))
+            except FileNotFoundError:  # exited meanwhile
+                pass
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of the server process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -232,7 +246,10 @@ async def wait_up(base: str, proc: subprocess.Popen, timeout: float = 300) -> No
     raise SystemExit("app.py did not start serving in time")
 
 
-def summarise(name: str, stats: Stats, seconds: float) -> dict:
+SETTLE_S = 2.0  # "after the start": calls sent this long after the phase began, when every client fired at once
+
+
+def summarise(name: str, stats: Stats, seconds: float, began: float | None = None) -> dict:
     out: dict = {"phase": name, "seconds": round(seconds, 1), "errors": stats.errors, "rejected_503": stats.rejected,
                  "messages": stats.messages[:5]}
     for kind, values in sorted(stats.latencies.items()):
@@ -240,6 +257,11 @@ def summarise(name: str, stats: Stats, seconds: float) -> dict:
                      "p50_ms": round(1000 * statistics.median(values)),
                      "p90_ms": round(1000 * percentile(values, 0.90)), "p99_ms": round(1000 * percentile(values, 0.99)),
                      "max_ms": round(1000 * max(values)), "raw_ms": [round(1000 * v) for v in values]}
+        later = [v for v, t in zip(values, stats.starts[kind], strict=True)
+                 if began is not None and t - began >= SETTLE_S]
+        if later:  # every client starts in the same millisecond: the first calls measure that stampede
+            out[kind]["settled"] = {"ok": len(later), "p50_ms": round(1000 * statistics.median(later)),
+                                    "p99_ms": round(1000 * percentile(later, 0.99))}
     return out
 
 
@@ -250,6 +272,10 @@ def show(summary: dict, rss: tuple[float, float], cache_mb: float) -> None:
             s = summary[kind]
             print(f"  {kind:<12} ok {s['ok']:>5}  {s['per_s']:>6}/s  p50 {s['p50_ms']:>6} ms  p99 {s['p99_ms']:>6} ms"
                   f"  max {s['max_ms']:>6} ms")
+            if "settled" in s and kind == "render":
+                t = s["settled"]
+                print(f"  {'':<12} sent after the first {SETTLE_S:.0f} s: ok {t['ok']:>5}  p50 {t['p50_ms']:>6} ms  "
+                      f"p99 {t['p99_ms']:>6} ms")
     print(f"  errors {summary['errors'] or 0}   queue-full rejections (HTTP 503) {summary['rejected_503'] or 0}")
     for message in summary.get("messages", []):
         print(f"    error: {message}")
@@ -329,14 +355,16 @@ async def main(args: argparse.Namespace) -> int:
                     stats.error("phase", f"wall-clock cap of {args.max_seconds} s reached")
                 summary = summarise(f"phase {phase + 1}: {args.users} users x {args.renders} renders + "
                                     f"{args.interp_users} x {args.interps} interpolations + "
-                                    f"{args.train_users} training runs", stats, time.perf_counter() - start)
+                                    f"{args.train_users} training runs", stats, time.perf_counter() - start, start)
                 summary["rss_mb"] = [round(before), round(rss_mb(proc.pid))]
                 summary["cache_mb"] = round(dir_mb(cache / "gradio"), 1)
                 summary["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu_before, 1)
+                summary["workers_rss_mb"] = round(workers_rss_mb(proc.pid))
                 print(f"\n  server CPU {summary['server_cpu_s']} s for the phase "
                       f"({1000 * summary['server_cpu_s'] / max(1, args.users * args.renders):.0f} ms per render, "
                       "interpolations and training included)", end="")
                 show(summary, (before, rss_mb(proc.pid)), summary["cache_mb"])
+                print(f"  training worker processes: {summary['workers_rss_mb']} MB RSS (kept for the next runs)")
                 results.append(summary)
             if args.burst:
                 stats = Stats()
