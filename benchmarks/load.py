@@ -64,6 +64,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def accepted(post: httpx.Response, stats: Stats, kind: str) -> str | None:
+    """The event id of a queued call; None (counted) when the queue was full (503) or the call was refused."""
+    if post.status_code == 503:
+        stats.reject(kind)
+        return None
+    if post.status_code != 200:
+        stats.error(kind, f"HTTP {post.status_code}: {post.text}")
+        return None
+    return post.json()["event_id"]
+
+
 async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind: str,
                session: str | None = None) -> bool:
     """One call the way the browser's API route does it: POST -> event_id, then read the SSE stream
@@ -72,14 +83,9 @@ async def call(http: httpx.AsyncClient, api: str, data: list, stats: Stats, kind
     stage = "POST"
     try:
         body: dict = {"data": data} if session is None else {"data": data, "session_hash": session}
-        post = await http.post(f"/gradio_api/call/{api}", json=body)
-        if post.status_code == 503:
-            stats.reject(kind)
+        event_id = accepted(await http.post(f"/gradio_api/call/{api}", json=body), stats, kind)
+        if event_id is None:
             return False
-        if post.status_code != 200:
-            stats.error(kind, f"HTTP {post.status_code}: {post.text}")
-            return False
-        event_id = post.json()["event_id"]
         event, stage = None, "SSE"
         async with http.stream("GET", f"/gradio_api/call/{api}/{event_id}") as stream:
             async for line in stream.aiter_lines():
@@ -109,13 +115,9 @@ async def browser_call(http: httpx.AsyncClient, fn_index: int, data: list, stats
     try:
         post = await http.post("/gradio_api/queue/join", json={"data": data, "event_data": None, "fn_index": fn_index,
                                                                "trigger_id": None, "session_hash": session})
-        if post.status_code == 503:
-            stats.reject(kind)
-            return False
-        if post.status_code != 200:
-            stats.error(kind, f"HTTP {post.status_code}: {post.text}")
-            return False
-        event_id = post.json()["event_id"]
+        event_id = accepted(post, stats, kind)
+        if event_id is None:
+            return None
         async with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
             async for line in stream.aiter_lines():
                 if not line.startswith("data:"):
