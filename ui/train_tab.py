@@ -241,8 +241,9 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
             grid = gr.Image(label="Samples from fixed noise", format="png", interactive=False, elem_id="train-grid",
                             height=400, buttons=["download", "fullscreen"])
             with gr.Row():
-                loss_plot = gr.Plot(label="Losses", elem_id="train-loss-plot")
-                prob_plot = gr.Plot(label="D(real) and D(G(z))", elem_id="train-prob-plot")
+                # The charts carry their own titles; at half width the label badge covered them.
+                loss_plot = gr.Plot(label="Losses", show_label=False, elem_id="train-loss-plot")
+                prob_plot = gr.Plot(label="D(real) and D(G(z))", show_label=False, elem_id="train-prob-plot")
 
     settings = [dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width]
     start.click(
