@@ -223,6 +223,8 @@ def test_sigterm_during_a_training_run_exits_cleanly(served_app):
     proc, base = served_app
     with httpx.Client(timeout=60) as http:
         stream = first_training_record(http, base)  # a run is streaming when the signal arrives
+        workers = child_pids(proc.pid)  # the run trains in a worker process (training/worker.py)
+        assert workers, "the training run should be in a worker process"
         proc.send_signal(signal.SIGTERM)
         try:
             code = proc.wait(timeout=30)  # a bound on a hang, not a speed figure
@@ -232,6 +234,22 @@ def test_sigterm_during_a_training_run_exits_cleanly(served_app):
     assert code in (0, -signal.SIGTERM, 128 + signal.SIGTERM), code
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{base}gradio_api/info", timeout=5)  # the port is closed: nothing left listening
+    deadline = time.monotonic() + 30  # the workers see their pipe close and exit: no orphan keeps training
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if running(pid)]
+
+
+def child_pids(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]
+
+
+def running(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
 
 
 def test_config_json_is_validated_before_weights(checkpoint_copy):

@@ -97,6 +97,18 @@ def test_closing_the_run_early_kills_its_worker(pool):
     assert [kind for kind, _ in pool.run(Job(Probe, {"n": 1}))] == ["record", "done"]  # a fresh worker
 
 
+def test_a_worker_killed_mid_run_is_a_clear_error_and_the_pool_recovers(pool):
+    import signal
+
+    run = pool.run(Job(Probe, {"n": 10_000, "sleep": 0.01}))
+    _, record = next(run)
+    os.kill(record["pid"], signal.SIGKILL)  # what the kernel's OOM killer would do
+    with pytest.raises(WorkerError, match="exited unexpectedly"):
+        for _ in run:
+            pass
+    assert [kind for kind, _ in pool.run(Job(Probe, {"n": 1}))] == ["record", "done"]
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/status") as status:
