@@ -61,6 +61,30 @@ def test_fake_and_unknown() -> None:
         load_dataset("imagenet")
 
 
+def test_vendored_animal_mnist_is_the_package_data_and_needs_no_package(tmp_path, monkeypatch) -> None:
+    import numpy as np
+
+    from training import data
+
+    # The .npz in training/assets holds exactly the PyPI package's arrays (make test installs the package).
+    images, labels = data._animal_mnist_from_package()
+    with np.load(data.ANIMAL_MNIST_NPZ, allow_pickle=False) as vendored:
+        assert np.array_equal(vendored["images"], images) and np.array_equal(vendored["labels"], labels)
+    remade = data.vendor_animal_mnist(tmp_path / "remade.npz")
+    with np.load(remade, allow_pickle=False) as again:
+        assert np.array_equal(again["images"], images)
+    # Without the package (a Space: it requires tensorflow), the dataset loads from the vendored file.
+    with_package = load_dataset("animal-mnist", "test")
+    real_find_spec = data.importlib.util.find_spec
+    monkeypatch.setattr(data.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "animal_mnist" else real_find_spec(name, *a))
+    without = load_dataset("animal-mnist", "test")
+    assert torch.equal(without.images, with_package.images) and torch.equal(without.labels, with_package.labels)
+    monkeypatch.setattr(data, "ANIMAL_MNIST_NPZ", tmp_path / "missing.npz")  # neither: a clear message
+    with pytest.raises(DatasetUnavailable, match="missing.npz is missing"):
+        load_dataset("animal-mnist", "test")
+
+
 def test_torchvision_offline_message(tmp_path) -> None:
     with pytest.raises(DatasetUnavailable, match="internet"):
         load_dataset("mnist", root=tmp_path, download=False)  # not downloaded: same path as being offline

@@ -6,8 +6,10 @@ and the class names. Keeping uint8 in memory is 4x smaller than float; batches a
 
 Datasets:
   animal-mnist   10,000 28x28 grayscale animal silhouettes, 10 classes (PyPI `animal-mnist==0.4`, MIT).
-                 Its data file is a gzipped pickle; it is read with a restricted unpickler that admits
-                 numpy's array reconstruction and nothing else, so a tampered file cannot run code.
+                 Vendored as training/assets/animal-mnist.npz (2.7 MB, read with allow_pickle=False), so a
+                 Space needs no package: the PyPI package requires tensorflow. The .npz was made from the
+                 package's gzipped pickles with `python -m training.data --vendor-animal-mnist`, which reads
+                 them with a restricted unpickler that admits numpy's array reconstruction and nothing else.
                  Split: fixed, seeded, stratified 80/20 (8,000 train / 2,000 test).
   digits         scikit-learn's bundled load_digits: 1,797 8x8 digits (values 0..16), upsampled to 28x28
                  (bilinear) so the same 28x28 architecture applies. Split: seeded, stratified 80/20
@@ -32,6 +34,7 @@ import torch.nn.functional as F
 
 DATASETS = ("animal-mnist", "digits", "mnist", "fashion-mnist", "cifar10", "fake")
 ANIMAL_CLASSES = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
+ANIMAL_MNIST_NPZ = Path(__file__).resolve().parent / "assets" / "animal-mnist.npz"
 SPLIT_SEED = 0  # fixes the animal-mnist and digits train/test splits; documented in the model cards
 TEST_FRACTION = 0.2
 
@@ -105,7 +108,8 @@ def _animal_mnist_dir() -> Path:
     spec = importlib.util.find_spec("animal_mnist")
     if spec is None or not spec.submodule_search_locations:
         raise DatasetUnavailable(
-            "animal-mnist is not installed: run `pip install --no-deps -r requirements-data.txt`."
+            f"{ANIMAL_MNIST_NPZ.name} is missing from training/assets and the animal-mnist package is not "
+            "installed: restore the file from the repository, or `pip install --no-deps -r requirements-data.txt`."
         )
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "Animal_MNIST"
 
@@ -126,15 +130,39 @@ def _split(images: np.ndarray, labels: np.ndarray, split: str) -> tuple[np.ndarr
     return images[idx], labels[idx]
 
 
-def _load_animal_mnist(split: str) -> ImageData:
+def _animal_mnist_from_package() -> tuple[np.ndarray, np.ndarray]:
+    """The arrays as the PyPI package ships them (gzipped pickles, read with the restricted unpickler)."""
     folder = _animal_mnist_dir()
     with gzip.open(folder / "animal_data_version_3.gz", "rb") as f:
         images = restricted_loads(f.read())
     with gzip.open(folder / "animal_label_version_3.gz", "rb") as f:
         labels = restricted_loads(f.read())
-    if images.shape[1:] != (28, 28) or images.dtype != np.uint8 or len(images) != len(labels):
-        raise DatasetUnavailable(f"Unexpected animal-mnist arrays: {images.shape} {images.dtype}, {labels.shape}")
-    images, labels = _split(images, labels.astype(np.int64), split)
+    return _checked_animal_arrays(images, labels)
+
+
+def _checked_animal_arrays(images: object, labels: object) -> tuple[np.ndarray, np.ndarray]:
+    if not (isinstance(images, np.ndarray) and isinstance(labels, np.ndarray) and images.shape[1:] == (28, 28)
+            and images.dtype == np.uint8 and labels.shape == images.shape[:1]):
+        raise DatasetUnavailable(f"Unexpected animal-mnist arrays: {getattr(images, 'shape', images)!r}, "
+                                 f"{getattr(labels, 'shape', labels)!r}")
+    return images, labels.astype(np.int64)
+
+
+def vendor_animal_mnist(path: Path = ANIMAL_MNIST_NPZ) -> Path:
+    """Write the package's arrays to `path` as a compressed .npz (how training/assets/animal-mnist.npz was made)."""
+    images, labels = _animal_mnist_from_package()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, images=images, labels=labels)
+    return path
+
+
+def _load_animal_mnist(split: str) -> ImageData:
+    if ANIMAL_MNIST_NPZ.exists():
+        with np.load(ANIMAL_MNIST_NPZ, allow_pickle=False) as arrays:
+            images, labels = _checked_animal_arrays(arrays["images"], arrays["labels"])
+    else:
+        images, labels = _animal_mnist_from_package()
+    images, labels = _split(images, labels, split)
     return ImageData(
         "animal-mnist",
         torch.from_numpy(images.copy()).unsqueeze(1),
@@ -233,3 +261,16 @@ class BatchSampler:
             self._epoch, self._perm = epoch, torch.randperm(self.n, generator=g)
         start = (i * self.world + self.rank) * self.batch_size
         return self._perm[start : start + self.batch_size]
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Dataset utilities.")
+    parser.add_argument("--vendor-animal-mnist", metavar="PATH", nargs="?", const=str(ANIMAL_MNIST_NPZ),
+                        help="write the animal-mnist package's arrays to PATH as .npz (needs the package)")
+    args = parser.parse_args()
+    if args.vendor_animal_mnist:
+        print(vendor_animal_mnist(Path(args.vendor_animal_mnist)))
+    else:
+        parser.print_help()
