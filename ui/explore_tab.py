@@ -121,7 +121,8 @@ def render_view(model: str, seed: float, label: str | None, truncation: float, n
     return image, _readout(info), info
 
 
-def render_views(models: list, seeds: list, labels: list, truncations: list, ns: list, dims: list, *values: list):
+def render_views(models: list, seeds: list, labels: list, truncations: list, ns: list, dims: list,
+                 *values: list) -> tuple[list, list, list]:
     """render_view for a batch of events (Gradio batch=True: one list entry per event, from any session), drawn
     with one generator pass per model. A bad entry gets its message in its own readout and leaves its image
     as it was; the rest of the batch is unaffected.
