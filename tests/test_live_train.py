@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import zipfile
 
@@ -11,7 +12,7 @@ import torch
 
 from gan_models import registry
 from training.data import load_dataset
-from training.live import BudgetExceeded, LiveTrainConfig, LiveTrainer
+from training.live import BudgetExceeded, LiveTrainConfig, LiveTrainer, start_run
 
 FAKE = load_dataset("fake")
 
@@ -40,7 +41,7 @@ def test_conditional_grid_has_one_column_per_class():
     last = list(trainer.run())[-1]
     # 10 classes of 28 px tiles + 2 px padding
     assert last.grid.shape[1] == 10 * 30 + 2
-    assert trainer.to_loaded_model("t").class_names == FAKE.class_names
+    assert trainer.result().to_loaded_model("t").class_names == FAKE.class_names
 
 
 def test_same_seed_same_run_and_global_rng_untouched():
@@ -103,17 +104,25 @@ def test_estimate_and_budget_message():
     assert "300 s" in message and "120 s" in message and "at most 400 steps" in message
 
 
+def test_start_run_refuses_a_run_over_its_budget():
+    with pytest.raises(BudgetExceeded, match="over the 0 s limit"):
+        start_run(tiny(steps=5000), budget_s=1e-9)
+    assert start_run(tiny(), budget_s=600).step == 0
+
+
 def test_save_pretrained_zip_loads_in_the_registry(tmp_path):
     trainer = LiveTrainer(tiny(model="cdcgan"), FAKE)
     list(trainer.run())
-    folder = trainer.save_pretrained(tmp_path / "run")
+    run = pickle.loads(pickle.dumps(trainer.result()))  # what a worker process sends back
+    folder = run.save_pretrained(tmp_path / "run")
     archive = shutil.make_archive(str(tmp_path / "run"), "zip", folder)
     with zipfile.ZipFile(archive) as zf:
         names = set(zf.namelist())
         assert {"config.json", "model.safetensors", "discriminator/model.safetensors", "README.md"} <= names
         zf.extractall(tmp_path / "unzipped")
     loaded = registry.load_from_folder(tmp_path / "unzipped", model_id="mine")
-    memory = trainer.to_loaded_model("mine")
+    memory = run.to_loaded_model("mine")
+    assert (folder / "README.md").read_text() == run.card and "6 of 6 planned" in run.card
     z = torch.randn(3, 8)
     y = torch.tensor([0, 1, 2])
     with torch.inference_mode():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from training.sine import SineTrainConfig, SineTrainer, trained_state
-from training.worker import Job, WorkerError, WorkerPool
+from training.worker import Job, WorkerError, WorkerPool, run_here
 
 
 class Probe:
@@ -75,8 +75,9 @@ def test_stop_ends_the_run_at_its_next_record(pool):
 
 
 def test_a_failing_job_is_a_clear_error_and_the_pool_keeps_serving(pool):
-    with pytest.raises(WorkerError, match="ValueError: no such target"):
+    with pytest.raises(WorkerError, match="no such target") as raised:
         list(pool.run(Job(Probe, {"n": 1, "fail": "no such target"})))
+    assert raised.value.kind == "ValueError"  # the exception type raised in the worker, for the UI to map
     assert [kind for kind, _ in pool.run(Job(Probe, {"n": 1}))] == ["record", "done"]
 
 
@@ -107,6 +108,15 @@ def test_a_worker_killed_mid_run_is_a_clear_error_and_the_pool_recovers(pool):
         for _ in run:
             pass
     assert [kind for kind, _ in pool.run(Job(Probe, {"n": 1}))] == ["record", "done"]
+
+
+def test_run_here_speaks_the_same_protocol_in_this_process():
+    messages = list(run_here(Job(Probe, {"n": 2}, None, probe_summary)))
+    assert [kind for kind, _ in messages] == ["record", "record", "done"] and messages[-1][1] == "ran 2"
+    assert messages[0][1]["pid"] == os.getpid()
+    with pytest.raises(WorkerError, match="bad config") as raised:
+        list(run_here(Job(Probe, {"n": 1, "fail": "bad config"})))
+    assert raised.value.kind == "ValueError"
 
 
 def _alive(pid: int) -> bool:

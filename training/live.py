@@ -264,23 +264,11 @@ class LiveTrainer:
             recalibrate_batchnorm(G, self.model_config)
         return G.eval(), copy.deepcopy(self.D).cpu().eval()
 
-    def to_loaded_model(self, model_id: str) -> LoadedModel:
-        """The trained pair as the registry's LoadedModel (read-only, CPU), for registry.register."""
+    def result(self) -> TrainedRun:
+        """The run as it stands, in plain picklable form (it may cross from a worker process)."""
         G, D = self._export_copies()
-        return LoadedModel(
-            id=model_id, kind=self.model_config.kind, generator=G.requires_grad_(False),
-            discriminator=D.requires_grad_(False), config=self.model_config,
-            class_names=list(self.model_config.class_names),
-        )
-
-    def save_pretrained(self, folder: str | Path) -> Path:
-        """Write config.json + model.safetensors (+ discriminator/) and a short model card: the layout
-        gan_models.registry.load_from_folder and the Hub loader accept."""
-        folder = Path(folder)
-        G, D = self._export_copies()
-        export(G, D, folder)
         cfg = self.config
-        (folder / "README.md").write_text(
+        card = (
             "---\nlibrary_name: pytorch\ntags: [gan, dcgan, gan-latent-explorer, pytorch_model_hub_mixin]\n---\n\n"
             f"# {self.model_config.kind} trained live in GAN Latent Explorer\n\n"
             f"- Data: {self.data.name} train split ({len(self.data):,} images)\n"
@@ -290,7 +278,46 @@ class LiveTrainer:
             "A short live run: expect rough samples. Load with `gan_models.registry.load_from_folder(path)` "
             "or upload the folder to the Hub and open `org/name` in the app.\n"
         )
+        return TrainedRun(G.requires_grad_(False), D.requires_grad_(False), self.model_config, card)
+
+
+@dataclass
+class TrainedRun:
+    """A finished run: CPU, eval-mode copies of G and D (read-only), their config and a model card."""
+
+    generator: torch.nn.Module
+    discriminator: torch.nn.Module
+    model_config: DCGANConfig
+    card: str
+
+    def to_loaded_model(self, model_id: str) -> LoadedModel:
+        """The trained pair as the registry's LoadedModel, for registry.register."""
+        return LoadedModel(
+            id=model_id, kind=self.model_config.kind, generator=self.generator, discriminator=self.discriminator,
+            config=self.model_config, class_names=list(self.model_config.class_names),
+        )
+
+    def save_pretrained(self, folder: str | Path) -> Path:
+        """Write config.json + model.safetensors (+ discriminator/) and the model card: the layout
+        gan_models.registry.load_from_folder and the Hub loader accept."""
+        folder = Path(folder)
+        export(self.generator, self.discriminator, folder)
+        (folder / "README.md").write_text(self.card)
         return folder
+
+
+def start_run(config: LiveTrainConfig, budget_s: float) -> LiveTrainer:
+    """A trainer for `config` whose run, timed on a few steps here, fits `budget_s` (else BudgetExceeded with
+    the estimate). What a worker process builds (training/worker.py): picklable by name."""
+    trainer = LiveTrainer(config)
+    estimate = trainer.estimate_seconds()
+    if estimate > budget_s:
+        raise BudgetExceeded(estimate, budget_s, config.steps)
+    return trainer
+
+
+def finished_run(trainer: LiveTrainer) -> TrainedRun:
+    return trainer.result()
 
 
 def _sync(device: torch.device) -> None:

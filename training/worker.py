@@ -38,7 +38,12 @@ START_TIMEOUT_S = 120.0  # a fresh worker imports torch before its first record:
 
 
 class WorkerError(RuntimeError):
-    """The training process failed or died; the message says how."""
+    """The training process failed or died; the message says how, `kind` names the exception raised there
+    ("ValueError", "DatasetUnavailable", ...) or is "WorkerError" when the process itself failed."""
+
+    def __init__(self, message: str, kind: str = "WorkerError") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,8 @@ class WorkerPool:
                     return
                 elif kind == "error":
                     finished = True  # the worker caught it and is ready for the next job
-                    raise WorkerError(payload)
+                    error_kind, message = payload
+                    raise WorkerError(message, error_kind)
                 else:  # "exit": the process died
                     raise WorkerError(f"The training process exited unexpectedly ({payload}).")
         finally:
@@ -198,6 +204,24 @@ class WorkerPool:
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.kill()
+
+
+def run_here(job: Job, should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[str, Any]]:
+    """`WorkerPool.run`'s protocol without a process, for ZeroGPU Spaces: spaces.GPU lends the GPU to the
+    decorated call's own process only, and already runs that call in a process of its own."""
+    try:
+        trainer = job.build(job.config)
+        for record in trainer.run(max_seconds=job.max_seconds, should_stop=should_stop):
+            yield "record", record
+        result = job.finish(trainer) if job.finish is not None else None
+    except Exception as error:
+        raise WorkerError(str(error), type(error).__name__) from error
+    yield "done", result
+
+
+# The server's pool, shared by every training tab. One idle worker is kept (importing this torch build costs a
+# process ~290 MB of private memory); a second run at the same time starts its own, 2-3 s later.
+WORKERS = WorkerPool(size=1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,7 +251,8 @@ def main() -> None:
             except EOFError:
                 os._exit(0)  # the server closed our stdin (it exited or let us go): nothing left to do
             except Exception as error:  # e.g. a job naming a module this process cannot import
-                send(("error", f"The training process could not read its job: {type(error).__name__}: {error}"))
+                send(("error", ("WorkerError", f"The training process could not read its job: "
+                                               f"{type(error).__name__}: {error}")))
                 continue
             kind, number, *job = message
             if kind == "stop":
@@ -244,7 +269,7 @@ def main() -> None:
                 send(("record", record))
             send(("done", job.finish(trainer) if job.finish is not None else None))
         except Exception as error:  # reported to the parent, which raises it there as a WorkerError
-            send(("error", f"{type(error).__name__}: {error}"))
+            send(("error", (type(error).__name__, str(error))))
 
 
 if __name__ == "__main__":

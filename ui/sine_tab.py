@@ -22,16 +22,13 @@ from training.sine import (
     trained_state,
 )
 from training.sine_sweep import MAX_MODELS, SineSweepConfig, SineSweepTrainer, SweepRecord
-from training.worker import Job, WorkerError, WorkerPool
+from training.worker import WORKERS, Job, WorkerError
 from ui.charts import CURVE_COLORS, REFERENCE_COLOR, curves_chart, gan_training_charts, history_chart
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
 Y_RANGES = {"sine": (-1.6, 1.6), "parabola": (-1.2, 3.6), "two-mode": (-1.6, 1.6)}
 X = curve_x().tolist()
 MIN_UPDATE_INTERVAL = 0.2  # seconds between plot updates: 5 a second looks live and costs training ~5%
-# Runs train in worker processes, off the server's GIL. One idle worker is kept (a worker holds ~290 MB of
-# private memory once torch is imported): a second run at the same time starts its own, 2-3 s later.
-WORKERS = WorkerPool(size=1)
 SLIDER_RANGE = 3.0  # z ~ N(0, 1): +-3 covers 99.7% of what the generator saw in training
 
 INTRO = """

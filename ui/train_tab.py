@@ -3,6 +3,7 @@ Explore tab (this session) or download it as a save_pretrained folder (zip)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import shutil
 import time
@@ -15,15 +16,9 @@ import torch
 
 from gan_models import latent as L
 from gan_models import registry
-from training.data import DatasetUnavailable
 from training.limits import RUNS, RunRefused
-from training.live import (
-    MAX_STEPS,
-    BudgetExceeded,
-    LiveRecord,
-    LiveTrainConfig,
-    LiveTrainer,
-)
+from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
+from training.worker import WORKERS, Job, WorkerError, run_here
 from ui.api import scratch_dir
 from ui.charts import gan_training_charts
 
@@ -41,7 +36,10 @@ try:  # ZeroGPU Spaces lend a GPU per decorated call; elsewhere (and without the
     import spaces
 
     gpu = spaces.GPU(duration=MAX_RUN_SECONDS + 60)
+    ZERO_GPU = bool(spaces.config.Config.zero_gpu)  # then train in the decorated call's process, which has the GPU
 except ImportError:
+    ZERO_GPU = False
+
     def gpu(fn):  # noqa: ANN001, ANN202 - identity decorator
         return fn
 
@@ -93,32 +91,37 @@ def _new_model_id(config: LiveTrainConfig) -> str:
     return f"trained-{config.dataset}-{config.model}-{uuid.uuid4().hex[:6]}"
 
 
-def _records(config: LiveTrainConfig, owner: str) -> Iterator[tuple[LiveTrainer, LiveRecord]]:
-    """(trainer, record) pairs of a run held in this session's slot; refusals become gr.Error."""
+def _records(config: LiveTrainConfig, owner: str) -> Iterator[tuple[LiveRecord, TrainedRun | None]]:
+    """(record, finished run) pairs of a run held in this session's slot, trained in a worker process (in this
+    one on ZeroGPU); the finished run comes with the last record, None before. Refusals become gr.Error."""
+    job = Job(functools.partial(start_run, budget_s=MAX_RUN_SECONDS), config, MAX_RUN_SECONDS, finished_run)
     try:
         with RUNS.slot(owner) as stop_flag:
-            try:
-                trainer = LiveTrainer(config)
-                estimate = trainer.estimate_seconds()
-                if estimate > MAX_RUN_SECONDS:
-                    raise BudgetExceeded(estimate, MAX_RUN_SECONDS, config.steps)
-            except DatasetUnavailable:
-                raise gr.Error(
-                    f"{config.dataset} is not available here: it downloads on first use and this server cannot "
-                    "reach the internet (or the download failed). Choose Animal-MNIST or Digits: they are bundled."
-                ) from None
-            except ValueError as error:
-                raise gr.Error(str(error)) from None
-            for record in trainer.run(max_seconds=MAX_RUN_SECONDS, should_stop=stop_flag.is_set):
-                yield trainer, record
+            messages = run_here(job, stop_flag.is_set) if ZERO_GPU else WORKERS.run(job, stop_flag.is_set)
+            last = None
+            for kind, payload in messages:
+                if kind == "done":
+                    if last is not None:
+                        yield last, payload
+                elif payload.done:
+                    last = payload  # the final record: sent once the trained model has arrived
+                else:
+                    yield payload, None
     except RunRefused as error:
+        raise gr.Error(str(error)) from None
+    except WorkerError as error:
+        if error.kind == "DatasetUnavailable":
+            raise gr.Error(
+                f"{config.dataset} is not available here: it downloads on first use and this server cannot "
+                "reach the internet (or the download failed). Choose Animal-MNIST or Digits: they are bundled."
+            ) from None
         raise gr.Error(str(error)) from None
 
 
-def _publish(trainer: LiveTrainer, config: LiveTrainConfig) -> tuple[str, str]:
+def _publish(run: TrainedRun, config: LiveTrainConfig) -> tuple[str, str]:
     """Register the trained model for the explorer and write its save_pretrained zip inside Gradio's cache."""
-    model_id = registry.register(trainer.to_loaded_model(_new_model_id(config)))
-    folder = trainer.save_pretrained(scratch_dir() / model_id)
+    model_id = registry.register(run.to_loaded_model(_new_model_id(config)))
+    folder = run.save_pretrained(scratch_dir() / model_id)
     archive = shutil.make_archive(str(folder), "zip", folder)
     return model_id, archive
 
@@ -137,10 +140,10 @@ def train_image_gan(
     than 300 s (estimated from a few timed steps) are refused; steps are capped at 20,000.
     """
     config = make_config(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width)
-    for trainer, record in _records(config, _owner(request)):
+    for record, run in _records(config, _owner(request)):
         out = record.to_dict()
-        if record.done:
-            out["model_id"], _ = _publish(trainer, config)
+        if run is not None:
+            out["model_id"], _ = _publish(run, config)
         yield out
 
 
@@ -182,7 +185,7 @@ def _train_ui(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, d
     last_update = 0.0
     yield (gr.skip(), gr.skip(), gr.skip(), "Timing a few steps to check the run fits the time limit...",
            gr.skip(), gr.skip(), gr.update(interactive=False))
-    for trainer, record in _records(config, _owner(request)):
+    for record, run in _records(config, _owner(request)):
         history.append(record)
         if not record.done and record.grid is None and time.monotonic() - last_update < MIN_UPDATE_INTERVAL:
             continue
@@ -191,7 +194,7 @@ def _train_ui(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, d
         if not record.done:
             yield *_charts(history), image, _progress(record, config.steps), gr.skip(), gr.skip(), gr.skip()
             continue
-        model_id, archive = _publish(trainer, config)
+        model_id, archive = _publish(run, config)
         models = [*(session_models or []), model_id]
         yield (*_charts(history), image, _progress(record, config.steps), models, archive,
                gr.update(interactive=True, value=f"Open {model_id} in Explore"))
