@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from training.sine import SineTrainConfig, SineTrainer, trained_state
-from training.worker import Job, WorkerError, WorkerPool, run_here
+from training.worker import Job, WorkerError, WorkerPool, run_here, with_result
 
 
 class Probe:
@@ -117,6 +117,15 @@ def test_run_here_speaks_the_same_protocol_in_this_process():
     with pytest.raises(WorkerError, match="bad config") as raised:
         list(run_here(Job(Probe, {"n": 1, "fail": "bad config"})))
     assert raised.value.kind == "ValueError"
+
+
+def test_with_result_holds_the_final_record_until_its_result():
+    from types import SimpleNamespace
+
+    records = [SimpleNamespace(i=i, done=i == 2) for i in range(3)]  # trainers' records have a `done` field
+    messages = [*(("record", r) for r in records), ("done", "ran 3")]
+    paired = list(with_result(iter(messages)))
+    assert [(r.i, result) for r, result in paired] == [(0, None), (1, None), (2, "ran 3")]
 
 
 def _alive(pid: int) -> bool:

@@ -219,6 +219,20 @@ def run_here(job: Job, should_stop: Callable[[], bool] | None = None) -> Iterato
     yield "done", result
 
 
+def with_result(messages: Iterator[tuple[str, Any]]) -> Iterator[tuple[Any, Any]]:
+    """(record, None) for each record of `WorkerPool.run` / `run_here`, except the final one (done=True), which
+    waits for the finish result and comes as (record, result): a UI shows the end and its outcome together."""
+    last = None
+    for kind, payload in messages:
+        if kind == "done":
+            if last is not None:
+                yield last, payload
+        elif payload.done:
+            last = payload
+        else:
+            yield payload, None
+
+
 # The server's pool, shared by every training tab. One idle worker is kept (importing this torch build costs a
 # process ~290 MB of private memory); a second run at the same time starts its own, 2-3 s later.
 WORKERS = WorkerPool(size=1)

@@ -22,7 +22,7 @@ from training.sine import (
     trained_state,
 )
 from training.sine_sweep import MAX_MODELS, SineSweepConfig, SineSweepTrainer, SweepRecord
-from training.worker import WORKERS, Job, WorkerError
+from training.worker import WORKERS, Job, WorkerError, with_result
 from ui.charts import CURVE_COLORS, REFERENCE_COLOR, curves_chart, gan_training_charts, history_chart
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
@@ -81,15 +81,7 @@ def _records(config: SineTrainConfig | SineSweepConfig, owner: str) -> Iterator[
               trained_state if single else None)
     try:
         with RUNS.slot(owner) as stop_flag:
-            last = None
-            for kind, payload in WORKERS.run(job, stop_flag.is_set):
-                if kind == "done":
-                    if last is not None:
-                        yield last, payload
-                elif payload.done:
-                    last = payload  # the final record: sent once its state has arrived
-                else:
-                    yield payload, None
+            yield from with_result(WORKERS.run(job, stop_flag.is_set))
     except (RunRefused, WorkerError) as error:
         raise gr.Error(str(error)) from None
 

@@ -18,7 +18,7 @@ from gan_models import latent as L
 from gan_models import registry
 from training.limits import RUNS, RunRefused
 from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
-from training.worker import WORKERS, Job, WorkerError, run_here
+from training.worker import WORKERS, Job, WorkerError, run_here, with_result
 from ui.api import scratch_dir
 from ui.charts import gan_training_charts
 
@@ -98,15 +98,7 @@ def _records(config: LiveTrainConfig, owner: str) -> Iterator[tuple[LiveRecord, 
     try:
         with RUNS.slot(owner) as stop_flag:
             messages = run_here(job, stop_flag.is_set) if ZERO_GPU else WORKERS.run(job, stop_flag.is_set)
-            last = None
-            for kind, payload in messages:
-                if kind == "done":
-                    if last is not None:
-                        yield last, payload
-                elif payload.done:
-                    last = payload  # the final record: sent once the trained model has arrived
-                else:
-                    yield payload, None
+            yield from with_result(messages)
     except RunRefused as error:
         raise gr.Error(str(error)) from None
     except WorkerError as error:
