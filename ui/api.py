@@ -6,6 +6,7 @@ wired to hidden components here."""
 from __future__ import annotations
 
 import functools
+import math
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -40,6 +41,25 @@ def user_errors(fn: F) -> F:
             raise gr.Error(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def whole_number(name: str, value: Any) -> int:
+    """A count or seed from the page or the API (a number or numeric string with no fractional part)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{name} must be a whole number, got {value!r}.") from None
+    if isinstance(value, bool) or not math.isfinite(number) or number != int(number):
+        raise gr.Error(f"{name} must be a whole number, got {value!r}.")
+    return int(number)
+
+
+def learning_rates(lr_g: Any, lr_d: Any) -> tuple[float, float]:
+    """G's and D's learning rates as floats (the trainers' configs check their ranges)."""
+    try:
+        return float(lr_g), float(lr_d)
+    except (TypeError, ValueError):
+        raise gr.Error(f"Learning rates must be numbers, got {lr_g!r} and {lr_d!r}.") from None
 
 
 def scratch_dir() -> Path:

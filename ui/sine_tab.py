@@ -23,6 +23,7 @@ from training.sine import (
 )
 from training.sine_sweep import MAX_MODELS, SineSweepConfig, SineSweepTrainer, SweepRecord
 from training.worker import WORKERS, Job, WorkerError, with_result
+from ui.api import learning_rates, whole_number
 from ui.charts import CURVE_COLORS, REFERENCE_COLOR, curves_chart, gan_training_charts, history_chart
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
@@ -44,25 +45,16 @@ def _report_every(steps: int) -> int:
     return max(10, min(250, steps // 100))
 
 
-def _as_int(name: str, value: float | int | None) -> int:
-    if value is None or isinstance(value, bool) or not math.isfinite(float(value)) or float(value) != int(value):
-        raise gr.Error(f"{name} must be a whole number, got {value!r}.")
-    return int(value)
-
-
 def make_config(
     target: str, n_ideas: float, steps: float, batch_size: float, lr_g: float, lr_d: float, seed: float,
     device: str,
 ) -> SineTrainConfig:
     """Turn raw UI/API values into a validated config, or raise gr.Error with the reason."""
-    try:
-        lrs = (float(lr_g), float(lr_d))
-    except (TypeError, ValueError):
-        raise gr.Error(f"Learning rates must be numbers, got {lr_g!r} and {lr_d!r}.") from None
-    n_steps = _as_int("steps", steps)
+    lrs = learning_rates(lr_g, lr_d)
+    n_steps = whole_number("steps", steps)
     config = SineTrainConfig(
-        target=str(target), n_ideas=_as_int("n_ideas", n_ideas), steps=n_steps,
-        batch_size=_as_int("batch size", batch_size), lr_g=lrs[0], lr_d=lrs[1], seed=_as_int("seed", seed),
+        target=str(target), n_ideas=whole_number("n_ideas", n_ideas), steps=n_steps,
+        batch_size=whole_number("batch size", batch_size), lr_g=lrs[0], lr_d=lrs[1], seed=whole_number("seed", seed),
         device=str(device), report_every=_report_every(n_steps),
     )
     try:
@@ -188,7 +180,7 @@ def make_sweep_config(sizes: list, *settings) -> SineSweepConfig:
     single = make_config(*settings)
     try:
         config = SineSweepConfig(
-            sizes=tuple(sorted(_as_int("input size", s) for s in sizes or [])), target=single.target,
+            sizes=tuple(sorted(whole_number("input size", s) for s in sizes or [])), target=single.target,
             steps=single.steps, batch_size=single.batch_size, lr_g=single.lr_g, lr_d=single.lr_d, seed=single.seed,
             device=single.device, report_every=single.report_every,
         )

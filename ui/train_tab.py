@@ -19,7 +19,7 @@ from gan_models import registry
 from training.limits import RUNS, RunRefused
 from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
-from ui.api import scratch_dir
+from ui.api import learning_rates, scratch_dir, whole_number
 from ui.charts import gan_training_charts
 
 MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
@@ -55,30 +55,17 @@ def _owner(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "anonymous"
 
 
-def _whole(name: str, value: Any) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise gr.Error(f"{name} must be a whole number, got {value!r}.") from None
-    if isinstance(value, bool) or not math.isfinite(number) or number != int(number):
-        raise gr.Error(f"{name} must be a whole number, got {value!r}.")
-    return int(number)
-
-
 def make_config(
     dataset: str, model: str, latent_dim: Any, steps: Any, batch_size: Any, lr_g: Any, lr_d: Any, seed: Any,
     device: str, width: Any = 16,
 ) -> LiveTrainConfig:
     """Raw UI/API values -> a validated config, or gr.Error with the reason."""
-    try:
-        lrs = (float(lr_g), float(lr_d))
-    except (TypeError, ValueError):
-        raise gr.Error(f"Learning rates must be numbers, got {lr_g!r} and {lr_d!r}.") from None
-    n_steps = _whole("steps", steps)
+    lrs = learning_rates(lr_g, lr_d)
+    n_steps = whole_number("steps", steps)
     config = LiveTrainConfig(
-        dataset=str(dataset), model=str(model), latent_dim=_whole("latent size", latent_dim), steps=n_steps,
-        batch_size=_whole("batch size", batch_size), lr_g=lrs[0], lr_d=lrs[1], seed=_whole("seed", seed),
-        device=str(device), base_channels=_whole("width", width), report_every=max(1, min(25, n_steps // 200)),
+        dataset=str(dataset), model=str(model), latent_dim=whole_number("latent size", latent_dim), steps=n_steps,
+        batch_size=whole_number("batch size", batch_size), lr_g=lrs[0], lr_d=lrs[1], seed=whole_number("seed", seed),
+        device=str(device), base_channels=whole_number("width", width), report_every=max(1, min(25, n_steps // 200)),
     )
     try:
         config.validate()
