@@ -28,7 +28,9 @@ class Probe:
         for i in range(n):
             time.sleep(self.config.get("sleep", 0.0))
             stopped = should_stop is not None and should_stop()
-            yield {"i": i, "done": stopped or i == n - 1, "pid": os.getpid(), "gradio": "gradio" in sys.modules}
+            yield {"i": i, "done": stopped or i == n - 1, "pid": os.getpid(), "gradio": "gradio" in sys.modules,
+                   "policy": os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else None,
+                   "niceness": os.nice(0) if hasattr(os, "nice") else None}
             if stopped:
                 return
 
@@ -64,6 +66,15 @@ def test_the_worker_is_another_process_without_the_web_stack_and_is_reused(pool)
     assert first[-1] == "ran 2" and first[0]["pid"] != os.getpid() and first[0]["gradio"] is False
     again = [payload for kind, payload in pool.run(Job(Probe, {"n": 1}))]
     assert again[0]["pid"] == first[0]["pid"] and again[-1] is None  # same process, no startup cost
+
+
+def test_the_worker_runs_as_background_work(pool):
+    # The server's renders must win the CPU over training: SCHED_IDLE on Linux, else a higher niceness.
+    record = next(message for kind, message in pool.run(Job(Probe, {"n": 1})) if kind == "record")
+    if hasattr(os, "SCHED_IDLE"):
+        assert record["policy"] == os.SCHED_IDLE != os.sched_getscheduler(0)
+    else:
+        assert record["niceness"] > os.nice(0)
 
 
 def test_stop_ends_the_run_at_its_next_record(pool):
