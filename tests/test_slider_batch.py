@@ -5,12 +5,14 @@ models are not checked against one another's dropdown choices, and the page's re
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 
 import httpx
 import numpy as np
 import pytest
+from PIL import Image
 
 from gan_models import render
 from ui import explore_tab
@@ -33,6 +35,7 @@ def batch(*views: list) -> tuple:
 def test_the_slider_event_is_batched_without_gradio_preprocessing():
     # preprocess=False is what keeps one session's dropdown choices from judging another's entry.
     assert SLIDER_RENDER["batch"] and SLIDER_RENDER["max_batch_size"] > 1 and not SLIDER_RENDER["preprocess"]
+    assert not SLIDER_RENDER["postprocess"]  # ui.api.postprocessed_batch sends the outputs ready-made
     assert SLIDER_RENDER["concurrency_limit"] == 1
 
 
@@ -101,4 +104,9 @@ def test_the_page_route_answers_a_bad_slider_event_in_the_readout(app_url):
     good = join_and_wait(app_url, fn_index, view("dcgan-animals", 21, dims=render.default_dims("dcgan-animals", 21)),
                          session)
     assert good["success"] and good["output"]["data"][2]["seeds"] == [21]
-    assert good["output"]["data"][0]["url"]  # the drawn image, served from Gradio's cache
+    # The image is postprocessed in the render thread (postprocess=False): Gradio must still serve it as the PNG
+    # of exactly the image a direct render draws.
+    served = httpx.get(good["output"]["data"][0]["url"], timeout=30)
+    assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
+    expected, _, _ = batch(view("dcgan-animals", 21, dims=render.default_dims("dcgan-animals", 21)))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(served.content))), np.squeeze(expected[0]))

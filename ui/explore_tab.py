@@ -15,7 +15,7 @@ import pandas as pd
 from gan_models import latent as L
 from gan_models import render
 from ui import share
-from ui.api import RENDER, SLIDER_RENDER, scratch_dir, user_errors
+from ui.api import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
 
 K = render.N_DIM_SLIDERS
 RAW_RANGE = 4.0  # |z_i| > 4 has probability 6e-5 under N(0, 1); beyond that the generator never trained
@@ -362,12 +362,14 @@ def build() -> Explore:
     seed.input(on_seed, [model, seed, label, truncation, n], outs, api_name="explore_seed", **LIVE)
     random_btn.click(new_seed, [model, label, truncation, n], outs, api_name="explore_random", **LIVE)
     recipe_in.upload(load_recipe, recipe_in, outs, api_name="explore_load_recipe", **LIVE)
-    gr.on([label.input, truncation.input, n.input, *[s.input for s in slider_values]], render_views,
-          view_inputs, [image, readout, info], api_name="explore_render", **SLIDER)
+    view_outputs = [image, readout, info]
+    send_views = postprocessed_batch(render_views, view_outputs)
+    gr.on([label.input, truncation.input, n.input, *[s.input for s in slider_values]], send_views,
+          view_inputs, view_outputs, api_name="explore_render", **SLIDER)
     dims.input(on_dims, [model, seed, dims], raw, api_name="explore_dims", **LIVE).then(
-        render_views, view_inputs, [image, readout, info], api_name="explore_render_dims", **SLIDER)
+        send_views, view_inputs, view_outputs, api_name="explore_render_dims", **SLIDER)
     reset.click(reset_sliders, [model, seed, dims], slider_values, api_name="explore_reset", **LIVE).then(
-        render_views, view_inputs, [image, readout, info], api_name="explore_render_reset", **SLIDER)
+        send_views, view_inputs, view_outputs, api_name="explore_render_reset", **SLIDER)
     mode.change(lambda m: (gr.update(visible=m == "Raw dimensions"), gr.update(visible=m == "Directions")),
                 mode, [raw_group, dir_group], api_name="explore_mode", queue=False, **PRIVATE)
     grid_btn.click(make_class_grid, [model, seed, rows, truncation, dims, *slider_values], class_img,
