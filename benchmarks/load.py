@@ -401,9 +401,14 @@ async def main(args: argparse.Namespace) -> int:
                 await call(http, "generate", [models[0], 1, "", 1.0, {}, 1], after, "render")
                 print(f"  next normal request after the burst: {'ok' if after.latencies else after.messages}")
             rss_end = rss_mb(proc.pid)
-            renders = sum(r.get("render", {}).get("ok", 0) for r in results)
-            print(f"\nserver RSS {rss_start:.0f} -> {rss_end:.0f} MB ({rss_end - rss_start:+.0f} MB) "
-                  f"over {renders} renders")
+            phases = [r for r in results if "rss_mb" in r]
+            if phases:  # the renders' growth, apart from opening the sessions (bounded by the session capacity)
+                first, last = phases[0]["rss_mb"][0], phases[-1]["rss_mb"][1]
+                renders = sum(r.get("render", {}).get("ok", 0) for r in phases)
+                print(f"\nserver RSS over the {renders} renders of the phases: {first} -> {last} MB "
+                      f"({last - first:+} MB)")
+            print(f"server RSS from warm-up to the end (sessions opened, burst included): {rss_start:.0f} -> "
+                  f"{rss_end:.0f} MB ({rss_end - rss_start:+.0f} MB)")
     finally:
         proc.terminate()
         try:
