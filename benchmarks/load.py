@@ -191,7 +191,12 @@ async def interp_user(http: httpx.AsyncClient, models: list[str], count: int, st
                    "interpolate", session)
 
 
-async def train_user(http: httpx.AsyncClient, steps: int, stats: Stats, rng: random.Random, session: str):
+async def train_user(http: httpx.AsyncClient, steps: int, stats: Stats, rng: random.Random, session: str,
+                     kind: str = "sine"):
+    if kind == "image":  # the Train tab's API: a small DCGAN on the bundled digits, in a worker like the sine runs
+        await call(http, "train_image_gan", ["digits", "dcgan", 32, steps, 32, 2e-4, 2e-4, rng.randrange(1000), "cpu",
+                                             16], stats, "train", session)
+        return
     await call(http, "train_sine", ["sine", 5, steps, 64, 1e-3, 1e-3, rng.randrange(1000), "cpu"], stats, "train",
                session)
 
@@ -366,7 +371,8 @@ async def main(args: argparse.Namespace) -> int:
                              for session in sessions]
                 tasks += [interp_user(http, models, args.interps, stats, random.Random(rng.random()), session)
                           for session in gif_sessions]
-                tasks += [train_user(http, args.train_steps, stats, random.Random(rng.random()), session)
+                tasks += [train_user(http, args.train_steps, stats, random.Random(rng.random()), session,
+                                     args.train_kind)
                           for session in train_sessions]
                 start = time.perf_counter()
                 try:
@@ -375,7 +381,8 @@ async def main(args: argparse.Namespace) -> int:
                     stats.error("phase", f"wall-clock cap of {args.max_seconds} s reached")
                 summary = summarise(f"phase {phase + 1}: {args.users} users x {args.renders} renders + "
                                     f"{args.interp_users} x {args.interps} interpolations + "
-                                    f"{args.train_users} training runs", stats, time.perf_counter() - start, start)
+                                    f"{args.train_users} {args.train_kind} training runs", stats,
+                                    time.perf_counter() - start, start)
                 summary["rss_mb"] = [round(before), round(rss_mb(proc.pid))]
                 summary["cache_mb"] = round(dir_mb(cache / "gradio"), 1)
                 summary["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu_before, 1)
@@ -449,6 +456,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--interps", type=int, default=3, help="interpolations per interpolation user")
     p.add_argument("--train-users", type=int, default=3, help="one short run each; the app admits 2 at once")
     p.add_argument("--train-steps", type=int, default=500)
+    p.add_argument("--train-kind", choices=["sine", "image"], default="sine",
+                   help="sine-toy runs (the teaching tab) or small image GANs (the Train tab, digits DCGAN)")
     p.add_argument("--phases", type=int, default=2, help="repeat the mixed load (2 x 50 x 20 = 2,000 renders)")
     p.add_argument("--burst", type=int, default=200, help="simultaneous requests to overfill the queue; 0 = skip")
     p.add_argument("--models", default="", help="comma-separated ids (default: every shipped model)")
