@@ -5,7 +5,8 @@ Live = training.live.LiveTrainer.run() consumed the way the Train tab consumes i
 every 0.5 s, the sample grid every 2 s, a record every step). Plain = the same models, data, batch and
 train_step in a bare for-loop. Both use one CPU thread (what the trainer uses; faster than two for these
 sizes). Runs alternate (plain, live, live, plain, ...) so machine noise hits both; the figure that matters is the
-ratio, target >= 0.9.
+ratio, target >= 0.9. A third contender runs the live trainer the way the Train tab does: in a worker process
+(training/worker.py), its records pickled across to this process.
 
     python benchmarks/train_speed.py [--steps 300] [--repeats 3] [--device cpu|cuda|all]
 """
@@ -29,6 +30,7 @@ from training.data import load_dataset, to_float  # noqa: E402
 from training.live import LiveTrainConfig, LiveTrainer  # noqa: E402
 from training.loop import train_step  # noqa: E402
 from training.sine import cpu_threads  # noqa: E402
+from training.worker import Job, WorkerPool  # noqa: E402
 from ui import train_tab  # noqa: E402
 
 
@@ -69,19 +71,56 @@ def live_trainer(steps: int, device: str, data) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def worker_trainer(steps: int, device: str, pool: WorkerPool) -> float:
+    """The Train tab's path: the live run in a worker process (training/worker.py, background priority), a
+    record per step pickled across, consumed here as live_trainer does. Timed from the first record to the last
+    as they arrive, so building the trainer in the worker (data, models) is left out, as for the others."""
+    history, last_update, first, last = [], 0.0, None, None
+    for kind, record in pool.run(Job(LiveTrainer, _config(steps, device))):
+        if kind != "record":
+            continue
+        last = (record.step, time.perf_counter())
+        first = first or last
+        history.append(record)
+        if record.grid is not None:
+            train_tab._grid_image(record.grid)
+        if record.done or time.monotonic() - last_update >= train_tab.MIN_UPDATE_INTERVAL:
+            last_update = time.monotonic()
+            train_tab._charts(history)
+            train_tab._progress(record, steps)
+    return (last[0] - first[0]) / (last[1] - first[1])
+
+
+def _row(name: str, values: list[float]) -> str:
+    return f"  {name:<14}{statistics.median(values):7.1f} steps/s  (runs: {', '.join(f'{v:.1f}' for v in values)})"
+
+
+def _ratio(name: str, values: list[float], plains: list[float]) -> str:
+    ratios = [v / p for v, p in zip(values, plains, strict=True)]
+    return f"  ratio {name}: median {statistics.median(ratios):.3f} (runs: {', '.join(f'{r:.3f}' for r in ratios)})"
+
+
 def speed(device: str, steps: int, repeats: int) -> None:
     data = load_dataset("digits")
     plain_loop(20, device, data)  # warm-up: allocator, kernels
-    plains, lives = [], []
-    for i in range(repeats):  # swap the order every repeat: whichever runs second must not always gain
-        runs = [(plains, plain_loop), (lives, live_trainer)]
-        for out, fn in runs if i % 2 == 0 else runs[::-1]:
-            out.append(fn(steps, device, data))
-    ratios = [live / plain for live, plain in zip(lives, plains, strict=True)]
-    print(f"[{device}] digits, DCGAN width 16, latent 32, batch 32, {steps} steps x {repeats} runs (alternating)")
-    print(f"  plain loop    {statistics.median(plains):7.1f} steps/s  (runs: {', '.join(f'{v:.1f}' for v in plains)})")
-    print(f"  live trainer  {statistics.median(lives):7.1f} steps/s  (runs: {', '.join(f'{v:.1f}' for v in lives)})")
-    print(f"  ratio live/plain: median {statistics.median(ratios):.3f} (runs: {', '.join(f'{r:.3f}' for r in ratios)})")
+    pool = WorkerPool(size=1)
+    list(pool.run(Job(LiveTrainer, _config(5, device))))  # the worker's torch import and warm-up, not timed
+    plains, lives, workers = [], [], []
+    try:
+        for i in range(repeats):  # rotate the order every repeat: whichever runs later must not always gain
+            runs = [(plains, lambda: plain_loop(steps, device, data)),
+                    (lives, lambda: live_trainer(steps, device, data)),
+                    (workers, lambda: worker_trainer(steps, device, pool))]
+            for out, fn in runs[i % 3:] + runs[:i % 3]:
+                out.append(fn())
+    finally:
+        pool.close()
+    print(f"[{device}] digits, DCGAN width 16, latent 32, batch 32, {steps} steps x {repeats} runs (rotating)")
+    print(_row("plain loop", plains))
+    print(_row("live trainer", lives))
+    print(_row("live, worker", workers) + "  <- the Train tab's path: a worker process, a record per step")
+    print(_ratio("live/plain", lives, plains) + "  (target >= 0.9)")
+    print(_ratio("worker/plain", workers, plains))
 
 
 def inversion(threshold: float, repeats: int) -> None:
