@@ -18,6 +18,7 @@ import inspect
 import statistics
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import torch
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gan_models import edit, registry  # noqa: E402
 from gan_models import latent as L  # noqa: E402
 from training.data import load_dataset, to_float  # noqa: E402
-from training.live import LiveTrainConfig, LiveTrainer  # noqa: E402
+from training.live import LiveRecord, LiveTrainConfig, LiveTrainer  # noqa: E402
 from training.loop import train_step  # noqa: E402
 from training.sine import cpu_threads  # noqa: E402
 from training.worker import Job, WorkerPool  # noqa: E402
@@ -55,18 +56,26 @@ def plain_loop(steps: int, device: str, data) -> float:
         return steps / (time.perf_counter() - start)
 
 
-def live_trainer(steps: int, device: str, data) -> float:
-    trainer = LiveTrainer(_config(steps, device), data)
+def as_the_tab_does(records: Iterable[LiveRecord], steps: int) -> Iterator[LiveRecord]:
+    """Each record, after the Train tab's work on it (minus the network): the sample grid image when one comes,
+    the charts and progress at most every MIN_UPDATE_INTERVAL seconds."""
     history, last_update = [], 0.0
-    start = time.perf_counter()
-    for record in trainer.run():
-        history.append(record)  # the Train tab's consumer, minus the network
+    for record in records:
+        history.append(record)
         if record.grid is not None:
             train_tab._grid_image(record.grid)
         if record.done or time.monotonic() - last_update >= train_tab.MIN_UPDATE_INTERVAL:
             last_update = time.monotonic()
             train_tab._charts(history)
             train_tab._progress(record, steps)
+        yield record
+
+
+def live_trainer(steps: int, device: str, data) -> float:
+    trainer = LiveTrainer(_config(steps, device), data)
+    start = time.perf_counter()
+    for _ in as_the_tab_does(trainer.run(), steps):
+        pass
     _sync(trainer.device)
     return steps / (time.perf_counter() - start)
 
@@ -75,19 +84,11 @@ def worker_trainer(steps: int, device: str, pool: WorkerPool) -> float:
     """The Train tab's path: the live run in a worker process (training/worker.py, background priority), a
     record per step pickled across, consumed here as live_trainer does. Timed from the first record to the last
     as they arrive, so building the trainer in the worker (data, models) is left out, as for the others."""
-    history, last_update, first, last = [], 0.0, None, None
-    for kind, record in pool.run(Job(LiveTrainer, _config(steps, device))):
-        if kind != "record":
-            continue
+    records = (record for kind, record in pool.run(Job(LiveTrainer, _config(steps, device))) if kind == "record")
+    first = last = None
+    for record in as_the_tab_does(records, steps):
         last = (record.step, time.perf_counter())
         first = first or last
-        history.append(record)
-        if record.grid is not None:
-            train_tab._grid_image(record.grid)
-        if record.done or time.monotonic() - last_update >= train_tab.MIN_UPDATE_INTERVAL:
-            last_update = time.monotonic()
-            train_tab._charts(history)
-            train_tab._progress(record, steps)
     return (last[0] - first[0]) / (last[1] - first[1])
 
 
