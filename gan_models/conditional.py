@@ -13,7 +13,15 @@ import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
-from gan_models.dcgan import DCGANConfig, DiscriminatorBody, GeneratorBody, _check_z, _ConfigMixin, check_labels
+from gan_models.dcgan import (
+    DCGANConfig,
+    DiscriminatorBody,
+    GeneratorBody,
+    _check_z,
+    _ConfigMixin,
+    check_labels,
+    spectral,
+)
 
 
 class ConditionalGenerator(
@@ -54,10 +62,12 @@ class ConditionalDiscriminator(
         c = self.config
         if c.num_classes < 1:
             raise ValueError("ConditionalDiscriminator needs num_classes >= 1.")
-        self.body = DiscriminatorBody(c.d_base_channels, c.channels)
-        self.out = nn.Linear(self.body.out_dim, 1)  # [N, 1] class-independent realism
+        self.body = DiscriminatorBody(c.d_base_channels, c.channels, c.spectral_norm)
+        self.out = spectral(nn.Linear(self.body.out_dim, 1), c.spectral_norm)  # [N, 1] class-independent realism
         self.embed = nn.Embedding(c.num_classes, self.body.out_dim)  # [N, F] class projection
         nn.init.normal_(self.embed.weight, std=0.02)
+        if c.spectral_norm:  # as in Miyato & Koyama's projection D: the class table is normalised too
+            self.embed = spectral(self.embed, True)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, x.shape[0], self.config.num_classes)

@@ -38,6 +38,9 @@ class DCGANConfig:
     class_names: list[str] = field(default_factory=list)
     embed_dim: int = 32  # class-embedding size fed to G (conditional only)
     dataset: str = ""  # provenance, shown in listings
+    # Spectral norm on D's layers (Miyato et al. 2018) instead of BatchNorm: the small-data recipe's D.
+    # Part of the config because it changes D's parameter names (the checkpoint must say how to rebuild D).
+    spectral_norm: bool = False
 
     @property
     def kind(self) -> str:
@@ -61,6 +64,8 @@ class DCGANConfig:
             )
         if not isinstance(self.dataset, str):
             raise ValueError("config.dataset must be a string")
+        if not isinstance(self.spectral_norm, bool):
+            raise ValueError(f"config.spectral_norm must be true or false, got {self.spectral_norm!r}")
         return self
 
     @classmethod
@@ -125,19 +130,32 @@ class GeneratorBody(nn.Module):
         return self.head(self.features(x))
 
 
-class DiscriminatorBody(nn.Module):
-    """The DCGAN discriminator trunk: image [N, C, H, W] -> features [N, 4ndf*4*4]."""
+def spectral(layer: nn.Module, on: bool) -> nn.Module:
+    return nn.utils.parametrizations.spectral_norm(layer) if on else layer
 
-    def __init__(self, ndf: int, channels: int) -> None:
+
+class DiscriminatorBody(nn.Module):
+    """The DCGAN discriminator trunk: image [N, C, H, W] -> features [N, 4ndf*4*4].
+
+    With `spectral_norm` every conv is spectrally normalised and BatchNorm is left out: SN alone bounds D's
+    Lipschitz constant, and BatchNorm would mix statistics across the batch, which SN-GAN's D avoids.
+    """
+
+    def __init__(self, ndf: int, channels: int, spectral_norm: bool = False) -> None:
         super().__init__()
+        sn = spectral_norm
+
+        def norm(c: int) -> nn.Module:
+            return nn.Identity() if sn else nn.BatchNorm2d(c)
+
         self.net = nn.Sequential(
-            nn.Conv2d(channels, ndf, 4, 2, 1),  # [N, ndf, 14, 14]  ([16, 16]); no BN on the input layer
+            spectral(nn.Conv2d(channels, ndf, 4, 2, 1), sn),  # [N, ndf, 14, 14]  ([16, 16]); no BN on input
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),  # [N, 2ndf, 7, 7]  ([8, 8])
-            nn.BatchNorm2d(ndf * 2),
+            spectral(nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=sn), sn),  # [N, 2ndf, 7, 7]  ([8, 8])
+            norm(ndf * 2),
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 2, ndf * 4, 3, 2, 1, bias=False),  # [N, 4ndf, 4, 4]  ([4, 4])
-            nn.BatchNorm2d(ndf * 4),
+            spectral(nn.Conv2d(ndf * 2, ndf * 4, 3, 2, 1, bias=sn), sn),  # [N, 4ndf, 4, 4]  ([4, 4])
+            norm(ndf * 4),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Flatten(),  # [N, 4ndf * 16]
         )
@@ -200,8 +218,9 @@ class DCGANDiscriminator(
         self.config = self._coerce(config)
         if self.config.num_classes != 0:
             raise ValueError("DCGANDiscriminator is unconditional (num_classes=0); use ConditionalDiscriminator.")
-        self.body = DiscriminatorBody(self.config.d_base_channels, self.config.channels)
-        self.out = nn.Linear(self.body.out_dim, 1)  # [N, 1] logits
+        c = self.config
+        self.body = DiscriminatorBody(c.d_base_channels, c.channels, c.spectral_norm)
+        self.out = spectral(nn.Linear(self.body.out_dim, 1), c.spectral_norm)  # [N, 1] logits
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, x.shape[0], 0)

@@ -16,6 +16,13 @@ Datasets:
                  (1,437 train / 360 test).
   mnist, fashion-mnist, cifar10
                  torchvision datasets with their official splits, downloaded on demand into `root`.
+  emoji          Colour emoji, 32x32 RGB, in coherent visual classes (EMOJI_CLASSES below): Noto Emoji (Google,
+                 Apache-2.0) and Twemoji (Twitter, CC-BY 4.0), base emoji and skin-tone variants, vendored as
+                 training/assets/emoji-32.npz (made by training/assets/build_emoji.py). Split: seeded,
+                 stratified 80/20 over code points, so both vendors' drawings and every skin tone of one
+                 emoji fall on the same side.
+  emoji-faces    The "face-*" subcategories of Smileys & Emotion (yellow faces), both vendors, one class:
+                 for an unconditional model whose directions read as expressions.
   fake           random blobs with labels, for tests and dry runs (no files, no network).
 """
 
@@ -32,9 +39,26 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-DATASETS = ("animal-mnist", "digits", "mnist", "fashion-mnist", "cifar10", "fake")
+DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "mnist", "fashion-mnist", "cifar10", "fake")
 ANIMAL_CLASSES = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
 ANIMAL_MNIST_NPZ = Path(__file__).resolve().parent / "assets" / "animal-mnist.npz"
+EMOJI_NPZ = Path(__file__).resolve().parent / "assets" / "emoji-32.npz"
+EMOJI_FIELDS = ("unified", "name", "short_names", "category", "subcategory", "vendor", "skin_tone")
+# Visually coherent classes, chosen from Unicode subcategories: the nine Unicode categories mix shapes
+# ("Objects" covers everything), so a GAN drew colour blobs for most of them. Each class below is one look
+# (a yellow disc with a face, a red heart shape, a rectangle with stripes, ...). Why each: docs/emoji-data.md.
+_FACE_SUBCATEGORIES = ("face-smiling", "face-affection", "face-tongue", "face-hand", "face-neutral-skeptical",
+                       "face-sleepy", "face-unwell", "face-hat", "face-glasses", "face-concerned", "face-negative")
+EMOJI_CLASSES: dict[str, tuple[str, ...]] = {
+    "face": _FACE_SUBCATEGORIES,
+    "heart": ("heart",),
+    "hand": ("hand-fingers-open", "hand-fingers-partial", "hand-single-finger", "hand-fingers-closed", "hands"),
+    "person": ("person",),
+    "flag": ("country-flag",),
+    "fruit & veg": ("food-fruit", "food-vegetable"),
+    "plant": ("plant-flower", "plant-other"),
+    "clock": ("time",),
+}
 SPLIT_SEED = 0  # fixes the animal-mnist and digits train/test splits; documented in the model cards
 TEST_FRACTION = 0.2
 
@@ -171,6 +195,62 @@ def _load_animal_mnist(split: str) -> ImageData:
     )
 
 
+def content_sha256(arrays: dict[str, np.ndarray]) -> str:
+    """A checksum of array contents (names, dtypes, shapes, bytes) that does not depend on zip/zlib versions."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for key in sorted(arrays):
+        a = np.ascontiguousarray(arrays[key])
+        h.update(f"{key}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def load_emoji_arrays(path: Path = EMOJI_NPZ) -> dict[str, np.ndarray]:
+    """The vendored emoji file as plain arrays: images uint8 [N, 32, 32, 3] and one string array per field."""
+    if not path.exists():
+        raise DatasetUnavailable(f"{path.name} is missing from training/assets: restore it from the repository, "
+                                 "or rebuild it with training/assets/build_emoji.py.")
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in ("images", *EMOJI_FIELDS)}
+    n = len(arrays["images"])
+    if arrays["images"].dtype != np.uint8 or arrays["images"].shape[1:] != (32, 32, 3) or any(
+            arrays[k].shape != (n,) for k in EMOJI_FIELDS):
+        raise DatasetUnavailable(f"Unexpected arrays in {path.name}: {arrays['images'].shape}")
+    return arrays
+
+
+def _emoji_class_index(subcategory: np.ndarray, classes: dict[str, tuple[str, ...]]) -> np.ndarray:
+    """Class index per image (-1: in no class), from the image's Unicode subcategory."""
+    index = np.full(len(subcategory), -1, dtype=np.int64)
+    for i, subs in enumerate(classes.values()):
+        index[np.isin(subcategory, subs)] = i
+    return index
+
+
+def _load_emoji(split: str, classes: dict[str, tuple[str, ...]], name: str) -> ImageData:
+    arrays = load_emoji_arrays()
+    labels = _emoji_class_index(arrays["subcategory"], classes)
+    keep = np.flatnonzero(labels >= 0)
+    # Split over code points (base emoji, skin tone stripped) so no drawing of a test emoji is trained on.
+    base = np.array([u.split("-1F3F")[0] for u in arrays["unified"][keep]])
+    groups, first = np.unique(base, return_index=True)
+    train_groups, _ = _split(groups, labels[keep][first], "train") if len(classes) > 1 else (
+        _plain_split(groups, "train"), None)
+    in_split = np.isin(base, train_groups) == (split == "train")
+    idx = keep[in_split]
+    images = torch.from_numpy(arrays["images"][idx]).permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW
+    return ImageData(name, images, torch.from_numpy(labels[idx]), list(classes))
+
+
+def _plain_split(items: np.ndarray, split: str) -> np.ndarray:
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(np.arange(len(items)), test_size=TEST_FRACTION, random_state=SPLIT_SEED)
+    return items[np.sort(train if split == "train" else test)]
+
+
 def _load_digits(split: str) -> ImageData:
     from sklearn.datasets import load_digits
 
@@ -233,6 +313,10 @@ def load_dataset(
         return _load_animal_mnist(split)
     if name == "digits":
         return _load_digits(split)
+    if name == "emoji":
+        return _load_emoji(split, EMOJI_CLASSES, name)
+    if name == "emoji-faces":
+        return _load_emoji(split, {"face": _FACE_SUBCATEGORIES}, name)
     if name in ("mnist", "fashion-mnist", "cifar10"):
         return _load_torchvision(name, split, root, download)
     if name == "fake":

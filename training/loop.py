@@ -1,10 +1,52 @@
-"""One GAN training step for any generator/discriminator pair (plain modules or DDP-wrapped). Prints nothing."""
+"""One GAN training step for any generator/discriminator pair (plain modules or DDP-wrapped). Prints nothing.
+
+The small-data recipe (Recipe below) is options of this one step: hinge or BCE loss, DiffAugment on
+everything D sees, and an exponential moving average of G's weights. Spectral norm is part of D itself
+(DCGANConfig.spectral_norm), because it changes D's parameters.
+"""
 
 from __future__ import annotations
 
-import torch
+from dataclasses import dataclass
 
-from training.losses import d_loss, g_loss
+import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from training.augment import DiffAugment
+from training.losses import LOSSES
+
+
+@dataclass
+class Recipe:
+    loss: str = "bce"  # "bce" (non-saturating) | "hinge"
+    diffaugment: str = ""  # DiffAugment policy, e.g. "color,translation,cutout"; "" = off
+    ema: float = 0.0  # decay of G's weight average (e.g. 0.999); 0 = off
+    spectral_norm: bool = False  # D's layers (applied when D is built)
+
+    def validate(self) -> Recipe:
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        DiffAugment(self.diffaugment)  # refuses unknown ops
+        if isinstance(self.ema, bool) or not isinstance(self.ema, int | float) or not 0 <= self.ema < 1:
+            raise ValueError(f"ema must be a decay in [0, 1), got {self.ema!r}")
+        return self
+
+    def describe(self) -> str:
+        parts = ["hinge loss" if self.loss == "hinge" else "non-saturating loss"]
+        if self.spectral_norm:
+            parts.append("spectral norm in D")
+        if self.diffaugment:
+            parts.append(f"DiffAugment ({self.diffaugment})")
+        if self.ema:
+            parts.append(f"EMA of G (decay {self.ema}, the shipped generator)")
+        return ", ".join(parts)
+
+
+def make_ema(G: torch.nn.Module, decay: float) -> AveragedModel | None:
+    """A weight average of G (its BatchNorm buffers too) updated after every G step; None when decay is 0."""
+    if not decay:
+        return None
+    return AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 def train_step(
@@ -16,30 +58,39 @@ def train_step(
     z: torch.Tensor,
     labels: torch.Tensor | None = None,
     step: int = 0,
+    recipe: Recipe | None = None,
+    augment: DiffAugment | None = None,
+    ema: AveragedModel | None = None,
 ) -> dict:
-    """Update D once, then G once (non-saturating loss). Returns {step, d_loss, g_loss, d_real, d_fake}.
+    """Update D once, then G once. Returns {step, d_loss, g_loss, d_real, d_fake}.
 
     `labels` (conditional models) are the real batch's labels and are reused for the fake batch, so D sees
     the same class mix on both sides. d_real / d_fake are mean sigmoid(D) on the real and fake batch.
+    `augment` (DiffAugment) is applied to real and fake images alike in both updates; `ema` is updated
+    from G after G's step.
     """
+    loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+    aug = augment if augment else (lambda x: x)
     fake = G(z, labels)  # one G forward per step, reused (detached) by the D update
 
     # D: push real logits up, fake logits down. Real and fake go through D separately so BatchNorm
     # statistics are never mixed across the two (the pytorch/examples DCGAN recipe).
     opt_d.zero_grad(set_to_none=True)
-    real_logits = D(real, labels)
-    fake_logits = D(fake.detach(), labels)
-    loss_d = d_loss(real_logits, fake_logits)
+    real_logits = D(aug(real), labels)
+    fake_logits = D(aug(fake.detach()), labels)
+    loss_d = loss_d_fn(real_logits, fake_logits)
     loss_d.backward()
     opt_d.step()
 
     # G: make the (just updated) D call the same fakes real. D's grads from this pass are discarded by the
     # next zero_grad; under DDP they are still all-reduced, which keeps every rank's reducer in step.
     opt_g.zero_grad(set_to_none=True)
-    gen_logits = D(fake, labels)
-    loss_g = g_loss(gen_logits)
+    gen_logits = D(aug(fake), labels)
+    loss_g = loss_g_fn(gen_logits)
     loss_g.backward()
     opt_g.step()
+    if ema is not None:
+        ema.update_parameters(G)
 
     return {
         "step": step,

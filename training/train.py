@@ -35,10 +35,13 @@ from tqdm import tqdm
 
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from training.augment import DiffAugment
 from training.data import DATASETS, BatchSampler, load_dataset, to_float
-from training.loop import train_step
+from training.loop import Recipe, make_ema, train_step
 
 SAMPLE_SEED = 1234  # the fixed noise of every sample grid
+EMOJI_CREDIT = ("emoji images from Noto Emoji, Copyright Google Inc., Apache License 2.0, and Twemoji, Copyright "
+                "Twitter, Inc. and other contributors, CC-BY 4.0 (training/assets/EMOJI-LICENSES.md)")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -58,6 +61,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--base-channels", type=int, default=32, help="generator width (ngf)")
     p.add_argument("--d-base-channels", type=int, default=32, help="discriminator width (ndf)")
     p.add_argument("--embed-dim", type=int, default=32, help="class embedding size (cdcgan)")
+    # The small-data recipe (training.loop.Recipe): each option measured in README's ablation table.
+    p.add_argument("--loss", choices=["bce", "hinge"], default="bce", help="D/G loss")
+    p.add_argument("--spectral-norm", action="store_true", help="spectral norm on D's layers (no BatchNorm in D)")
+    p.add_argument("--diffaugment", default="", metavar="POLICY",
+                   help="DiffAugment ops applied to everything D sees, e.g. color,translation,cutout")
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="exponential moving average of G's weights (e.g. 0.999); the average is exported")
     p.add_argument("--sample-every", type=int, default=500, help="grid + checkpoint every N steps")
     p.add_argument("--work-dir", type=Path, help="default: runs/<out folder name>")
     p.add_argument("--data-root", type=Path, default=Path("data"), help="torchvision download folder")
@@ -77,6 +87,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.steps < 1 or args.batch_size < 1 or args.sample_every < 1:
         p.error("--steps, --batch-size and --sample-every must be positive")
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
+    try:
+        args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm).validate()
+    except ValueError as e:
+        p.error(str(e))
     return args
 
 
@@ -108,7 +122,7 @@ def build_models(args: argparse.Namespace, data_classes: list[str], image_size: 
         base_channels=args.base_channels, d_base_channels=args.d_base_channels,
         num_classes=len(data_classes) if conditional else 0,
         class_names=list(data_classes) if conditional else [],
-        embed_dim=args.embed_dim, dataset=args.dataset,
+        embed_dim=args.embed_dim, dataset=args.dataset, spectral_norm=args.spectral_norm,
     ).validate()
     if conditional:
         return ConditionalGenerator(config), ConditionalDiscriminator(config), config
@@ -118,7 +132,9 @@ def build_models(args: argparse.Namespace, data_classes: list[str], image_size: 
 def init_weights(m: torch.nn.Module) -> None:
     """DCGAN paper init: conv weights N(0, 0.02), BatchNorm gamma N(1, 0.02), beta 0."""
     if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d):
-        torch.nn.init.normal_(m.weight, 0.0, 0.02)
+        # a spectrally normalised layer computes .weight from .parametrizations.weight.original
+        parametrized = getattr(getattr(m, "parametrizations", None), "weight", None)
+        torch.nn.init.normal_(parametrized.original if parametrized is not None else m.weight, 0.0, 0.02)
     elif isinstance(m, torch.nn.BatchNorm2d):
         torch.nn.init.normal_(m.weight, 1.0, 0.02)
         torch.nn.init.zeros_(m.bias)
@@ -209,10 +225,11 @@ def write_model_card(out: Path) -> None:
         f"- Command: `{info['command']}`",
         f"- Data: {info['data']}",
         f"- Steps: {info['steps']}{steps_note} (batch {info['batch_size']} x {info['world_size']} process(es), Adam lr "
-        f"{info['lr']}, betas (0.5, 0.999), non-saturating loss)",
+        f"{info['lr']}, betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')})",
         f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
         f"- Final losses: D {info['final']['d_loss']:.3f}, G {info['final']['g_loss']:.3f}",
         *([f"- Notes: {info['notes']}"] if info.get("notes") else []),
+        *([f"- Licence of the data: {EMOJI_CREDIT}"] if cfg["dataset"].startswith("emoji") else []),
         "", "## Quality", "",
     ]
     if ev is None:
@@ -246,6 +263,13 @@ def write_model_card(out: Path) -> None:
 DATA_NOTES = {
     "animal-mnist": "animal-mnist 0.4 (PyPI, MIT): 28x28 grayscale silhouettes, 10 classes; seeded stratified "
                     "80/20 split (training.data, seed 0): 8,000 train images used",
+    "emoji": "Noto Emoji (Google, Apache-2.0) and Twemoji (Twitter, CC-BY 4.0) from emoji-datasource-google/-twitter "
+             "16.0.0, 32x32 RGB composited on white (training/assets/emoji-32.npz), 8 classes of Unicode "
+             "subcategories (training.data.EMOJI_CLASSES), skin-tone variants included; seeded stratified 80/20 "
+             "split over code points: 1,498 train images used",
+    "emoji-faces": "the face-* subcategories of Smileys & Emotion from Noto Emoji (Google, Apache-2.0) and Twemoji "
+                   "(Twitter, CC-BY 4.0), 32x32 RGB (training/assets/emoji-32.npz); seeded 80/20 split over code "
+                   "points: 176 train images used",
     "digits": "scikit-learn load_digits (8x8, upsampled bilinearly to 28x28); seeded stratified 80/20 split "
               "(training.data, seed 0): 1,437 train images used",
 }
@@ -274,6 +298,9 @@ def _main(argv: list[str] | None) -> Path:
     G, D = G.to(device), D.to(device)
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    ema = make_ema(G, args.recipe.ema)
+    aug_gen = torch.Generator(device=device)
+    augment = DiffAugment(args.recipe.diffaugment, aug_gen)
 
     work, out = args.work_dir, args.out
     state_path = work / "state.pt"
@@ -284,6 +311,8 @@ def _main(argv: list[str] | None) -> Path:
         D.load_state_dict(state["D"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
         start, elapsed = int(state["step"]), float(state["elapsed"])
     elif args.resume and is_main:
         print(f"--resume: no {state_path}, starting from step 0", file=sys.stderr)
@@ -302,12 +331,16 @@ def _main(argv: list[str] | None) -> Path:
     def save(step: int) -> None:
         work.mkdir(parents=True, exist_ok=True)
         torch.save({"G": g_core.state_dict(), "D": d_core.state_dict(), "opt_g": opt_g.state_dict(),
-                    "opt_d": opt_d.state_dict(), "step": step, "elapsed": elapsed}, state_path)
-        sample_grid(g_core, config, work / "samples" / f"step_{step:06d}.png")
+                    "opt_d": opt_d.state_dict(), "step": step, "elapsed": elapsed,
+                    **({"ema": ema.state_dict()} if ema is not None else {})}, state_path)
+        sample_grid(shipped(), config, work / "samples" / f"step_{step:06d}.png")
+
+    def shipped() -> torch.nn.Module:
+        return ema.module if ema is not None else g_core
 
     def finalize(step: int) -> None:
         """Export the checkpoint folder as of `step` (also done at every grid, so a stopped run leaves one)."""
-        g_export = copy.deepcopy(g_core).cpu()  # recalibration must not touch the training copy
+        g_export = copy.deepcopy(shipped()).cpu()  # recalibration must not touch the training copy
         recalibrate_batchnorm(g_export, config)
         export(g_export.eval(), copy.deepcopy(d_core).cpu().eval(), out)
         sample_grid(g_export, config, out / "samples.png")
@@ -317,7 +350,8 @@ def _main(argv: list[str] | None) -> Path:
             "command": f"{launcher} {shlex.join(argv_shown)}", "model": args.model, "dataset": args.dataset,
             "data": DATA_NOTES.get(args.dataset, f"{args.dataset} train split"),
             "steps": step, "target_steps": args.steps, "batch_size": args.batch_size, "world_size": world,
-            "lr": args.lr, "seed": args.seed, "wall_time_s": round(elapsed, 1), "hardware": hardware(),
+            "lr": args.lr, "seed": args.seed, "recipe": args.recipe.describe(),
+            "wall_time_s": round(elapsed, 1), "hardware": hardware(),
             "final": {k: record.get(k, float("nan")) for k in ("d_loss", "g_loss", "d_real", "d_fake")},
         }
         (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
@@ -346,7 +380,9 @@ def _main(argv: list[str] | None) -> Path:
         g = torch.Generator().manual_seed((args.seed * 1_000_003 + step) * 64 + rank)  # noise of (seed, step, rank)
         z = torch.randn(args.batch_size, config.latent_dim, generator=g).to(device)
         y = labels[idx].to(device) if conditional else None
-        record = train_step(G, D, opt_g, opt_d, real, z, y, step=step + 1)
+        aug_gen.manual_seed((args.seed * 1_000_003 + step) * 64 + rank + 1)  # augmentations of (seed, step, rank)
+        record = train_step(G, D, opt_g, opt_d, real, z, y, step=step + 1, recipe=args.recipe, augment=augment,
+                            ema=ema)
         if is_main:
             bar.update(1)
             bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}", refresh=False)
