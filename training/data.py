@@ -233,6 +233,10 @@ def _load_emoji(split: str, classes: dict[str, tuple[str, ...]], name: str) -> I
     arrays = load_emoji_arrays()
     labels = _emoji_class_index(arrays["subcategory"], classes)
     keep = np.flatnonzero(labels >= 0)
+    # Some code points share one drawing (e.g. the flags of Norway and Svalbard): keep the first copy only,
+    # so no test image has a pixel-identical twin in the training split.
+    _, first_copy = np.unique(arrays["images"][keep].reshape(len(keep), -1), axis=0, return_index=True)
+    keep = keep[np.sort(first_copy)]
     # Split over code points (base emoji, skin tone stripped) so no drawing of a test emoji is trained on.
     base = np.array([u.split("-1F3F")[0] for u in arrays["unified"][keep]])
     groups, first = np.unique(base, return_index=True)

@@ -10,7 +10,11 @@ checkpoints/classifiers/<dataset>/, trained on first use) and reused for:
   - the Frechet distance between Gaussian fits of the classifier's penultimate features for N generated
     images and the real test split, next to the same distance between the real train and test splits
     (the floor a perfect generator would reach with this many test images),
-  - the class histogram of generated samples (mode coverage; uniform is ideal for these balanced sets).
+  - the class histogram of generated samples (mode coverage; uniform is ideal for these balanced sets),
+  - density and coverage (Naeem et al. 2020) on the same features: density ~1 when generated samples sit
+    where real ones are as often as real ones do (fidelity), coverage the share of real test images with
+    a generated sample among their k nearest real neighbours (diversity; 1 is ideal).
+A one-class set (emoji-faces) is scored with the classifier of the set it was cut from (CLASSIFIER_OF).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from gan_models.registry import load_from_folder
 from training.data import ImageData, load_dataset, to_float
 
 CLASSIFIERS_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "classifiers"
+CLASSIFIER_OF = {"emoji-faces": "emoji"}  # a one-class set has no classifier of its own
+NEAREST_K = 5  # Naeem et al.'s default
 
 
 class SmallClassifier(nn.Module, PyTorchModelHubMixin, tags=["classifier", "gan-latent-explorer"]):
@@ -123,6 +129,16 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * cross)
 
 
+def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = NEAREST_K) -> tuple[float, float]:
+    """Density and coverage (Naeem et al. 2020) of fake features [M, D] against real features [N, D]."""
+    real, fake = real.double(), fake.double()
+    radius = torch.cdist(real, real).kthvalue(k + 1, dim=1).values  # k-th neighbour, excluding itself  [N]
+    inside = torch.cdist(fake, real) < radius[None]  # [M, N]: fake j inside real i's ball
+    density = float(inside.sum()) / (k * len(fake))
+    coverage = float(inside.any(dim=0).double().mean())
+    return density, coverage
+
+
 @torch.no_grad()
 def generate(model, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
     """n images from N(0, I) latents (truncation 1.0); conditional models get balanced labels 0..K-1."""
@@ -141,7 +157,7 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     dataset = model.config.dataset
     if not dataset:
         raise ValueError(f"{checkpoint}/config.json does not name its dataset; cannot pick a classifier.")
-    clf = classifier_for(dataset, classifier_dir, retrain_classifier, classifier_steps)
+    clf = classifier_for(CLASSIFIER_OF.get(dataset, dataset), classifier_dir, retrain_classifier, classifier_steps)
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
 
     fake, labels = generate(model, n, seed)
@@ -150,12 +166,16 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     feats_test = _batched(clf.features, to_float(test.images))
     feats_train = _batched(clf.features, to_float(train.images))
     hist = torch.bincount(pred, minlength=len(clf.class_names)).float() / n
+    density, coverage = density_coverage(feats_test, feats_fake[: 4 * len(feats_test)])
+    floor_density, floor_coverage = density_coverage(feats_test, feats_train[: 4 * len(feats_test)])
     return {
         "checkpoint": str(checkpoint), "dataset": dataset, "n_generated": n, "seed": seed,
         "classifier_test_accuracy": accuracy(clf, test),
         "class_match": None if labels is None else float((pred == labels).float().mean()),
         "frechet_generated_vs_test": frechet_distance(feats_fake.numpy(), feats_test.numpy()),
         "frechet_train_vs_test": frechet_distance(feats_train.numpy(), feats_test.numpy()),
+        "density": density, "coverage": coverage,
+        "density_train_vs_test": floor_density, "coverage_train_vs_test": floor_coverage,
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
     }
 

@@ -249,7 +249,16 @@ def write_model_card(out: Path) -> None:
             "| Frechet distance, classifier features: generated vs real test | "
             f"{ev['frechet_generated_vs_test']:.2f} |",
             f"| Frechet distance floor: real train vs real test | {ev['frechet_train_vs_test']:.2f} |",
+            f"| Frechet ratio (generated / floor; target <= 3) | "
+            f"{ev['frechet_generated_vs_test'] / max(ev['frechet_train_vs_test'], 1e-9):.1f} |",
         ]
+        if "density" in ev:
+            lines += [
+                f"| density / coverage (Naeem et al. 2020, k=5), generated vs test | {ev['density']:.2f} / "
+                f"{ev['coverage']:.2f} |",
+                f"| density / coverage floor: real train vs test | {ev['density_train_vs_test']:.2f} / "
+                f"{ev['coverage_train_vs_test']:.2f} |",
+            ]
         hist = ev["class_histogram"]
         lines += ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
                   "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),
@@ -266,7 +275,7 @@ DATA_NOTES = {
     "emoji": "Noto Emoji (Google, Apache-2.0) and Twemoji (Twitter, CC-BY 4.0) from emoji-datasource-google/-twitter "
              "16.0.0, 32x32 RGB composited on white (training/assets/emoji-32.npz), 8 classes of Unicode "
              "subcategories (training.data.EMOJI_CLASSES), skin-tone variants included; seeded stratified 80/20 "
-             "split over code points: 1,498 train images used",
+             "split over code points, exact duplicate drawings dropped: 1,483 train images used",
     "emoji-faces": "the face-* subcategories of Smileys & Emotion from Noto Emoji (Google, Apache-2.0) and Twemoji "
                    "(Twitter, CC-BY 4.0), 32x32 RGB (training/assets/emoji-32.npz); seeded 80/20 split over code "
                    "points: 176 train images used",
