@@ -160,3 +160,31 @@ def test_api_refuses_bad_runs_with_the_reason(client):
         with pytest.raises(AppError, match=r"would take about .* over the 300 s limit"):
             client.predict("fake", "dcgan", 64, 20_000, 256, 2e-4, 2e-4, 0, "cpu", 32,
                            api_name="/train_image_gan")
+
+
+def test_recipe_run_on_colour_data_ships_the_weight_average():
+    rgb = load_dataset("fake", channels=3, image_size=32)
+    recipe = {"loss": "hinge", "spectral_norm": True, "diffaugment": "color,translation,cutout", "ema": 0.5}
+    trainer = LiveTrainer(tiny(model="cdcgan", **recipe), rgb)
+    a = [r.d_loss for r in trainer.run()]
+    assert trainer.model_config.spectral_norm and trainer.model_config.channels == 3
+    assert a == [r.d_loss for r in LiveTrainer(tiny(model="cdcgan", **recipe), rgb).run()]  # seeded augmentations
+    run = trainer.result()
+    assert "hinge loss" in run.card and "DiffAugment" in run.card
+    shipped = run.generator.body.stem[0].weight
+    assert torch.equal(shipped, trainer.ema.module.body.stem[0].weight.cpu())
+    assert not torch.equal(shipped, trainer.G.body.stem[0].weight.cpu())
+
+
+@pytest.mark.parametrize("bad", [{"loss": "wgan"}, {"ema": 1.5}, {"spectral_norm": "yes"},
+                                 {"diffaugment": "rotate"}, {"diffaugment": "x" * 100}])
+def test_bad_recipe_options_are_refused(bad):
+    with pytest.raises(ValueError):
+        tiny(**bad).validate()
+
+
+def test_emoji_is_bundled_and_colour():
+    data = load_dataset("emoji")
+    trainer = LiveTrainer(tiny(dataset="emoji", model="cdcgan", steps=2), data)
+    last = list(trainer.run())[-1]
+    assert last.grid.shape[2] == 3 and trainer.model_config.class_names == data.class_names

@@ -26,13 +26,14 @@ from gan_models import latent as L
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from gan_models.registry import LoadedModel
+from training.augment import DiffAugment
 from training.data import BatchSampler, ImageData, load_dataset, to_float
-from training.loop import train_step
+from training.loop import Recipe, make_ema, train_step
 from training.sine import cpu_threads, resolve_device
-from training.train import export, init_weights, recalibrate_batchnorm
+from training.train import EMOJI_CREDIT, export, init_weights, recalibrate_batchnorm
 
 MODELS = ("dcgan", "cdcgan")
-OFFLINE_DATASETS = ("animal-mnist", "digits", "fake")  # bundled: no download needed
+OFFLINE_DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "fake")  # bundled: no download needed
 ONLINE_DATASETS = ("mnist", "fashion-mnist")  # torchvision downloads: need internet on the server
 MAX_STEPS = 20_000
 MAX_BATCH = 256
@@ -55,6 +56,15 @@ class LiveTrainConfig:
     base_channels: int = 32  # generator and discriminator width; 32 is the shipped checkpoints' width
     report_every: int = 5  # steps between records
     grid_every_s: float = 2.0  # wall seconds between sample grids: watchable without slowing training
+    # The small-data recipe (training.loop.Recipe), as in the CLI's --loss / --spectral-norm / ...
+    loss: str = "bce"
+    spectral_norm: bool = False
+    diffaugment: str = ""
+    ema: float = 0.0
+
+    @property
+    def recipe(self) -> Recipe:
+        return Recipe(self.loss, self.diffaugment, self.ema, self.spectral_norm)
 
     def validate(self) -> None:
         """Raise ValueError with a message a learner can act on."""
@@ -76,6 +86,11 @@ class LiveTrainConfig:
                 raise ValueError(f"{name} must be a number in (0, 0.1], got {lr!r}.")
         if not self.grid_every_s > 0:
             raise ValueError("grid_every_s must be positive.")
+        if not isinstance(self.spectral_norm, bool):
+            raise ValueError(f"spectral_norm must be true or false, got {self.spectral_norm!r}.")
+        if not isinstance(self.diffaugment, str) or len(self.diffaugment) > 64:
+            raise ValueError("diffaugment must be a short policy such as 'color,translation,cutout'.")
+        self.recipe.validate()
         resolve_device(self.device)
 
 
@@ -117,6 +132,7 @@ def build_models(config: LiveTrainConfig, data: ImageData) -> tuple[torch.nn.Mod
         base_channels=config.base_channels, d_base_channels=config.base_channels,
         num_classes=len(data.class_names) if conditional else 0,
         class_names=list(data.class_names) if conditional else [], dataset=data.name,
+        spectral_norm=config.spectral_norm,
     ).validate()
     if conditional:
         return ConditionalGenerator(model_config), ConditionalDiscriminator(model_config), model_config
@@ -142,6 +158,10 @@ class LiveTrainer:
         self.D.to(self.device)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
+        self.recipe = config.recipe.validate()
+        self.ema = make_ema(self.G, self.recipe.ema)
+        aug_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.augment = DiffAugment(self.recipe.diffaugment, aug_rng)
         # The whole set as uint8 on the device (8,000 28x28 images = 6 MB): a batch is one index, no copies.
         self.images = data.images.to(self.device)
         self.labels = data.labels.to(self.device)
@@ -174,15 +194,22 @@ class LiveTrainer:
         """One D+G update (training.loop.train_step) on the next batch; returns its losses."""
         real, z, y = self._batch()
         self.step += 1
-        return train_step(self.G, self.D, self.opt_g, self.opt_d, real, z, y, step=self.step)
+        return train_step(self.G, self.D, self.opt_g, self.opt_d, real, z, y, step=self.step, recipe=self.recipe,
+                          augment=self.augment, ema=self.ema)
+
+    @property
+    def shipped_generator(self) -> torch.nn.Module:
+        """The EMA of G when the recipe keeps one (what is explored and exported), else G itself."""
+        return self.ema.module if self.ema is not None else self.G
 
     @torch.no_grad()
     def sample_grid(self) -> np.ndarray:
         """uint8 [H, W, C] grid of G(fixed noise) in eval mode, i.e. as the explorer will draw it."""
-        was_training = self.G.training
-        self.G.eval()
-        images = self.G(self.grid_z, self.grid_labels)
-        self.G.train(was_training)
+        G = self.shipped_generator
+        was_training = G.training
+        G.eval()
+        images = G(self.grid_z, self.grid_labels)
+        G.train(was_training)
         return L.make_grid(L.to_uint8(images), nrow=self.grid_nrow)
 
     def estimate_seconds(self, steps: int | None = None, probe_steps: int = 3) -> float:
@@ -192,6 +219,8 @@ class LiveTrainer:
         probe.G, probe.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
         probe.opt_g = torch.optim.Adam(probe.G.parameters(), lr=self.config.lr_g, betas=(0.5, 0.999))
         probe.opt_d = torch.optim.Adam(probe.D.parameters(), lr=self.config.lr_d, betas=(0.5, 0.999))
+        probe.ema = make_ema(probe.G, self.recipe.ema)
+        probe.augment = DiffAugment(self.recipe.diffaugment, torch.Generator(device=self.device))  # own RNG
         probe.rng = torch.Generator(device=self.device).manual_seed(self.config.seed)
         with cpu_threads(1, self.device):
             probe.train_one()  # warm-up: first-call allocations and kernel selection
@@ -259,7 +288,7 @@ class LiveTrainer:
     def _export_copies(self) -> tuple[torch.nn.Module, torch.nn.Module]:
         """CPU copies in eval mode with G's BatchNorm statistics recomputed for the final weights (what the
         training CLI exports); the training copies are left untouched, so a run could go on."""
-        G = copy.deepcopy(self.G).cpu()
+        G = copy.deepcopy(self.shipped_generator).cpu()
         with torch.random.fork_rng(devices=[]):
             recalibrate_batchnorm(G, self.model_config)
         return G.eval(), copy.deepcopy(self.D).cpu().eval()
@@ -273,8 +302,10 @@ class LiveTrainer:
             f"# {self.model_config.kind} trained live in GAN Latent Explorer\n\n"
             f"- Data: {self.data.name} train split ({len(self.data):,} images)\n"
             f"- Steps: {self.step:,} of {cfg.steps:,} planned, batch {cfg.batch_size}, Adam lr G {cfg.lr_g} / "
-            f"D {cfg.lr_d}, betas (0.5, 0.999), non-saturating loss, seed {cfg.seed}\n"
-            f"- Latent size {cfg.latent_dim}, width {cfg.base_channels}\n\n"
+            f"D {cfg.lr_d}, betas (0.5, 0.999), {self.recipe.describe()}, seed {cfg.seed}\n"
+            f"- Latent size {cfg.latent_dim}, width {cfg.base_channels}\n"
+            + (f"- Licence of the data: {EMOJI_CREDIT}\n" if self.data.name.startswith("emoji") else "")
+            + "\n"
             "A short live run: expect rough samples. Load with `gan_models.registry.load_from_folder(path)` "
             "or upload the folder to the Hub and open `org/name` in the app.\n"
         )
