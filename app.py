@@ -9,7 +9,7 @@ import sys
 
 import gradio as gr
 
-from ui import api, explore_tab, interpolate_tab, inversion_panel, share, sine_tab, train_tab
+from ui import api, explore_tab, guard, interpolate_tab, inversion_panel, share, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
@@ -28,6 +28,9 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
             sine_tab.build()
     api.register()  # public endpoints: models, generate, interpolate, interpolate_gif
     share.wire(demo, tabs, explore, interpolate)  # a shared link's query string restores both tabs
+# Every event (page and API): refusals are short messages and one log line, faults a logged traceback.
+guard.guard_events(demo)
+guard.guard_preprocessing(demo)
 
 # Gradio's queue keeps the last 10,000 events for its monitoring dashboard (off here) and rebuilds a pandas
 # summary of all of them after every event: ~30% of the server's CPU once a few thousand renders have run
@@ -36,6 +39,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**9))
 # api_open=False: otherwise /gradio_api/run/* bypasses the queue and every concurrency limit.
 demo.queue(api_open=False, max_size=64, default_concurrency_limit=1)
+# Each submission's shape and file references checked before it is queued; API calls hold at most half the queue.
+guard.guard_queue(demo)
 
 
 def limit_malloc_arenas(arenas: int = 2) -> bool:

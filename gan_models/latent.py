@@ -8,6 +8,7 @@ Nothing here knows about a particular generator: functions that need one take a 
 from __future__ import annotations
 
 import math
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import torch
 MAX_SEED = 2**32 - 1
 TRUNCATION_RANGE = (0.0, 2.0)
 TRAVERSAL_RANGE = (-3.0, 3.0)
+MAX_EDIT = 100.0  # |edit| in prior standard deviations: the sliders span 4-5, nothing past 100 means anything
 DIRECTION_PREFIX = "pc"  # direction names are "pc0", "pc1", ... in order of explained variance
 
 
@@ -26,19 +28,65 @@ DIRECTION_PREFIX = "pc"  # direction names are "pc0", "pc1", ... in order of exp
 # ---------------------------------------------------------------------------------------------
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """`value` as a message shows it: its repr, cut to about `limit` characters with its full length when
+    longer, so an error never echoes a 5,000-character input (ints past Python's 4,300-digit limit too)."""
+    try:
+        text = repr(value)
+    except ValueError:  # int with more digits than sys.get_int_max_str_digits()
+        return f"an integer of more than {sys.get_int_max_str_digits()} digits"
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(8, limit - 12)]}… ({len(text)} characters)"
+
+
+def finite_number(name: str, value: object) -> float:
+    """`value` (a number or numeric string) as a finite float, or ValueError naming `name`: refuses booleans,
+    None, text, +-inf, NaN and integers too large for a float (401 digits)."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{name} must be a number, got {shown(value)}.")
+    if isinstance(value, str) and len(value) > 64:
+        raise ValueError(f"{name} must be a number, got {shown(value)}.")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number, got {shown(value)} (too large).") from None
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {shown(value)}.") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {shown(value)}.")
+    return number
+
+
+def whole(name: str, value: object, lo: int, hi: int) -> int:
+    """`value` as an int in lo..hi (7, 7.0 and "7" are fine), or ValueError naming `name`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number: int | float = value
+    else:
+        number = finite_number(name, value)
+        if number != int(number):
+            raise ValueError(f"{name} must be a whole number in {lo}..{hi}, got {shown(value)}.")
+    if not lo <= number <= hi:
+        raise ValueError(f"{name} must be in {lo}..{hi}, got {shown(value)}.")
+    return int(number)
+
+
 def check_seed(seed: object) -> int:
     """Return `seed` as an int in 0..2^32-1, or raise ValueError with a readable message."""
     if isinstance(seed, bool) or seed is None:
-        raise ValueError(f"Seed must be an integer in 0..{MAX_SEED}, got {seed!r}.")
-    try:
-        as_float = float(seed)  # accepts 7, 7.0, "7"
-    except (TypeError, ValueError):
-        raise ValueError(f"Seed must be an integer in 0..{MAX_SEED}, got {seed!r}.") from None
-    if not math.isfinite(as_float) or as_float != int(as_float):
-        raise ValueError(f"Seed must be a whole number in 0..{MAX_SEED}, got {seed!r}.")
-    value = int(as_float) if not isinstance(seed, int) else seed
+        raise ValueError(f"Seed must be an integer in 0..{MAX_SEED}, got {shown(seed)}.")
+    if isinstance(seed, int):
+        value = seed
+    else:
+        try:
+            as_float = finite_number("Seed", seed)
+        except ValueError:
+            raise ValueError(f"Seed must be a whole number in 0..{MAX_SEED}, got {shown(seed)}.") from None
+        if as_float != int(as_float):
+            raise ValueError(f"Seed must be a whole number in 0..{MAX_SEED}, got {shown(seed)}.")
+        value = int(as_float)
     if not 0 <= value <= MAX_SEED:
-        raise ValueError(f"Seed must be in 0..{MAX_SEED}, got {value}.")
+        raise ValueError(f"Seed must be in 0..{MAX_SEED}, got {shown(value)}.")
     return value
 
 
@@ -64,13 +112,13 @@ def z_from_seed(seed: int, latent_dim: int, n: int = 1) -> torch.Tensor:
 
 
 def check_truncation(truncation: object) -> float:
-    try:
-        value = float(truncation)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"Truncation must be a number in 0..2, got {truncation!r}.") from None
     lo, hi = TRUNCATION_RANGE
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise ValueError(f"Truncation must be in {lo:g}..{hi:g}, got {truncation!r}.")
+    try:
+        value = finite_number("Truncation", truncation)
+    except ValueError:
+        raise ValueError(f"Truncation must be a number in {lo:g}..{hi:g}, got {shown(truncation)}.") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"Truncation must be in {lo:g}..{hi:g}, got {shown(truncation)}.")
     return value
 
 
@@ -239,16 +287,24 @@ def parse_edits(
     if not isinstance(edits, Mapping):
         example = '{"3": 1.5, "pc0": -2}'
         raise ValueError(f"Edits must be a JSON object like {example}, got {type(edits).__name__}.")
+    if len(edits) > latent_dim + len(direction_names):
+        raise ValueError(f"Too many edits ({len(edits)}): this model has {latent_dim} dimensions and "
+                         f"{len(direction_names)} directions.")
     out: dict[int | str, float] = {}
     for key, raw in edits.items():
+        name = str(key).strip() if isinstance(key, str) else shown(key)
         try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"Edit {key!r} must be a number, got {raw!r}.") from None
-        if not math.isfinite(value):
-            raise ValueError(f"Edit {key!r} must be a finite number, got {raw!r}.")
-        name = str(key).strip()
+            value = finite_number(f"Edit {shown(key, 24)}", raw)
+        except ValueError as error:
+            if "finite" in str(error):
+                raise
+            raise ValueError(f"Edit {shown(key, 24)} must be a number, got {shown(raw)}.") from None
+        if abs(value) > MAX_EDIT:  # 1e308 is finite in float64 and overflows the float32 latent
+            raise ValueError(f"Edit {shown(key, 24)} must be in -{MAX_EDIT:g}..{MAX_EDIT:g}, got {shown(raw)}.")
         if name.lstrip("-").isdigit():
+            if len(name) > 12:
+                raise ValueError(f"Dimension {shown(key, 24)} is out of range: this model has dimensions "
+                                 f"0..{latent_dim - 1}.")
             dim = int(name)
             if not 0 <= dim < latent_dim:
                 raise ValueError(
@@ -260,7 +316,7 @@ def parse_edits(
         else:
             known = ", ".join(direction_names) or "none"
             raise ValueError(
-                f"Unknown edit {key!r}: use a dimension index 0..{latent_dim - 1} or a direction ({known})."
+                f"Unknown edit {shown(key, 24)}: use a dimension index 0..{latent_dim - 1} or a direction ({known})."
             )
     return out
 

@@ -40,10 +40,15 @@ def list_models() -> list[dict]:
     return registry.list_models()
 
 
+MAX_MODEL_ID = 160  # a Hub id is at most 96 + 1 + 96 characters before a revision; no id is longer than this
+
+
 def load_model(model_id: object) -> Any:
     """registry.load with input checks; every failure becomes a ValueError with a clear message."""
     if not isinstance(model_id, str) or not model_id.strip():
         raise ValueError("Choose a model: a shipped id such as 'dcgan-animals' or a Hub id 'org/name[@rev]'.")
+    if len(model_id) > MAX_MODEL_ID:
+        raise ValueError(f"Invalid model id {L.shown(model_id)}: at most {MAX_MODEL_ID} characters.")
     from gan_models import registry
 
     try:
@@ -51,7 +56,7 @@ def load_model(model_id: object) -> Any:
     except ValueError:
         raise  # ModelLoadError is a ValueError with its own message
     except Exception as exc:  # a broken download or file must not crash the app
-        raise ValueError(f"Could not load model {model_id.strip()!r}: {exc}") from exc
+        raise ValueError(f"Could not load model {L.shown(model_id.strip())}: {L.shown(str(exc), 120)}") from exc
 
 
 def model_spec(model: Any) -> dict:
@@ -76,45 +81,55 @@ def resolve_label(model: Any, label: object) -> int | None:
     if not classes:
         if empty:
             return None
-        raise ValueError(f"Model {model.id!r} is unconditional: it takes no class label (got {label!r}).")
+        raise ValueError(f"Model {model.id!r} is unconditional: it takes no class label (got {L.shown(label)}).")
     if empty:
         return 0
-    if isinstance(label, bool):
-        raise ValueError(f"Label must be a class name or index, got {label!r}.")
-    text = str(label).strip()
+    if isinstance(label, bool) or not isinstance(label, (str, int, float)) or (isinstance(label, str)
+                                                                               and len(label) > 200):
+        raise ValueError(f"Label must be a class name or index, got {L.shown(label)}.")
+    text = label.strip() if isinstance(label, str) else ""
     lowered = [c.lower() for c in classes]
     if text.lower() in lowered:
         return lowered.index(text.lower())
     try:
-        as_float = float(text)
+        as_float = L.finite_number("Label", label)
     except ValueError:
         as_float = math.nan
     if math.isfinite(as_float) and as_float == int(as_float) and 0 <= int(as_float) < len(classes):
         return int(as_float)
-    raise ValueError(
-        f"Label {label!r} is not one of model {model.id!r}'s classes: "
-        f"{', '.join(classes)} (or an index 0..{len(classes) - 1})."
-    )
+    names = ", ".join(classes)
+    names = names if len(names) <= 80 else names[:80] + "…"
+    raise ValueError(f"Label {L.shown(label)} is not one of model {model.id!r}'s classes: {names} "
+                     f"(or an index 0..{len(classes) - 1}).")
 
 
 def check_n(n: object) -> int:
     try:
-        value = int(float(n))  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"n must be one of {ALLOWED_N}, got {n!r}.") from None
-    if value not in ALLOWED_N or float(n) != value:  # type: ignore[arg-type]
-        raise ValueError(f"n must be one of {ALLOWED_N}, got {n!r}.")
+        value = L.whole("n", n, min(ALLOWED_N), max(ALLOWED_N))
+    except ValueError:
+        raise ValueError(f"n must be one of {ALLOWED_N}, got {L.shown(n)}.") from None
+    if value not in ALLOWED_N:
+        raise ValueError(f"n must be one of {ALLOWED_N}, got {L.shown(n)}.")
     return value
 
 
 def check_frames(frames: object) -> int:
     try:
-        value = float(frames)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"Frames must be a whole number in 2..{MAX_FRAMES}, got {frames!r}.") from None
-    if not math.isfinite(value) or value != int(value) or not 2 <= value <= MAX_FRAMES:
-        raise ValueError(f"Frames must be a whole number in 2..{MAX_FRAMES}, got {frames!r}.")
-    return int(value)
+        return L.whole("Frames", frames, 2, MAX_FRAMES)
+    except ValueError:
+        raise ValueError(f"Frames must be a whole number in 2..{MAX_FRAMES}, got {L.shown(frames)}.") from None
+
+
+def check_dims(dims: object, limit: int = N_DIM_SLIDERS) -> list[int]:
+    """The slider dimensions of a page event: a list of at most `limit` whole numbers (range checked against
+    the model by `seed_values`)."""
+    if dims is None:
+        return []
+    if not isinstance(dims, (list, tuple)):
+        raise ValueError(f"Slider dimensions must be a list of indices, got {L.shown(dims)}.")
+    if len(dims) > limit:
+        raise ValueError(f"At most {limit} dimensions get sliders, got {len(dims)}.")
+    return [L.whole("Dimension", d, 0, 2**20) for d in dims]
 
 
 def _labels(label: int | None, n: int) -> torch.Tensor | None:
@@ -213,7 +228,8 @@ def seed_values(model_id: str, seed: object, dims: Sequence[int]) -> list[float]
     latent_dim = int(model.generator.config.latent_dim)
     for d in dims:
         if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= int(d) < latent_dim:
-            raise ValueError(f"Dimension {d!r} is out of range: this model has dimensions 0..{latent_dim - 1}.")
+            raise ValueError(f"Dimension {L.shown(d)} is out of range: this model has dimensions "
+                             f"0..{latent_dim - 1}.")
     z = L.z_from_seed(L.check_seed(seed), latent_dim)[0]
     return [round(float(z[d]), SLIDER_DECIMALS) for d in dims]
 
@@ -226,10 +242,10 @@ def edits_from_sliders(
     edits: dict[str, float] = {}
     base = seed_values(model_id, seed, dims)
     for dim, value, orig in zip(dims, raw, base, strict=False):
-        if value is not None and abs(float(value) - orig) > 0.5 * 10**-SLIDER_DECIMALS:
+        if value is not None and abs(L.finite_number(f"Slider z[{dim}]", value) - orig) > 0.5 * 10**-SLIDER_DECIMALS:
             edits[str(int(dim))] = float(value)
     for i, amount in enumerate(amounts):
-        if amount is not None and float(amount) != 0.0:
+        if amount is not None and L.finite_number(f"Direction pc{i}", amount) != 0.0:
             edits[f"{L.DIRECTION_PREFIX}{i}"] = float(amount)
     return edits
 
@@ -249,7 +265,7 @@ def _parse_edits_json(edits: object) -> object:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"Edits must be a JSON object like {{\"3\": 1.5, \"pc0\": -2}}: {exc}") from None
+            raise ValueError(f"Edits must be a JSON object like {{\"3\": 1.5, \"pc0\": -2}}: {exc.msg}") from None
     return edits
 
 
@@ -360,26 +376,57 @@ def generate_batch(
     by_model: dict[int, list[tuple[int, Request, int, torch.Tensor]]] = {}
     for i, call in enumerate(calls):
         try:
+            if not isinstance(call, (list, tuple)) or len(call) != 6:
+                raise ValueError("A render takes (model, seed, label, truncation, edits, n).")
             model_id, seed, label, truncation, edits, n = call
             req = validate(model_id, seed, label, truncation, edits)
             n = check_n(n)
             z = latents(req.model, req.seed, req.truncation, req.edits, n)
-        except ValueError as error:
-            results[i] = error
+        except Exception as error:  # noqa: BLE001 - any failure of one call is that call's own answer
+            results[i] = as_user_error(error)
             continue
         by_model.setdefault(id(req.model), []).append((i, req, n, z))
     for group in by_model.values():
-        model = group[0][1].model
-        z = torch.cat([z for _, _, _, z in group])
-        labels = None if group[0][1].label is None else torch.cat([_labels(r.label, n) for _, r, n, _ in group])
-        images = _render(model, z, labels)
-        probs = _d_prob(model, images, labels)
-        start = 0
-        for i, req, n, z_i in group:
-            results[i] = _grid_and_info(req, n, _drawn_latent(model, z_i), images[start : start + n],
-                                        probs[start : start + n], captions)
-            start += n
+        try:
+            _draw_group(group, results, captions)
+        except Exception:  # noqa: BLE001 - draw the group's calls one by one, so only a failing one fails
+            for entry in group:
+                try:
+                    _draw_group([entry], results, captions)
+                except Exception as error:  # noqa: BLE001
+                    results[entry[0]] = as_user_error(error)
     return results  # type: ignore[return-value]
+
+
+class InternalError(ValueError):
+    """A failure that is the server's fault, not the input's: its message says so; its traceback is logged."""
+
+
+def as_user_error(error: BaseException) -> ValueError:
+    """A call's failure as the ValueError it answers with: a ValueError as it is, anything else (a fault, not
+    bad input) logged with its traceback and answered with a short InternalError."""
+    if isinstance(error, ValueError):
+        return error
+    import logging
+
+    logging.getLogger("gan_explorer").error("render failed", exc_info=error)
+    return InternalError(f"Internal error while drawing this image ({type(error).__name__}); it was logged.")
+
+
+def _draw_group(group: list, results: list, captions: bool) -> None:
+    model = group[0][1].model
+    z = torch.cat([z for _, _, _, z in group])
+    labels = None if group[0][1].label is None else torch.cat([_labels(r.label, n) for _, r, n, _ in group])
+    images = _render(model, z, labels)
+    probs = _d_prob(model, images, labels)
+    start = 0
+    drawn = []
+    for i, req, n, z_i in group:
+        drawn.append((i, _grid_and_info(req, n, _drawn_latent(model, z_i), images[start : start + n],
+                                        probs[start : start + n], captions)))
+        start += n
+    for i, result in drawn:
+        results[i] = result
 
 
 def _drawn_latent(model: Any, z: torch.Tensor) -> torch.Tensor:
@@ -432,11 +479,9 @@ def class_grid(
     if not classes:
         raise ValueError(f"Model {req.model.id!r} is unconditional: it has no classes to put in a grid.")
     try:
-        n_rows = int(rows)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        n_rows = -1
-    if not 1 <= n_rows <= MAX_CLASS_GRID_ROWS:
-        raise ValueError(f"Rows must be in 1..{MAX_CLASS_GRID_ROWS}, got {rows!r}.")
+        n_rows = L.whole("Rows", rows, 1, MAX_CLASS_GRID_ROWS)
+    except ValueError:
+        raise ValueError(f"Rows must be a whole number in 1..{MAX_CLASS_GRID_ROWS}, got {L.shown(rows)}.") from None
     z = latents(req.model, req.seed, req.truncation, req.edits, n_rows)
     n_cls = len(classes)
     z_all = z.repeat_interleave(n_cls, dim=0)
@@ -459,10 +504,11 @@ def traversal_grid(
     """One row per dimension: the image with that dimension set to -3 .. +3 (before truncation)."""
     req = validate(model_id, seed, label, truncation, edits)
     latent_dim = int(req.model.generator.config.latent_dim)
-    dims = list(dims) if dims else default_dims(req.model.id, req.seed, label)
+    dims = check_dims(dims, latent_dim) if dims else default_dims(req.model.id, req.seed, label)
     for d in dims:
-        if not isinstance(d, (int, np.integer)) or not 0 <= int(d) < latent_dim:
-            raise ValueError(f"Dimension {d!r} is out of range: this model has dimensions 0..{latent_dim - 1}.")
+        if not 0 <= int(d) < latent_dim:
+            raise ValueError(f"Dimension {L.shown(d)} is out of range: this model has dimensions "
+                             f"0..{latent_dim - 1}.")
     values = L.traversal_values(steps)
     raw = {k: v for k, v in req.edits.items() if isinstance(k, int)}
     base = L.apply_edits(L.z_from_seed(req.seed, latent_dim), raw)

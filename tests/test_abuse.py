@@ -128,7 +128,16 @@ CASES: list[tuple[str, str, tuple, str]] = [
     ("edits-json-list", G, gen(edits="[1, 2, 3]"), "JSON object"),
     ("edits-not-json", G, gen(edits="{not json"), "JSON object"),
     ("edits-text-value", G, gen(edits={"0": "abc"}), "must be a number"),
-    ("edits-10k-keys", G, gen(edits={str(i): 0.0 for i in range(10_000)}), "out of range"),
+    ("edits-10k-keys", G, gen(edits={str(i): 0.0 for i in range(10_000)}), "Too many edits"),
+    # numbers no float holds (401 digits), or floats the float32 latent cannot hold: formerly {"error": null}
+    ("seed-401-digits", G, gen(seed=int("9" * 401)), "Seed must be in"),
+    ("trunc-401-digits", G, gen(trunc=int("9" * 401)), "Truncation"),
+    ("n-401-digits", G, gen(n=int("9" * 401)), "n must be"),
+    ("edits-401-digits", G, gen(edits={"0": int("9" * 401)}), "too large"),
+    ("edits-1e308", G, gen(edits={"0": 1e308}), "-100..100"),
+    ("edits-direction-1e308", G, gen(edits={"pc0": -1e308}), "-100..100"),
+    ("frames-401-digits", I, interp(frames=int("9" * 401)), "Frames"),
+    ("seed-a-401-digits", I, interp(sa=int("9" * 401)), "Seed"),
     # n (images per request)
     ("n-huge", G, gen(n=1000), "n must be"),
     ("n-10^20", G, gen(n=10**20), "n must be"),
@@ -163,6 +172,10 @@ CASES: list[tuple[str, str, tuple, str]] = [
     ("train-device", T, train(device="cuda:99"), "Unknown device"),
     ("train-target-path", T, train(target="../../etc/passwd"), "Unknown target"),
     ("train-seed-inf", T, train(seed="inf"), "whole number"),
+    ("train-steps-401-digits", T, train(steps=int("9" * 401)), "steps"),
+    ("train-batch-inf", T, train(batch="inf"), "batch"),
+    ("train-lr-401-digits", T, train(lr_g=int("9" * 401)), "learning rate|Learning rate"),
+    ("train-lr-inf", T, train(lr_d="inf"), "learning rate|Learning rate"),
 ]
 
 

@@ -6,7 +6,6 @@ wired to hidden components here."""
 from __future__ import annotations
 
 import functools
-import math
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
@@ -16,10 +15,14 @@ from typing import Any, TypeVar
 import gradio as gr
 from gradio.utils import get_upload_folder
 
+from gan_models import latent as L
 from gan_models import render
 
 F = TypeVar("F", bound=Callable[..., Any])
-RENDER = {"concurrency_id": "render", "concurrency_limit": 8}  # same group/limit as the sine tab's renders
+RENDER = {"concurrency_id": "render", "concurrency_limit": 8}  # the page's renders (Explore, Interpolate, Sine toy)
+# The public endpoints wait in a group of their own: 60 abandoned or flooding API calls (their stream never
+# read) queue behind one another, not in front of the page's events (benchmarks/abandoned.py, README).
+API = {"concurrency_id": "api", "concurrency_limit": 4}
 # Slider renders, the app's busiest event: Gradio hands the function every queued one at once (batch=True) and
 # one worker draws them with one generator pass per model. Measured with benchmarks/load.py (README): Gradio's
 # per-event overhead is paid per batch and eight workers no longer fight over the GIL.
@@ -40,10 +43,22 @@ def postprocessed_batch(fn: Callable[..., Sequence[list]], outputs: Sequence[Any
     @functools.wraps(fn)
     def wrapper(*columns: list) -> tuple:
         results = fn(*columns)
-        return tuple([_sent(component, value) for value in column]
+        return tuple([_sent_or_skip(component, value) for value in column]
                      for component, column in zip(outputs, results, strict=True))
 
     return wrapper
+
+
+def _sent_or_skip(component: Any, value: Any) -> Any:
+    """One entry's output postprocessed; if that fails (a fault, logged), the entry's output is left as it was
+    and the rest of the batch is still sent."""
+    try:
+        return _sent(component, value)
+    except Exception:  # noqa: BLE001
+        import logging
+
+        logging.getLogger("gan_explorer").exception("postprocessing one batch entry failed")
+        return gr.skip()
 
 
 def _sent(component: Any, value: Any) -> Any:
@@ -69,22 +84,29 @@ def user_errors(fn: F) -> F:
 
 
 def whole_number(name: str, value: Any) -> int:
-    """A count or seed from the page or the API (a number or numeric string with no fractional part)."""
+    """A count or seed from the page or the API (a number or numeric string with no fractional part; the
+    trainers' configs check the ranges). Huge integers, +-inf and NaN are refused here, by name."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > 2**53:
+            raise gr.Error(f"{name} must be a whole number of sensible size, got {L.shown(value)}.")
+        return value
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise gr.Error(f"{name} must be a whole number, got {value!r}.") from None
-    if isinstance(value, bool) or not math.isfinite(number) or number != int(number):
-        raise gr.Error(f"{name} must be a whole number, got {value!r}.")
+        number = L.finite_number(name, value)
+    except ValueError:
+        raise gr.Error(f"{name} must be a whole number, got {L.shown(value)}.") from None
+    if number != int(number) or abs(number) > 2**53:
+        raise gr.Error(f"{name} must be a whole number, got {L.shown(value)}.")
     return int(number)
 
 
 def learning_rates(lr_g: Any, lr_d: Any) -> tuple[float, float]:
-    """G's and D's learning rates as floats (the trainers' configs check their ranges)."""
+    """G's and D's learning rates as finite floats (the trainers' configs check their ranges)."""
     try:
-        return float(lr_g), float(lr_d)
-    except (TypeError, ValueError):
-        raise gr.Error(f"Learning rates must be numbers, got {lr_g!r} and {lr_d!r}.") from None
+        return L.finite_number("G's learning rate", lr_g), L.finite_number("D's learning rate", lr_d)
+    except ValueError as error:
+        if "must be a number" in str(error):
+            raise gr.Error(f"Learning rates must be numbers, got {L.shown(lr_g)} and {L.shown(lr_d)}.") from None
+        raise gr.Error(str(error)) from None
 
 
 def scratch_dir() -> Path:
@@ -155,8 +177,8 @@ def register() -> None:
         strip = gr.Image(label="strip", format="png")
         trigger = gr.Button()
     trigger.click(generate, [model, seed, label, truncation, edits, n], [image, info], api_name="generate",
-                  show_progress="hidden", **RENDER)
+                  show_progress="hidden", **API)
     trigger.click(interpolate, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, mp4, strip],
-                  api_name="interpolate", show_progress="hidden", **RENDER)
+                  api_name="interpolate", show_progress="hidden", **API)
     trigger.click(interpolate_gif, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, strip],
-                  api_name="interpolate_gif", show_progress="hidden", **RENDER)
+                  api_name="interpolate_gif", show_progress="hidden", **API)

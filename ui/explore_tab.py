@@ -14,7 +14,7 @@ import pandas as pd
 
 from gan_models import latent as L
 from gan_models import render
-from ui import share
+from ui import guard, share
 from ui.api import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
 
 K = render.N_DIM_SLIDERS
@@ -109,8 +109,10 @@ def warm_up() -> None:
 
 
 def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
+    if not isinstance(values, (list, tuple)) or len(values) != K + render.N_DIRECTIONS:
+        raise ValueError(f"Expected {K + render.N_DIRECTIONS} slider values.")
     raw, amounts = values[:K], values[K:]
-    return render.edits_from_sliders(model, seed, [int(d) for d in dims or []], raw, amounts)
+    return render.edits_from_sliders(model, seed, render.check_dims(dims, K), raw, amounts)
 
 
 @user_errors
@@ -121,35 +123,48 @@ def render_view(model: str, seed: float, label: str | None, truncation: float, n
     return image, _readout(info), info
 
 
-def render_views(models: list, seeds: list, labels: list, truncations: list, ns: list, dims: list,
-                 *values: list) -> tuple[list, list, list]:
+def render_views(*columns: list) -> tuple[list, list, list]:
     """render_view for a batch of events (Gradio batch=True: one list entry per event, from any session), drawn
-    with one generator pass per model. A bad entry gets its message in its own readout and leaves its image
-    as it was; the rest of the batch is unaffected.
+    with one generator pass per model. Each entry is on its own: whatever goes wrong with one (bad values of
+    any type, a failing render) becomes the message in its own readout, its image is left as it was, and the
+    rest of the batch is drawn.
 
     Wired with preprocess=False: Gradio would check every entry against the first entry's session (its
-    dropdown choices), so the raw values come here and are validated per entry by the model layer."""
+    dropdown choices), so the raw values come here and are validated per entry by the model layer; ui.guard
+    refuses a submission with the wrong number of values before it joins a batch."""
+    entries = list(zip(*columns, strict=True)) if columns else []
     calls: list = []
-    for model, seed, label, truncation, n, d, *vals in zip(models, seeds, labels, truncations, ns, dims, *values,
-                                                             strict=True):
+    for entry in entries:
         try:
-            if not isinstance(d, (list, type(None))):
-                raise ValueError(f"Slider dimensions must be a list of indices, got {d!r}.")
+            if len(entry) != 6 + K + render.N_DIRECTIONS:
+                raise ValueError(f"A slider render takes {6 + K + render.N_DIRECTIONS} values, got {len(entry)}.")
+            model, seed, label, truncation, n, d, *vals = entry
             calls.append((model, seed, _label(model, label), truncation, _edits(model, seed, d, vals), n))
-        except (ValueError, TypeError) as error:
-            calls.append(ValueError(str(error)))
+        except Exception as error:  # noqa: BLE001 - any failure of one entry is that entry's own message
+            calls.append(render.as_user_error(error))
     valid = [c for c in calls if not isinstance(c, ValueError)]
-    drawn = iter(render.generate_batch(valid))
+    try:
+        drawn = iter(render.generate_batch(valid))
+    except Exception as error:  # noqa: BLE001 - generate_batch answers per call; this is a last resort
+        failed = render.as_user_error(error)
+        drawn = iter([failed] * len(valid))
     images, readouts, infos = [], [], []
     for call in calls:
         result = call if isinstance(call, ValueError) else next(drawn)
+        if not isinstance(result, ValueError):
+            try:
+                readout = _readout(result[1])
+            except Exception as error:  # noqa: BLE001
+                result = render.as_user_error(error)
         if isinstance(result, ValueError):
+            message = guard.clip(result)
+            guard.log.info("refused explore_render entry: %s", message)
             images.append(gr.skip())
-            readouts.append(f"⚠️ {result}")
+            readouts.append(f"⚠️ {message}")
             infos.append(gr.skip())
         else:
             images.append(result[0])
-            readouts.append(_readout(result[1]))
+            readouts.append(readout)
             infos.append(result[1])
     return images, readouts, infos
 
@@ -178,7 +193,7 @@ def setup(
     edits = L.parse_edits(edits or {}, d, [f"{L.DIRECTION_PREFIX}{i}" for i in range(render.N_DIRECTIONS)])
     edited = [k for k in edits if isinstance(k, int)]
     # Dims a link or recipe edits always get a slider, then the chosen (or most sensitive) ones.
-    chosen = [int(x) for x in (dims or render.default_dims(loaded.id, seed, label_arg))]
+    chosen = render.check_dims(dims, K) or render.default_dims(loaded.id, seed, label_arg)
     dims = list(dict.fromkeys(edited + chosen))[:K]
     base = render.seed_values(loaded.id, seed, dims)
     raw = [
@@ -195,7 +210,8 @@ def setup(
     slider_values = [u["value"] for u in raw] + [u["value"] for u in amounts]
     image, readout, info = render_view(loaded.id, seed, label_arg, truncation, n, dims, *slider_values)
     return [
-        gr.update(value=loaded.id), gr.update(value=seed), label_value, gr.update(value=float(truncation)),
+        gr.update(value=loaded.id), gr.update(value=seed), label_value,
+        gr.update(value=L.check_truncation(truncation)),
         gr.update(value=str(render.check_n(n))), gr.update(choices=list(range(d)), value=dims),
         *raw, *amounts, image, readout, info,
     ]
@@ -220,9 +236,9 @@ def on_seed(model: str, seed: Any, label: Any, truncation: Any, n: Any) -> list:
 @user_errors
 def on_dims(model: str, seed: Any, dims: list):
     """Re-label the raw sliders for the chosen dimensions, each at the seed's value."""
-    dims = [int(x) for x in dims or []]
-    if len(dims) > K:
+    if isinstance(dims, list) and len(dims) > K:
         raise gr.Error(f"At most {K} dimensions get sliders; remove one first.")
+    dims = render.check_dims(dims, K)
     base = render.seed_values(model, seed, dims)
     return [gr.update(visible=True, label=f"z[{d}]", value=_clip(v, RAW_RANGE)) for d, v in zip(dims, base, strict=True)
             ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
@@ -243,7 +259,7 @@ def make_traversal(model: str, seed: float, label: str | None, truncation: float
     edits = _edits(model, seed, dims, list(values))
     edits = {k: v for k, v in edits.items() if not k.isdigit()}  # the grid sets the raw dims itself
     label = _label(model, label)
-    grid = render.traversal_grid(model, seed, label, truncation, edits, [int(d) for d in dims or []])
+    grid = render.traversal_grid(model, seed, label, truncation, edits, render.check_dims(dims, K))
     table = pd.DataFrame(render.sensitivity_table(model, seed, label))
     # Bars start at zero: an auto-scaled axis would make small differences look large.
     return grid, gr.update(value=table, y_lim=[0, float(table["sensitivity"].max()) * 1.05])
