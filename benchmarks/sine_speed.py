@@ -20,8 +20,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gan_models.sine import TARGETS, SineConfig, SineDiscriminator, SineGenerator, curve_x  # noqa: E402
+from training.device import resolve_device  # noqa: E402
 from training.losses import d_loss, g_loss  # noqa: E402
-from training.sine import SineTrainConfig, SineTrainer, resolve_device  # noqa: E402
+from training.sine import SineTrainConfig, SineTrainer  # noqa: E402
 from training.sine_sweep import SineSweepConfig, SineSweepTrainer  # noqa: E402
 
 

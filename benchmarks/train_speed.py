@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gan_models import edit, registry  # noqa: E402
 from gan_models import latent as L  # noqa: E402
 from training.data import load_dataset, to_float  # noqa: E402
+from training.device import cpu_threads  # noqa: E402
 from training.live import LiveRecord, LiveTrainConfig, LiveTrainer  # noqa: E402
 from training.loop import train_step  # noqa: E402
-from training.sine import cpu_threads  # noqa: E402
 from training.worker import Job, WorkerPool  # noqa: E402
 from ui import train_tab  # noqa: E402
 

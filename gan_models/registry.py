@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
-from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from gan_models.kinds import ModelConfig, build_pair, config_from_dict, kind_of
 
 CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 DEFAULT_MODEL_ID = "cdcgan-animals"
@@ -39,8 +39,6 @@ _HUB_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?"
 _HUB_ID = re.compile(rf"^(?P<repo>{_HUB_PART}/{_HUB_PART})(?:@(?P<rev>[A-Za-z0-9][A-Za-z0-9_./-]{{0,99}}))?$")
 _NOT_MODELS = {"classifiers"}  # checkpoints/classifiers holds the evaluation classifiers
 
-_GENERATORS = {"dcgan": DCGANGenerator, "cdcgan": ConditionalGenerator}
-_DISCRIMINATORS = {"dcgan": DCGANDiscriminator, "cdcgan": ConditionalDiscriminator}
 
 
 class ModelLoadError(ValueError):
@@ -50,10 +48,10 @@ class ModelLoadError(ValueError):
 @dataclass(frozen=True)
 class LoadedModel:
     id: str
-    kind: str  # "dcgan" | "cdcgan"
+    kind: str  # a name in gan_models.kinds.KINDS ("dcgan", "cdcgan", ...)
     generator: torch.nn.Module
     discriminator: torch.nn.Module | None
-    config: DCGANConfig
+    config: ModelConfig
     class_names: list[str]
 
 
@@ -62,14 +60,14 @@ class LoadedModel:
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_config(folder: Path) -> DCGANConfig:
+def _read_config(folder: Path) -> ModelConfig:
     path = folder / CONFIG_NAME
     if not path.is_file():
         raise ModelLoadError(f"{CONFIG_NAME} is missing in {folder}.")
     if path.stat().st_size > MAX_CONFIG_BYTES:
         raise ModelLoadError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes; not a model config.")
     try:
-        return DCGANConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return config_from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
         raise ModelLoadError(f"Invalid model config in {path}: {e}") from None
 
@@ -143,7 +141,7 @@ def load_from_folder(path: str | Path, model_id: str | None = None) -> LoadedMod
     if not folder.is_dir():
         raise ModelLoadError(f"Model folder {folder} does not exist.")
     config = _read_config(folder)
-    generator = _GENERATORS[config.kind](config)
+    generator, _ = build_pair(config)
     _load_weights(generator, folder, "generator")
 
     discriminator = None
@@ -156,7 +154,10 @@ def load_from_folder(path: str | Path, model_id: str | None = None) -> LoadedMod
                     f"discriminator config {key}={getattr(d_config, key)} does not match the generator's "
                     f"{getattr(config, key)}."
                 )
-        discriminator = _DISCRIMINATORS[d_config.kind](d_config)
+        d_class = kind_of(d_config.kind).discriminator
+        if d_class is None:
+            raise ModelLoadError(f"Model kind {d_config.kind!r} has no discriminator, but {D_FOLDER}/ exists.")
+        discriminator = d_class(d_config)
         _load_weights(discriminator, d_folder, "discriminator")
         discriminator = _prepare(discriminator)
     return LoadedModel(
@@ -226,8 +227,13 @@ def _download_hub(repo_id: str, revision: str | None) -> Path:
     return config_path.parent
 
 
-_cache: dict[str, LoadedModel] = {}
+# Loaded models by resolved key ("name" or "org/name@revision"), least recently used first; bounded so a
+# stream of distinct Hub ids cannot grow memory without limit. The global lock only guards these dicts:
+# each key has its own load lock, so a slow Hub download of one id never holds up renders of another.
+_cache: OrderedDict[str, LoadedModel] = OrderedDict()
+MAX_CACHED = 16
 _lock = threading.Lock()
+_load_locks: dict[str, threading.Lock] = {}
 # In-memory models (runs trained in the app), by id; the oldest is forgotten past the cap to bound memory.
 _registered: dict[str, LoadedModel] = {}
 MAX_REGISTERED = 32
@@ -246,25 +252,52 @@ def register(model: LoadedModel) -> str:
     return name
 
 
+def _key(kind: str, name: str, revision: str | None) -> str:
+    return name if kind == "local" else f"{name}@{revision or 'main'}"
+
+
+def _cached(key: str) -> LoadedModel | None:
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        return None
+
+
 def load(model_id: str) -> LoadedModel:
     """Load a shipped id or Hub repo id once (thread-safe) and return the cached, read-only models."""
     kind, name, revision = parse_model_id(model_id)
-    key = name if revision is None else f"{name}@{revision}"
-    with _lock:  # one lock for all ids: loads are rare and short, and this keeps "load once" simple
-        if key in _registered:
-            return _registered[key]
-        if key in _cache:
-            return _cache[key]
-        if kind == "local":
-            folder = CHECKPOINTS_DIR / name
-            if name in _NOT_MODELS or not (folder / CONFIG_NAME).is_file():
-                known = ", ".join(m["id"] for m in list_models()) or "none"
-                raise ModelLoadError(f"Unknown model {name!r}. Shipped models: {known}; or give a Hub id 'org/name'.")
-        else:
-            folder = _download_hub(name, revision)
-        model = load_from_folder(folder, model_id=key)
-        _cache[key] = model
+    key = _key(kind, name, revision)
+    with _lock:
+        if kind == "local" and name in _registered:
+            return _registered[name]
+    if (model := _cached(key)) is not None:
         return model
+    with _lock:
+        key_lock = _load_locks.setdefault(key, threading.Lock())
+    try:
+        with key_lock:  # one load per key; other keys load (and cached ones render) meanwhile
+            return _cached(key) or _load_uncached(key, kind, name, revision)
+    finally:
+        with _lock:  # failed ids must not leave locks behind (a client could send endless distinct ids)
+            if _load_locks.get(key) is key_lock and not key_lock.locked():
+                _load_locks.pop(key, None)
+
+
+def _load_uncached(key: str, kind: str, name: str, revision: str | None) -> LoadedModel:
+    if kind == "local":
+        folder = CHECKPOINTS_DIR / name
+        if name in _NOT_MODELS or not (folder / CONFIG_NAME).is_file():
+            known = ", ".join(m["id"] for m in list_models()) or "none"
+            raise ModelLoadError(f"Unknown model {name!r}. Shipped models: {known}; or give a Hub id 'org/name'.")
+    else:
+        folder = _download_hub(name, revision)
+    model = load_from_folder(folder, model_id=name if revision is None else f"{name}@{revision}")
+    with _lock:
+        _cache[key] = model
+        while len(_cache) > MAX_CACHED:
+            _cache.popitem(last=False)
+    return model
 
 
 def clear_cache() -> None:

@@ -7,7 +7,7 @@ import torch
 
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
-from training.loop import train_step
+from training.loop import as_floats, train_step
 from training.losses import d_loss, g_loss
 
 
@@ -110,7 +110,11 @@ def test_train_step_updates_both_and_returns_record(num_classes: int, capsys) ->
     labels = torch.randint(0, 3, (8,)) if num_classes else None
     rec = train_step(G, D, opt_g, opt_d, torch.rand(8, 1, 28, 28) * 2 - 1, torch.randn(8, 8), labels, step=1)
     assert set(rec) == {"step", "d_loss", "g_loss", "d_real", "d_fake"} and rec["step"] == 1
-    assert all(isinstance(v, float) for k, v in rec.items() if k != "step")
+    # losses stay on the device as 0-d tensors (no GPU sync per step); as_floats reads them when a record is due
+    assert all(isinstance(v, torch.Tensor) and v.ndim == 0 and not v.requires_grad
+               for k, v in rec.items() if k != "step")
+    floats = as_floats(rec)
+    assert all(isinstance(v, float) and v == float(rec[k]) for k, v in floats.items() if k != "step")
     assert any(not torch.equal(a, b) for a, b in zip(g0, G.parameters(), strict=True))
     assert any(not torch.equal(a, b) for a, b in zip(d0, D.parameters(), strict=True))
     assert capsys.readouterr().out == ""  # the step prints nothing

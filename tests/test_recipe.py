@@ -10,9 +10,10 @@ from gan_models.dcgan import DCGANConfig, DCGANDiscriminator
 from gan_models.registry import load_from_folder
 from tests.test_train_cli import TINY, weights
 from training.augment import DiffAugment, cutout, translation
+from training.checkpoint import init_weights
 from training.loop import Recipe, make_ema, train_step
 from training.losses import d_hinge, g_hinge
-from training.train import init_weights, main
+from training.train import main
 
 
 def test_diffaugment_keeps_shape_is_differentiable_and_seeded() -> None:

@@ -209,3 +209,66 @@ def test_hub_repo_without_safetensors_is_refused(offline_hub) -> None:
     shutil.rmtree(snap / "discriminator")
     with pytest.raises(ModelLoadError, match="model.safetensors"):
         registry.load("org/tiny-cgan")
+
+
+# ---------------------------------------------------------------------------------------------
+# Locks and cache: one slow Hub download holds up nobody else; the cache is bounded
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_hub(tmp_path, monkeypatch):
+    """_download_hub replaced by a local folder per repo; 'org/slow' waits until the test releases it."""
+    import threading
+
+    release, started, calls = threading.Event(), threading.Event(), []
+
+    def download(repo: str, revision: str | None) -> Path:
+        calls.append((repo, revision))
+        if repo == "org/slow":
+            started.set()
+            assert release.wait(30), "the test never released the slow download"
+        folder = tmp_path / repo.replace("/", "--")
+        return folder if folder.exists() else tiny_folder(folder)
+
+    monkeypatch.setattr(registry, "_download_hub", download)
+    registry.clear_cache()
+    yield release, started, calls
+    release.set()
+    registry.clear_cache()
+
+
+def test_a_slow_download_does_not_block_other_models(fake_hub) -> None:
+    import threading
+
+    release, started, _ = fake_hub
+    result: dict = {}
+    slow = threading.Thread(target=lambda: result.update(m=registry.load("org/slow")))
+    slow.start()
+    assert started.wait(30)
+    # While org/slow is still downloading, a shipped model loads and renders, and another Hub id loads.
+    shipped = registry.load("cdcgan-digits")
+    with torch.inference_mode():
+        assert shipped.generator(torch.zeros(1, shipped.config.latent_dim), torch.tensor([3])).shape == (1, 1, 28, 28)
+    assert registry.load("org/other").id == "org/other"
+    assert slow.is_alive() and "m" not in result
+    release.set()
+    slow.join(30)
+    assert result["m"].id == "org/slow"
+
+
+def test_cache_is_keyed_by_resolved_revision_and_bounded(fake_hub, monkeypatch) -> None:
+    _, _, calls = fake_hub
+    release = fake_hub[0]
+    release.set()
+    a = registry.load("org/tiny")
+    assert registry.load("org/tiny@main") is a and registry.load(" org/tiny ") is a  # one key, one download
+    assert calls.count(("org/tiny", None)) == 1 and ("org/tiny", "main") not in calls
+    monkeypatch.setattr(registry, "MAX_CACHED", 3)
+    for i in range(5):
+        registry.load(f"org/m{i}")
+    assert len(registry._cache) == 3 and "org/tiny@main" not in registry._cache
+    assert not registry._load_locks  # no lock is left behind, after failures either
+    with pytest.raises(ModelLoadError):
+        registry.load("no-such-model")
+    assert not registry._load_locks

@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from gan_models.sine import N_POINTS, TARGETS, SineConfig, SineDiscriminator, SineGenerator, curve_x
+from training.device import resolve_device
 from training.limits import RunLimiter, RunRefused
 from training.losses import d_loss, g_loss
-from training.sine import D_LOSS_EQUILIBRIUM, FusedAdam, SineTrainConfig, SineTrainer, resolve_device
+from training.sine import D_LOSS_EQUILIBRIUM, FusedAdam, SineTrainConfig, SineTrainer
 
 
 def test_networks_have_the_tutorial_shapes():

@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict:
     for key, value in result.items():
         print(f"{key:28s} {value:.4f}" if isinstance(value, float) else f"{key:28s} {value}")
     if not args.no_card:
-        from training.train import write_model_card
+        from training.checkpoint import write_model_card
 
         (args.checkpoint / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
         if (args.checkpoint / "training.json").exists():

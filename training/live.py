@@ -23,14 +23,14 @@ import numpy as np
 import torch
 
 from gan_models import latent as L
-from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
-from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from gan_models.dcgan import DCGANConfig
+from gan_models.kinds import ModelConfig, build_pair
 from gan_models.registry import LoadedModel
 from training.augment import DiffAugment
+from training.checkpoint import EMOJI_CREDIT, export, fixed_noise, init_weights, make_optimizers, recalibrate_batchnorm
 from training.data import BatchSampler, ImageData, load_dataset, to_float
-from training.loop import Recipe, make_ema, train_step
-from training.sine import cpu_threads, resolve_device
-from training.train import EMOJI_CREDIT, export, init_weights, recalibrate_batchnorm
+from training.device import cpu_threads, resolve_device, sync
+from training.loop import LOSS_KEYS, Recipe, make_ema, train_step
 
 MODELS = ("dcgan", "cdcgan")
 OFFLINE_DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "fake")  # bundled: no download needed
@@ -38,8 +38,7 @@ ONLINE_DATASETS = ("mnist", "fashion-mnist")  # torchvision downloads: need inte
 MAX_STEPS = 20_000
 MAX_BATCH = 256
 MAX_LATENT = 256
-GRID_SEED = 1234  # the fixed noise of the sample grid (same as the training CLI's grids)
-GRID_ROWS = 6  # conditional: rows of the class grid; unconditional: a GRID_ROWS x GRID_ROWS square
+GRID_ROWS = 6  # rows of the page's sample grid (training.checkpoint.fixed_noise; the CLI's grids have 8)
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,7 @@ class BudgetExceeded(ValueError):
         self.estimate_s, self.budget_s = estimate_s, budget_s
 
 
-def build_models(config: LiveTrainConfig, data: ImageData) -> tuple[torch.nn.Module, torch.nn.Module, DCGANConfig]:
+def build_models(config: LiveTrainConfig, data: ImageData) -> tuple[torch.nn.Module, torch.nn.Module, ModelConfig]:
     conditional = config.model == "cdcgan"
     model_config = DCGANConfig(
         latent_dim=config.latent_dim, image_size=data.image_size, channels=data.channels,
@@ -134,9 +133,7 @@ def build_models(config: LiveTrainConfig, data: ImageData) -> tuple[torch.nn.Mod
         class_names=list(data.class_names) if conditional else [], dataset=data.name,
         spectral_norm=config.spectral_norm,
     ).validate()
-    if conditional:
-        return ConditionalGenerator(model_config), ConditionalDiscriminator(model_config), model_config
-    return DCGANGenerator(model_config), DCGANDiscriminator(model_config), model_config
+    return (*build_pair(model_config), model_config)
 
 
 class LiveTrainer:
@@ -156,8 +153,7 @@ class LiveTrainer:
             self.D.apply(init_weights)
         self.G.to(self.device)
         self.D.to(self.device)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=(0.5, 0.999))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
+        self.opt_g, self.opt_d = make_optimizers(self.G, self.D, config.lr_g, config.lr_d)
         self.recipe = config.recipe.validate()
         self.ema = make_ema(self.G, self.recipe.ema)
         aug_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
@@ -175,14 +171,8 @@ class LiveTrainer:
         return self.model_config.num_classes > 0
 
     def _grid_noise(self) -> tuple[torch.Tensor, torch.Tensor | None, int]:
-        """Fixed noise for the sample grid: one column per class (conditional) or a square grid."""
-        g = torch.Generator().manual_seed(GRID_SEED)
-        k = self.model_config.num_classes
-        if k:
-            n, nrow, labels = GRID_ROWS * k, k, torch.arange(k).repeat(GRID_ROWS).to(self.device)
-        else:
-            n, nrow, labels = GRID_ROWS * GRID_ROWS, GRID_ROWS, None
-        return torch.randn(n, self.config.latent_dim, generator=g).to(self.device), labels, nrow
+        z, labels, nrow = fixed_noise(self.model_config, GRID_ROWS)
+        return z.to(self.device), None if labels is None else labels.to(self.device), nrow
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         idx = self.sampler.indices(self.step).to(self.device)
@@ -191,7 +181,7 @@ class LiveTrainer:
         return real, z, self.labels[idx] if self.conditional else None
 
     def train_one(self) -> dict:
-        """One D+G update (training.loop.train_step) on the next batch; returns its losses."""
+        """One D+G update (training.loop.train_step) on the next batch; returns its losses (0-d tensors)."""
         real, z, y = self._batch()
         self.step += 1
         return train_step(self.G, self.D, self.opt_g, self.opt_d, real, z, y, step=self.step, recipe=self.recipe,
@@ -217,18 +207,17 @@ class LiveTrainer:
         models (after one warm-up step), plus 10% for records and grids. Costs about 4 steps."""
         probe = copy.copy(self)  # shallow: shares data and sampler, gets its own models and optimisers
         probe.G, probe.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
-        probe.opt_g = torch.optim.Adam(probe.G.parameters(), lr=self.config.lr_g, betas=(0.5, 0.999))
-        probe.opt_d = torch.optim.Adam(probe.D.parameters(), lr=self.config.lr_d, betas=(0.5, 0.999))
+        probe.opt_g, probe.opt_d = make_optimizers(probe.G, probe.D, self.config.lr_g, self.config.lr_d)
         probe.ema = make_ema(probe.G, self.recipe.ema)
         probe.augment = DiffAugment(self.recipe.diffaugment, torch.Generator(device=self.device))  # own RNG
         probe.rng = torch.Generator(device=self.device).manual_seed(self.config.seed)
         with cpu_threads(1, self.device):
             probe.train_one()  # warm-up: first-call allocations and kernel selection
-            _sync(self.device)
+            sync(self.device)
             start = time.perf_counter()
             for _ in range(probe_steps):
                 probe.train_one()
-            _sync(self.device)
+            sync(self.device)
             per_step = (time.perf_counter() - start) / probe_steps
         remaining = (steps if steps is not None else self.config.steps) - self.step
         return 1.1 * per_step * max(0, remaining)
@@ -247,13 +236,13 @@ class LiveTrainer:
         self.D.train()
         start = time.perf_counter()
         last_grid = -math.inf
-        totals = np.zeros(4)
+        totals = torch.zeros(4, device=self.device)  # summed on the device: read once per record
         since_report = 0
         first_step = self.step
         with cpu_threads(1, self.device):
             while self.step < cfg.steps:
                 out = self.train_one()
-                totals += (out["d_loss"], out["g_loss"], out["d_real"], out["d_fake"])
+                totals += torch.stack([out[k] for k in LOSS_KEYS])
                 since_report += 1
                 if since_report < cfg.report_every and self.step < cfg.steps:
                     continue
@@ -349,8 +338,3 @@ def start_run(config: LiveTrainConfig, budget_s: float) -> LiveTrainer:
 
 def finished_run(trainer: LiveTrainer) -> TrainedRun:
     return trainer.result()
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)

@@ -62,7 +62,9 @@ def train_step(
     augment: DiffAugment | None = None,
     ema: AveragedModel | None = None,
 ) -> dict:
-    """Update D once, then G once. Returns {step, d_loss, g_loss, d_real, d_fake}.
+    """Update D once, then G once. Returns {step, d_loss, g_loss, d_real, d_fake}, the four as detached 0-d
+    tensors on the training device: reading them syncs a GPU, so callers do it when a record is due
+    (`as_floats`), not every step.
 
     `labels` (conditional models) are the real batch's labels and are reused for the fake batch, so D sees
     the same class mix on both sides. d_real / d_fake are mean sigmoid(D) on the real and fake batch.
@@ -94,8 +96,17 @@ def train_step(
 
     return {
         "step": step,
-        "d_loss": float(loss_d.detach()),
-        "g_loss": float(loss_g.detach()),
-        "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
-        "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
+        "d_loss": loss_d.detach(),
+        "g_loss": loss_g.detach(),
+        "d_real": torch.sigmoid(real_logits.detach()).mean(),
+        "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
     }
+
+
+LOSS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+def as_floats(record: dict) -> dict:
+    """A train_step record with Python floats (one device sync for all four)."""
+    values = torch.stack([record[k] for k in LOSS_KEYS]).tolist()
+    return {"step": record["step"], **dict(zip(LOSS_KEYS, values, strict=True))}

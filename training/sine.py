@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import torch
@@ -23,11 +22,11 @@ from torch import nn
 from torch.optim.adam import adam
 
 from gan_models.sine import MAX_IDEAS, TARGETS, SineConfig, SineDiscriminator, SineGenerator, curve_x, mode_shares
+from training.device import cpu_threads, resolve_device
 from training.losses import d_loss, g_loss
 
 MAX_STEPS = 100_000
 MAX_BATCH = 4096
-DEVICES = ("auto", "cpu", "cuda")
 D_LOSS_EQUILIBRIUM = 2 * math.log(2)  # D outputs 0.5 on everything: -2 log(1/2)
 G_LOSS_EQUILIBRIUM = math.log(2)  # non-saturating -log D(G(z)) with D(G(z)) = 0.5
 N_FIT_SAMPLES = 256  # curves used for the fit-error readout
@@ -68,15 +67,6 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
         raise ValueError(f"{name} must be a whole number from {low:,} to {high:,}, got {value!r}.")
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks the GPU when there is one; asking for 'cuda' without one is an error, not a fallback."""
-    if name not in DEVICES:
-        raise ValueError(f"Unknown device {name!r}; choose one of {', '.join(DEVICES)}.")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("CUDA was requested but this server has no GPU; choose 'auto' or 'cpu'.")
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
 
 
 @dataclass
@@ -98,18 +88,6 @@ class SineRecord:
         return asdict(self)
 
 
-@contextmanager
-def cpu_threads(n: int, device: torch.device) -> Iterator[None]:
-    # Networks this small lose time to thread hand-offs: one intra-op thread is faster than two.
-    if device.type != "cpu":
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _init_linear_layers(module: nn.Module, rng: torch.Generator) -> None:

@@ -21,7 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan_models.sine import HIDDEN, MAX_IDEAS, N_POINTS, TARGETS, SineConfig, SineGenerator, curve_x
-from training.sine import FusedAdam, SineTrainConfig, cpu_threads, resolve_device
+from training.device import cpu_threads, resolve_device
+from training.sine import FusedAdam, SineTrainConfig
 
 MAX_MODELS = 6
 

@@ -19,34 +19,40 @@ import argparse
 import copy
 import json
 import os
-import platform
 import shlex
 import signal
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from torchvision.utils import make_grid, save_image
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
-from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
-from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from gan_models.kinds import KINDS, ModelConfig, build_pair, kind_of
 from training.augment import DiffAugment
-from training.data import DATASETS, BatchSampler, load_dataset, to_float
-from training.loop import Recipe, make_ema, train_step
+from training.checkpoint import (
+    DATA_NOTES,
+    export,
+    init_weights,
+    make_optimizers,
+    recalibrate_batchnorm,
+    sample_grid,
+    write_model_card,
+)
+from training.data import DATASETS, BatchSampler, ImageData, load_dataset, to_float
+from training.device import hardware
+from training.loop import Recipe, as_floats, make_ema, train_step
 
-SAMPLE_SEED = 1234  # the fixed noise of every sample grid
-EMOJI_CREDIT = ("emoji images from Noto Emoji, Copyright Google Inc., Apache License 2.0, and Twemoji, Copyright "
-                "Twitter, Inc. and other contributors, CC-BY 4.0 (training/assets/EMOJI-LICENSES.md)")
-
+LOG_EVERY = 50  # steps between log.jsonl lines (and progress-bar numbers: reading losses syncs a GPU)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
-    p.add_argument("--model", choices=["dcgan", "cdcgan"], default="dcgan")
+    p.add_argument("--model", choices=sorted(KINDS), default="dcgan", help="a kind in gan_models.kinds")
     p.add_argument("--dataset", choices=DATASETS, default="animal-mnist")
     p.add_argument("--steps", type=int, default=5000, help="generator updates (one D update each)")
     p.add_argument("--latent-dim", type=int, default=64)
@@ -115,321 +121,208 @@ def setup_distributed(device_arg: str) -> tuple[int, int, torch.device]:
     return rank, world, device
 
 
-def build_models(args: argparse.Namespace, data_classes: list[str], image_size: int, channels: int):
-    conditional = args.model == "cdcgan"
-    config = DCGANConfig(
-        latent_dim=args.latent_dim, image_size=image_size, channels=channels,
-        base_channels=args.base_channels, d_base_channels=args.d_base_channels,
-        num_classes=len(data_classes) if conditional else 0,
-        class_names=list(data_classes) if conditional else [],
-        embed_dim=args.embed_dim, dataset=args.dataset, spectral_norm=args.spectral_norm,
-    ).validate()
-    if conditional:
-        return ConditionalGenerator(config), ConditionalDiscriminator(config), config
-    return DCGANGenerator(config), DCGANDiscriminator(config), config
+def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
+    """The config of kind --model for this data; fields a kind does not have are ignored by its from_dict."""
+    kind = kind_of(args.model)
+    conditional = kind.conditional
+    return kind.config.from_dict({
+        "kind": args.model, "latent_dim": args.latent_dim, "image_size": data.image_size,
+        "channels": data.channels, "num_classes": len(data.class_names) if conditional else 0,
+        "class_names": list(data.class_names) if conditional else [], "dataset": args.dataset,
+        "base_channels": args.base_channels, "d_base_channels": args.d_base_channels,
+        "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
+    })
 
 
-def init_weights(m: torch.nn.Module) -> None:
-    """DCGAN paper init: conv weights N(0, 0.02), BatchNorm gamma N(1, 0.02), beta 0."""
-    if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d):
-        # a spectrally normalised layer computes .weight from .parametrizations.weight.original
-        parametrized = getattr(getattr(m, "parametrizations", None), "weight", None)
-        torch.nn.init.normal_(parametrized.original if parametrized is not None else m.weight, 0.0, 0.02)
-    elif isinstance(m, torch.nn.BatchNorm2d):
-        torch.nn.init.normal_(m.weight, 1.0, 0.02)
-        torch.nn.init.zeros_(m.bias)
+@dataclass
+class Run:
+    """Everything one training process holds; `setup` builds it, `train_loop` advances it, `finalize` exports."""
 
+    args: argparse.Namespace
+    argv: list[str]
+    rank: int
+    world: int
+    device: torch.device
+    data: ImageData
+    config: ModelConfig
+    G: torch.nn.Module  # possibly DDP-wrapped; g_core / d_core are the plain modules
+    D: torch.nn.Module
+    g_core: torch.nn.Module
+    d_core: torch.nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    ema: AveragedModel | None
+    augment: DiffAugment
+    sampler: BatchSampler
+    step: int = 0
+    elapsed: float = 0.0
+    record: dict = field(default_factory=dict)
+    stop: bool = False
 
-def fixed_noise(config: DCGANConfig) -> tuple[torch.Tensor, torch.Tensor | None, int]:
-    """The sample-grid inputs: one column per class for conditional models (8 rows), else an 8x8 grid."""
-    g = torch.Generator().manual_seed(SAMPLE_SEED)
-    if config.num_classes:
-        n, nrow = 8 * config.num_classes, config.num_classes
-        labels = torch.arange(config.num_classes).repeat(8)
-    else:
-        n, nrow, labels = 64, 8, None
-    return torch.randn(n, config.latent_dim, generator=g), labels, nrow
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
 
+    @property
+    def state_path(self) -> Path:
+        return self.args.work_dir / "state.pt"
 
-@torch.no_grad()
-def recalibrate_batchnorm(G: torch.nn.Module, config: DCGANConfig, batches: int = 20, batch_size: int = 64) -> None:
-    """Replace G's BatchNorm running stats by exact averages over fresh samples of the final weights.
-
-    The app runs G in eval mode, where BatchNorm uses running stats; the momentum-averaged stats lag behind
-    the last updates, so they are recomputed once before export (cumulative average: momentum=None).
-    """
-    bns = [m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    saved = [m.momentum for m in bns]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None
-    g = torch.Generator().manual_seed(SAMPLE_SEED + 1)
-    device = next(G.parameters()).device
-    G.train()
-    for _ in range(batches):
-        z = torch.randn(batch_size, config.latent_dim, generator=g).to(device)
-        labels = None
-        if config.num_classes:
-            labels = torch.randint(0, config.num_classes, (batch_size,), generator=g).to(device)
-        G(z, labels)
-    for m, mom in zip(bns, saved, strict=True):
-        m.momentum = mom
-
-
-@torch.no_grad()
-def sample_grid(G: torch.nn.Module, config: DCGANConfig, path: Path) -> None:
-    """Save the fixed-noise grid as the app will render it: G in eval mode."""
-    z, labels, nrow = fixed_noise(config)
-    device = next(G.parameters()).device
-    was_training = G.training
-    G.eval()
-    x = G(z.to(device), None if labels is None else labels.to(device)).float().cpu()
-    G.train(was_training)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(make_grid(x, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2), str(path))
-
-
-def export(G: torch.nn.Module, D: torch.nn.Module, out: Path) -> None:
-    """Write the checkpoint folder: config.json + model.safetensors for G and for D (in discriminator/)."""
-    out.mkdir(parents=True, exist_ok=True)
-    G.save_pretrained(out)
-    D.save_pretrained(out / "discriminator")
-    (out / "discriminator" / "README.md").unlink(missing_ok=True)  # the main card describes both
-
-
-def hardware() -> str:
-    cpu = platform.processor() or platform.machine()
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{os.cpu_count()} CPU cores ({cpu}), {gpu}, torch {torch.__version__}"
-
-
-def write_model_card(out: Path) -> None:
-    """README.md from training.json (+ eval.json when `python -m training.evaluate` has run)."""
-    info = json.loads((out / "training.json").read_text())
-    cfg = json.loads((out / "config.json").read_text())
-    ev = json.loads((out / "eval.json").read_text()) if (out / "eval.json").exists() else None
-    kind = "class-conditional DCGAN" if cfg["num_classes"] else "DCGAN"
-    target = info.get("target_steps", info["steps"])
-    steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
-    lines = [
-        "---", "library_name: pytorch", "tags: [gan, dcgan, gan-latent-explorer, pytorch_model_hub_mixin]",
-        "license: mit", "---", "",
-        f"# {out.name}: {kind} on {cfg['dataset']}", "",
-        f"A {kind} ({cfg['image_size']}x{cfg['image_size']}, {cfg['channels']} channel(s), latent size "
-        f"{cfg['latent_dim']}) for GAN Latent Explorer. Generator in this folder, discriminator (logits) in "
-        "`discriminator/`; both are `huggingface_hub.PyTorchModelHubMixin` models stored as safetensors.",
-        "", "![fixed-noise samples](samples.png)", "",
-        "Samples above: fixed noise (seed 1234), generator in eval mode"
-        + (", one column per class: " + ", ".join(cfg["class_names"]) if cfg["num_classes"] else "") + ".",
-        "", "## How it was made", "",
-        f"- Command: `{info['command']}`",
-        f"- Data: {info['data']}",
-        f"- Steps: {info['steps']}{steps_note} (batch {info['batch_size']} x {info['world_size']} process(es), Adam lr "
-        f"{info['lr']}, betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')})",
-        f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
-        f"- Final losses: D {info['final']['d_loss']:.3f}, G {info['final']['g_loss']:.3f}",
-        *([f"- Notes: {info['notes']}"] if info.get("notes") else []),
-        *([f"- Licence of the data: {EMOJI_CREDIT}"] if cfg["dataset"].startswith("emoji") else []),
-        "", "## Quality", "",
-    ]
-    if ev is None:
-        lines.append("Not evaluated yet: run `python -m training.evaluate " + str(out) + "`.")
-    else:
-        lines += [
-            f"Measured by `python -m training.evaluate {ev['checkpoint']}` with a small CNN classifier trained "
-            f"on the real {ev['dataset']} train split (`checkpoints/classifiers/{ev['dataset']}`); "
-            f"{ev['n_generated']} generated samples (truncation 1.0, seed {ev['seed']}).", "",
-            "| metric | value |", "|---|---|",
-            f"| classifier accuracy on the real test split | {ev['classifier_test_accuracy']:.3f} |",
-        ]
-        if ev.get("class_match") is not None:
-            lines.append(f"| generated samples classified as the requested class | {ev['class_match']:.3f} "
-                         f"({ev['class_match'] / ev['classifier_test_accuracy']:.0%} of the classifier's accuracy) |")
-        lines += [
-            "| Frechet distance, classifier features: generated vs real test | "
-            f"{ev['frechet_generated_vs_test']:.2f} |",
-            f"| Frechet distance floor: real train vs real test | {ev['frechet_train_vs_test']:.2f} |",
-            f"| Frechet ratio (generated / floor; target <= 3) | "
-            f"{ev['frechet_generated_vs_test'] / max(ev['frechet_train_vs_test'], 1e-9):.1f} |",
-        ]
-        if "density" in ev:
-            lines += [
-                f"| density / coverage (Naeem et al. 2020, k=5), generated vs test | {ev['density']:.2f} / "
-                f"{ev['coverage']:.2f} |",
-                f"| density / coverage floor: real train vs test | {ev['density_train_vs_test']:.2f} / "
-                f"{ev['coverage_train_vs_test']:.2f} |",
-            ]
-        hist = ev["class_histogram"]
-        lines += ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
-                  "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),
-                  "| " + " | ".join(f"{v:.3f}" for v in hist.values()) + " |"]
-    lines += ["", "## Load", "", "```python", "from gan_models import registry",
-              f"model = registry.load_from_folder('checkpoints/{out.name}')  # or registry.load('{out.name}')",
-              "```", ""]
-    (out / "README.md").write_text("\n".join(lines))
-
-
-DATA_NOTES = {
-    "animal-mnist": "animal-mnist 0.4 (PyPI, MIT): 28x28 grayscale silhouettes, 10 classes; seeded stratified "
-                    "80/20 split (training.data, seed 0): 8,000 train images used",
-    "emoji": "Noto Emoji (Google, Apache-2.0) and Twemoji (Twitter, CC-BY 4.0) from emoji-datasource-google/-twitter "
-             "16.0.0, 32x32 RGB composited on white (training/assets/emoji-32.npz), 8 classes of Unicode "
-             "subcategories (training.data.EMOJI_CLASSES), skin-tone variants included; seeded stratified 80/20 "
-             "split over code points, exact duplicate drawings dropped: 1,483 train images used",
-    "emoji-faces": "the face-* subcategories of Smileys & Emotion from Noto Emoji (Google, Apache-2.0) and Twemoji "
-                   "(Twitter, CC-BY 4.0), 32x32 RGB (training/assets/emoji-32.npz); seeded 80/20 split over code "
-                   "points: 176 train images used",
-    "digits": "scikit-learn load_digits (8x8, upsampled bilinearly to 28x28); seeded stratified 80/20 split "
-              "(training.data, seed 0): 1,437 train images used",
-}
+    @property
+    def shipped(self) -> torch.nn.Module:
+        """The generator that is sampled and exported: G's weight average when the recipe keeps one."""
+        return self.ema.module if self.ema is not None else self.g_core
 
 
 def main(argv: list[str] | None = None) -> Path:
     threads = torch.get_num_threads()
     try:
-        return _main(argv)
+        run = setup(argv)
+        train_loop(run)
+        return finalize(run)
     finally:
         torch.set_num_threads(threads)  # in-process callers (tests) get their thread count back
 
 
-def _main(argv: list[str] | None) -> Path:
+def setup(argv: list[str] | None) -> Run:
     args = parse_args(argv)
     rank, world, device = setup_distributed(args.device)
     torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
-    is_main = rank == 0
-
     data = load_dataset(args.dataset, "train", root=args.data_root)
-    images, labels = data.images, data.labels
+    config = model_config(args, data)
     torch.manual_seed(args.seed)  # model init; identical on every rank (DDP also broadcasts rank 0's)
-    G, D, config = build_models(args, data.class_names, data.image_size, data.channels)
+    G, D = build_pair(config)
+    if D is None:
+        raise SystemExit(f"--model {args.model} has no discriminator; this trainer trains GANs.")
     G.apply(init_weights)
     D.apply(init_weights)
     G, D = G.to(device), D.to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    ema = make_ema(G, args.recipe.ema)
-    aug_gen = torch.Generator(device=device)
-    augment = DiffAugment(args.recipe.diffaugment, aug_gen)
-
-    work, out = args.work_dir, args.out
-    state_path = work / "state.pt"
-    start, elapsed = 0, 0.0
-    if args.resume and state_path.exists():
-        state = torch.load(state_path, map_location=device, weights_only=True)  # tensors and plain types only
+    opt_g, opt_d = make_optimizers(G, D, args.lr, args.lr)
+    run = Run(args, argv if argv is not None else sys.argv[1:], rank, world, device, data, config, G, D, G, D,
+              opt_g, opt_d, make_ema(G, args.recipe.ema),
+              DiffAugment(args.recipe.diffaugment, torch.Generator(device=device)),
+              BatchSampler(len(data), args.batch_size, args.seed, rank, world))
+    if args.resume and run.state_path.exists():
+        state = torch.load(run.state_path, map_location=device, weights_only=True)  # tensors and plain types only
         G.load_state_dict(state["G"])
         D.load_state_dict(state["D"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
-        if ema is not None:
-            ema.load_state_dict(state["ema"])
-        start, elapsed = int(state["step"]), float(state["elapsed"])
-    elif args.resume and is_main:
-        print(f"--resume: no {state_path}, starting from step 0", file=sys.stderr)
-
-    g_core, d_core = G, D  # unwrapped modules, for saving and sampling
+        if run.ema is not None:
+            run.ema.load_state_dict(state["ema"])
+        run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
+    elif args.resume and run.is_main:
+        print(f"--resume: no {run.state_path}, starting from step 0", file=sys.stderr)
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         ids = [device.index] if device.type == "cuda" else None
-        G, D = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
+        run.G, run.D = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
+    return run
 
-    sampler = BatchSampler(len(images), args.batch_size, args.seed, rank, world)
-    conditional = config.num_classes > 0
-    record: dict = {}
 
-    def save(step: int) -> None:
-        work.mkdir(parents=True, exist_ok=True)
-        torch.save({"G": g_core.state_dict(), "D": d_core.state_dict(), "opt_g": opt_g.state_dict(),
-                    "opt_d": opt_d.state_dict(), "step": step, "elapsed": elapsed,
-                    **({"ema": ema.state_dict()} if ema is not None else {})}, state_path)
-        sample_grid(shipped(), config, work / "samples" / f"step_{step:06d}.png")
+def _batch(run: Run, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Real images, noise and labels of `step`: functions of (seed, step, rank) only, so resume is exact."""
+    a = run.args
+    idx = run.sampler.indices(step)
+    real = to_float(run.data.images[idx]).to(run.device)
+    g = torch.Generator().manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank)
+    z = torch.randn(a.batch_size, run.config.latent_dim, generator=g).to(run.device)
+    y = run.data.labels[idx].to(run.device) if run.config.num_classes else None
+    run.augment.generator.manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank + 1)
+    return real, z, y
 
-    def shipped() -> torch.nn.Module:
-        return ema.module if ema is not None else g_core
 
-    def finalize(step: int) -> None:
-        """Export the checkpoint folder as of `step` (also done at every grid, so a stopped run leaves one)."""
-        g_export = copy.deepcopy(shipped()).cpu()  # recalibration must not touch the training copy
-        recalibrate_batchnorm(g_export, config)
-        export(g_export.eval(), copy.deepcopy(d_core).cpu().eval(), out)
-        sample_grid(g_export, config, out / "samples.png")
-        argv_shown = argv if argv is not None else sys.argv[1:]
-        launcher = f"torchrun --nproc_per_node {world} -m training.train" if world > 1 else "python -m training.train"
-        info = {
-            "command": f"{launcher} {shlex.join(argv_shown)}", "model": args.model, "dataset": args.dataset,
-            "data": DATA_NOTES.get(args.dataset, f"{args.dataset} train split"),
-            "steps": step, "target_steps": args.steps, "batch_size": args.batch_size, "world_size": world,
-            "lr": args.lr, "seed": args.seed, "recipe": args.recipe.describe(),
-            "wall_time_s": round(elapsed, 1), "hardware": hardware(),
-            "final": {k: record.get(k, float("nan")) for k in ("d_loss", "g_loss", "d_real", "d_fake")},
-        }
-        (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
-        (out / "eval.json").unlink(missing_ok=True)  # scores of older weights would now be wrong
-        write_model_card(out)
-
-    bar = tqdm(total=args.steps, initial=start, disable=not is_main or args.no_progress,
-               mininterval=1.0 if sys.stderr.isatty() else 30.0, desc=out.name)
-    if is_main:
-        work.mkdir(parents=True, exist_ok=True)
-        log = open(work / "log.jsonl", "a")  # noqa: SIM115 - closed after the loop
-    # SIGTERM/SIGINT (or --max-minutes) end the run after the current step and still export the checkpoint.
-    stop = {"flag": False}
+def train_loop(run: Run) -> None:
+    """Train from run.step to --steps, or until SIGTERM/SIGINT or --max-minutes; snapshot every --sample-every."""
+    a = run.args
+    bar = tqdm(total=a.steps, initial=run.step, disable=not run.is_main or a.no_progress,
+               mininterval=1.0 if sys.stderr.isatty() else 30.0, desc=a.out.name)
 
     def request_stop(signum: int, frame: object) -> None:
-        stop["flag"] = True
+        run.stop = True
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-    t0 = time.perf_counter()
-    last = start
-    for step in range(start, args.steps):
-        idx = sampler.indices(step)
-        real = to_float(images[idx]).to(device)
-        g = torch.Generator().manual_seed((args.seed * 1_000_003 + step) * 64 + rank)  # noise of (seed, step, rank)
-        z = torch.randn(args.batch_size, config.latent_dim, generator=g).to(device)
-        y = labels[idx].to(device) if conditional else None
-        aug_gen.manual_seed((args.seed * 1_000_003 + step) * 64 + rank + 1)  # augmentations of (seed, step, rank)
-        record = train_step(G, D, opt_g, opt_d, real, z, y, step=step + 1, recipe=args.recipe, augment=augment,
-                            ema=ema)
-        if is_main:
+    a.work_dir.mkdir(parents=True, exist_ok=True)
+    losses = None
+    with open(a.work_dir / "log.jsonl", "a") if run.is_main else open(os.devnull, "w") as log:
+        t0 = time.perf_counter()
+        while run.step < a.steps and not run.stop:
+            real, z, y = _batch(run, run.step)
+            losses = train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
+                                recipe=a.recipe, augment=run.augment, ema=run.ema)
+            run.step += 1
             bar.update(1)
-            bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}", refresh=False)
-            if (step + 1) % 50 == 0 or step + 1 == args.steps:
-                log.write(json.dumps(record) + "\n")
+            if run.step % LOG_EVERY == 0 or run.step == a.steps:
+                run.record = as_floats(losses)
+                bar.set_postfix(d=f"{run.record['d_loss']:.3f}", g=f"{run.record['g_loss']:.3f}", refresh=False)
+                log.write(json.dumps(run.record) + "\n")
                 log.flush()
-            if (step + 1) % args.sample_every == 0 and step + 1 < args.steps:
-                elapsed += time.perf_counter() - t0
+            if run.is_main and run.step % a.sample_every == 0 and run.step < a.steps:
+                run.elapsed += time.perf_counter() - t0
                 t0 = time.perf_counter()
-                save(step + 1)
-                finalize(step + 1)
-        last = step + 1
-        out_of_time = args.max_minutes and elapsed + time.perf_counter() - t0 > 60 * args.max_minutes
-        if world > 1:  # every rank must stop at the same step, or the others hang in all-reduce
-            flag = torch.tensor([float(stop["flag"] or bool(out_of_time))], device=device)
-            dist.all_reduce(flag)
-            stop["flag"] = bool(flag.item())
-        elif out_of_time:
-            stop["flag"] = True
-        if stop["flag"]:
-            break
+                run.record = as_floats(losses)
+                save_state(run)
+                export_folder(run)
+            out_of_time = a.max_minutes and run.elapsed + time.perf_counter() - t0 > 60 * a.max_minutes
+            if run.world > 1:  # every rank must stop at the same step, or the others hang in all-reduce
+                flag = torch.tensor([float(run.stop or bool(out_of_time))], device=run.device)
+                dist.all_reduce(flag)
+                run.stop = bool(flag.item())
+            elif out_of_time:
+                run.stop = True
+        run.elapsed += time.perf_counter() - t0
+        if losses is not None:
+            run.record = as_floats(losses)  # the card's "final losses" are the last step's
     bar.close()
-    elapsed += time.perf_counter() - t0
 
-    if is_main:
-        log.close()
-        save(last)
-        finalize(last)
-        if args.push_to_hub:
+
+def save_state(run: Run) -> None:
+    """state.pt for --resume, and a fixed-noise grid of this step in the work folder."""
+    torch.save({"G": run.g_core.state_dict(), "D": run.d_core.state_dict(), "opt_g": run.opt_g.state_dict(),
+                "opt_d": run.opt_d.state_dict(), "step": run.step, "elapsed": run.elapsed,
+                **({"ema": run.ema.state_dict()} if run.ema is not None else {})}, run.state_path)
+    sample_grid(run.shipped, run.config, run.args.work_dir / "samples" / f"step_{run.step:06d}.png")
+
+
+def export_folder(run: Run) -> None:
+    """The checkpoint folder as of run.step (also written at every snapshot, so a stopped run leaves one)."""
+    a, out = run.args, run.args.out
+    g_export = copy.deepcopy(run.shipped).cpu()  # recalibration must not touch the training copy
+    recalibrate_batchnorm(g_export, run.config)
+    export(g_export.eval(), copy.deepcopy(run.d_core).cpu().eval(), out)
+    sample_grid(g_export, run.config, out / "samples.png")
+    launcher = (f"torchrun --nproc_per_node {run.world} -m training.train" if run.world > 1
+                else "python -m training.train")
+    info = {
+        "command": f"{launcher} {shlex.join(run.argv)}", "model": a.model, "dataset": a.dataset,
+        "data": DATA_NOTES.get(a.dataset, f"{a.dataset} train split"),
+        "steps": run.step, "target_steps": a.steps, "batch_size": a.batch_size, "world_size": run.world,
+        "lr": a.lr, "seed": a.seed, "recipe": a.recipe.describe(),
+        "wall_time_s": round(run.elapsed, 1), "hardware": hardware(),
+        "final": {k: run.record.get(k, float("nan")) for k in ("d_loss", "g_loss", "d_real", "d_fake")},
+    }
+    (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    (out / "eval.json").unlink(missing_ok=True)  # scores of older weights would now be wrong
+    write_model_card(out)
+
+
+def finalize(run: Run) -> Path:
+    a = run.args
+    if run.is_main:
+        save_state(run)
+        export_folder(run)
+        if a.push_to_hub:
             from huggingface_hub import create_repo, upload_folder
 
-            create_repo(args.push_to_hub, exist_ok=True)
-            upload_folder(repo_id=args.push_to_hub, folder_path=str(out), commit_message=f"Upload {out.name}")
-        print(f"saved {out} ({last} of {args.steps} steps, {elapsed / 60:.1f} min)")
-    if world > 1:
+            create_repo(a.push_to_hub, exist_ok=True)
+            upload_folder(repo_id=a.push_to_hub, folder_path=str(a.out), commit_message=f"Upload {a.out.name}")
+        print(f"saved {a.out} ({run.step} of {a.steps} steps, {run.elapsed / 60:.1f} min)")
+    if run.world > 1:
         dist.barrier()
         dist.destroy_process_group()
-    return out
+    return a.out
 
 
 if __name__ == "__main__":

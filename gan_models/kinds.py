@@ -1,0 +1,90 @@
+"""One registry of model kinds: kind -> (config class, generator class, discriminator class).
+
+Every loader, trainer and evaluator builds networks through `build_pair(config)` and reads configs through
+`config_from_dict(data)`, so a new family is one file in gan_models/ (its config dataclass and networks)
+plus one `register_kind(...)` call: the registry, the training CLI, the live trainer and evaluation then
+accept it unchanged.
+
+A config class must provide `from_dict(data) -> config` (validating, refusing wrong types), `kind`,
+`latent_dim`, `image_size`, `channels`, `num_classes`, `class_names` and `dataset`. A family with its own
+config class stores `"kind": "<name>"` in config.json (a dataclass field); DCGAN configs carry none, and
+their kind follows from num_classes (0: "dcgan", else "cdcgan").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+
+from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
+from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+
+
+class ModelConfig(Protocol):
+    kind: str
+    latent_dim: int
+    image_size: int
+    channels: int
+    num_classes: int
+    class_names: list[str]
+    dataset: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    config: Any  # the config dataclass (with from_dict / validate)
+    generator: type[torch.nn.Module]
+    discriminator: type[torch.nn.Module] | None
+    conditional: bool = False  # takes class labels: trainers pass num_classes = the dataset's classes
+    description: str = ""
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: Kind) -> Kind:
+    """Add (or replace, for tests) a kind; its classes take the config as their only argument."""
+    if not kind.name or not kind.name.replace("-", "").isalnum():
+        raise ValueError(f"Kind names are short lowercase words, got {kind.name!r}.")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def unregister_kind(name: str) -> None:
+    KINDS.pop(name, None)
+
+
+register_kind(Kind("dcgan", DCGANConfig, DCGANGenerator, DCGANDiscriminator, False, "DCGAN (Radford et al. 2015)"))
+register_kind(Kind("cdcgan", DCGANConfig, ConditionalGenerator, ConditionalDiscriminator, True,
+                   "class-conditional DCGAN with a projection discriminator"))
+
+
+def kind_of(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"Unknown model kind {str(name)[:40]!r}; known kinds: {', '.join(KINDS)}.") from None
+
+
+def config_from_dict(data: object) -> ModelConfig:
+    """A validated config from parsed config.json: the kind named in it, else DCGAN's. ValueError if bad."""
+    if not isinstance(data, dict):
+        raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
+    name = data.get("kind")
+    if name is None:
+        return DCGANConfig.from_dict(data)
+    if not isinstance(name, str):
+        raise ValueError("config.kind must be a string")
+    config = kind_of(name).config.from_dict(data)
+    if config.kind != name:
+        raise ValueError(f"config.kind {name!r} does not match its fields ({config.kind!r})")
+    return config
+
+
+def build_pair(config: ModelConfig) -> tuple[torch.nn.Module, torch.nn.Module | None]:
+    """Fresh (untrained) generator and discriminator for a config; the discriminator is None if the kind has none."""
+    kind = kind_of(config.kind)
+    return kind.generator(config), kind.discriminator(config) if kind.discriminator is not None else None

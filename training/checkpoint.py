@@ -1,0 +1,176 @@
+"""Checkpoint folders: weight init, fixed-noise sample grids, export, and the model card.
+
+Shared by the training CLI (training/train.py) and the live trainer (training/live.py), so both write the
+same folder: config.json + model.safetensors (G), discriminator/ (config.json + model.safetensors),
+samples.png, training.json, eval.json (after `python -m training.evaluate`) and README.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torchvision.utils import make_grid, save_image
+
+from gan_models.kinds import ModelConfig
+
+SAMPLE_SEED = 1234  # the fixed noise of every sample grid
+EMOJI_CREDIT = ("emoji images from Noto Emoji, Copyright Google Inc., Apache License 2.0, and Twemoji, Copyright "
+                "Twitter, Inc. and other contributors, CC-BY 4.0 (training/assets/EMOJI-LICENSES.md)")
+
+
+def init_weights(m: torch.nn.Module) -> None:
+    """DCGAN paper init: conv weights N(0, 0.02), BatchNorm gamma N(1, 0.02), beta 0."""
+    if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d):
+        # a spectrally normalised layer computes .weight from .parametrizations.weight.original
+        parametrized = getattr(getattr(m, "parametrizations", None), "weight", None)
+        torch.nn.init.normal_(parametrized.original if parametrized is not None else m.weight, 0.0, 0.02)
+    elif isinstance(m, torch.nn.BatchNorm2d):
+        torch.nn.init.normal_(m.weight, 1.0, 0.02)
+        torch.nn.init.zeros_(m.bias)
+
+
+def fixed_noise(config: ModelConfig, rows: int = 8) -> tuple[torch.Tensor, torch.Tensor | None, int]:
+    """The sample-grid inputs (z, labels, images per row): one column per class for conditional models
+    (`rows` rows), else a rows x rows square. Fixed noise, so grids of one run are comparable over time."""
+    g = torch.Generator().manual_seed(SAMPLE_SEED)
+    if config.num_classes:
+        n, nrow = rows * config.num_classes, config.num_classes
+        labels = torch.arange(config.num_classes).repeat(rows)
+    else:
+        n, nrow, labels = rows * rows, rows, None
+    return torch.randn(n, config.latent_dim, generator=g), labels, nrow
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int = 20, batch_size: int = 64) -> None:
+    """Replace G's BatchNorm running stats by exact averages over fresh samples of the final weights.
+
+    The app runs G in eval mode, where BatchNorm uses running stats; the momentum-averaged stats lag behind
+    the last updates, so they are recomputed once before export (cumulative average: momentum=None).
+    """
+    bns = [m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    g = torch.Generator().manual_seed(SAMPLE_SEED + 1)
+    device = next(G.parameters()).device
+    G.train()
+    for _ in range(batches):
+        z = torch.randn(batch_size, config.latent_dim, generator=g).to(device)
+        labels = None
+        if config.num_classes:
+            labels = torch.randint(0, config.num_classes, (batch_size,), generator=g).to(device)
+        G(z, labels)
+    for m, mom in zip(bns, saved, strict=True):
+        m.momentum = mom
+
+
+@torch.no_grad()
+def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
+    """Save the fixed-noise grid as the app will render it: G in eval mode."""
+    z, labels, nrow = fixed_noise(config)
+    device = next(G.parameters()).device
+    was_training = G.training
+    G.eval()
+    x = G(z.to(device), None if labels is None else labels.to(device)).float().cpu()
+    G.train(was_training)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(make_grid(x, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2), str(path))
+
+
+def export(G: torch.nn.Module, D: torch.nn.Module, out: Path) -> None:
+    """Write the checkpoint folder: config.json + model.safetensors for G and for D (in discriminator/)."""
+    out.mkdir(parents=True, exist_ok=True)
+    G.save_pretrained(out)
+    D.save_pretrained(out / "discriminator")
+    (out / "discriminator" / "README.md").unlink(missing_ok=True)  # the main card describes both
+
+
+def make_optimizers(G: torch.nn.Module, D: torch.nn.Module, lr_g: float, lr_d: float):
+    """Adam with the DCGAN paper's betas (0.5, 0.999) for both networks (what every trainer here uses)."""
+    return (torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999)),
+            torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999)))
+
+
+def write_model_card(out: Path) -> None:
+    """README.md from training.json (+ eval.json when `python -m training.evaluate` has run)."""
+    info = json.loads((out / "training.json").read_text())
+    cfg = json.loads((out / "config.json").read_text())
+    ev = json.loads((out / "eval.json").read_text()) if (out / "eval.json").exists() else None
+    kind = "class-conditional DCGAN" if cfg["num_classes"] else "DCGAN"
+    target = info.get("target_steps", info["steps"])
+    steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
+    lines = [
+        "---", "library_name: pytorch", "tags: [gan, dcgan, gan-latent-explorer, pytorch_model_hub_mixin]",
+        "license: mit", "---", "",
+        f"# {out.name}: {kind} on {cfg['dataset']}", "",
+        f"A {kind} ({cfg['image_size']}x{cfg['image_size']}, {cfg['channels']} channel(s), latent size "
+        f"{cfg['latent_dim']}) for GAN Latent Explorer. Generator in this folder, discriminator (logits) in "
+        "`discriminator/`; both are `huggingface_hub.PyTorchModelHubMixin` models stored as safetensors.",
+        "", "![fixed-noise samples](samples.png)", "",
+        "Samples above: fixed noise (seed 1234), generator in eval mode"
+        + (", one column per class: " + ", ".join(cfg["class_names"]) if cfg["num_classes"] else "") + ".",
+        "", "## How it was made", "",
+        f"- Command: `{info['command']}`",
+        f"- Data: {info['data']}",
+        f"- Steps: {info['steps']}{steps_note} (batch {info['batch_size']} x {info['world_size']} process(es), Adam lr "
+        f"{info['lr']}, betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')})",
+        f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
+        f"- Final losses: D {info['final']['d_loss']:.3f}, G {info['final']['g_loss']:.3f}",
+        *([f"- Notes: {info['notes']}"] if info.get("notes") else []),
+        *([f"- Licence of the data: {EMOJI_CREDIT}"] if cfg["dataset"].startswith("emoji") else []),
+        "", "## Quality", "",
+    ]
+    if ev is None:
+        lines.append("Not evaluated yet: run `python -m training.evaluate " + str(out) + "`.")
+    else:
+        lines += [
+            f"Measured by `python -m training.evaluate {ev['checkpoint']}` with a small CNN classifier trained "
+            f"on the real {ev['dataset']} train split (`checkpoints/classifiers/{ev['dataset']}`); "
+            f"{ev['n_generated']} generated samples (truncation 1.0, seed {ev['seed']}).", "",
+            "| metric | value |", "|---|---|",
+            f"| classifier accuracy on the real test split | {ev['classifier_test_accuracy']:.3f} |",
+        ]
+        if ev.get("class_match") is not None:
+            lines.append(f"| generated samples classified as the requested class | {ev['class_match']:.3f} "
+                         f"({ev['class_match'] / ev['classifier_test_accuracy']:.0%} of the classifier's accuracy) |")
+        lines += [
+            "| Frechet distance, classifier features: generated vs real test | "
+            f"{ev['frechet_generated_vs_test']:.2f} |",
+            f"| Frechet distance floor: real train vs real test | {ev['frechet_train_vs_test']:.2f} |",
+            f"| Frechet ratio (generated / floor; target <= 3) | "
+            f"{ev['frechet_generated_vs_test'] / max(ev['frechet_train_vs_test'], 1e-9):.1f} |",
+        ]
+        if "density" in ev:
+            lines += [
+                f"| density / coverage (Naeem et al. 2020, k=5), generated vs test | {ev['density']:.2f} / "
+                f"{ev['coverage']:.2f} |",
+                f"| density / coverage floor: real train vs test | {ev['density_train_vs_test']:.2f} / "
+                f"{ev['coverage_train_vs_test']:.2f} |",
+            ]
+        hist = ev["class_histogram"]
+        lines += ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
+                  "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),
+                  "| " + " | ".join(f"{v:.3f}" for v in hist.values()) + " |"]
+    lines += ["", "## Load", "", "```python", "from gan_models import registry",
+              f"model = registry.load_from_folder('checkpoints/{out.name}')  # or registry.load('{out.name}')",
+              "```", ""]
+    (out / "README.md").write_text("\n".join(lines))
+
+
+DATA_NOTES = {
+    "animal-mnist": "animal-mnist 0.4 (PyPI, MIT): 28x28 grayscale silhouettes, 10 classes; seeded stratified "
+                    "80/20 split (training.data, seed 0): 8,000 train images used",
+    "emoji": "Noto Emoji (Google, Apache-2.0) and Twemoji (Twitter, CC-BY 4.0) from emoji-datasource-google/-twitter "
+             "16.0.0, 32x32 RGB composited on white (training/assets/emoji-32.npz), 8 classes of Unicode "
+             "subcategories (training.data.EMOJI_CLASSES), skin-tone variants included; seeded stratified 80/20 "
+             "split over code points, exact duplicate drawings dropped: 1,483 train images used",
+    "emoji-faces": "the face-* subcategories of Smileys & Emotion from Noto Emoji (Google, Apache-2.0) and Twemoji "
+                   "(Twitter, CC-BY 4.0), 32x32 RGB (training/assets/emoji-32.npz); seeded 80/20 split over code "
+                   "points: 176 train images used",
+    "digits": "scikit-learn load_digits (8x8, upsampled bilinearly to 28x28); seeded stratified 80/20 split "
+              "(training.data, seed 0): 1,437 train images used",
+}
