@@ -20,6 +20,7 @@ import copy
 import json
 import os
 import shlex
+import shutil
 import signal
 import sys
 import tempfile
@@ -279,11 +280,10 @@ def train_loop(run: Run) -> None:
 
 
 def save_state(run: Run) -> None:
-    """state.pt for --resume, and a fixed-noise grid of this step in the work folder."""
+    """state.pt for --resume."""
     torch.save({"G": run.g_core.state_dict(), "D": run.d_core.state_dict(), "opt_g": run.opt_g.state_dict(),
                 "opt_d": run.opt_d.state_dict(), "step": run.step, "elapsed": run.elapsed,
                 **({"ema": run.ema.state_dict()} if run.ema is not None else {})}, run.state_path)
-    sample_grid(run.shipped, run.config, run.args.work_dir / "samples" / f"step_{run.step:06d}.png")
 
 
 def export_folder(run: Run) -> None:
@@ -293,6 +293,11 @@ def export_folder(run: Run) -> None:
     recalibrate_batchnorm(g_export, run.config)
     export(g_export.eval(), copy.deepcopy(run.d_core).cpu().eval(), out)
     sample_grid(g_export, run.config, out / "samples.png")
+    # The step's grid in the work folder is the exported generator's (BatchNorm recalibrated): a weight
+    # average drawn with its lagging running statistics looks washed out and misleads whoever watches.
+    history = a.work_dir / "samples" / f"step_{run.step:06d}.png"
+    history.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out / "samples.png", history)
     launcher = (f"torchrun --nproc_per_node {run.world} -m training.train" if run.world > 1
                 else "python -m training.train")
     info = {
