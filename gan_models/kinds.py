@@ -20,6 +20,7 @@ import torch
 
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from gan_models.mlpgan import MLPDiscriminator, MLPGANConfig, MLPGenerator
 
 
 class ModelConfig(Protocol):
@@ -60,6 +61,8 @@ def unregister_kind(name: str) -> None:
 register_kind(Kind("dcgan", DCGANConfig, DCGANGenerator, DCGANDiscriminator, False, "DCGAN (Radford et al. 2015)"))
 register_kind(Kind("cdcgan", DCGANConfig, ConditionalGenerator, ConditionalDiscriminator, True,
                    "class-conditional DCGAN with a projection discriminator"))
+register_kind(Kind("mlpgan", MLPGANConfig, MLPGenerator, MLPDiscriminator, False,
+                   "the vanilla GAN (Goodfellow et al. 2014): fully connected G and D"))
 
 
 def kind_of(name: str) -> Kind:

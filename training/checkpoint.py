@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid, save_image
 
-from gan_models.kinds import ModelConfig
+from gan_models.kinds import ModelConfig, config_from_dict
 
 SAMPLE_SEED = 1234  # the fixed noise of every sample grid
 EMOJI_CREDIT = ("emoji images from Noto Emoji, Copyright Google Inc., Apache License 2.0, and Twemoji, Copyright "
@@ -100,11 +100,13 @@ def write_model_card(out: Path) -> None:
     info = json.loads((out / "training.json").read_text())
     cfg = json.loads((out / "config.json").read_text())
     ev = json.loads((out / "eval.json").read_text()) if (out / "eval.json").exists() else None
-    kind = "class-conditional DCGAN" if cfg["num_classes"] else "DCGAN"
+    kind_name = config_from_dict(cfg).kind
+    kind = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN"}.get(
+        kind_name, kind_name)
     target = info.get("target_steps", info["steps"])
     steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
     lines = [
-        "---", "library_name: pytorch", "tags: [gan, dcgan, gan-latent-explorer, pytorch_model_hub_mixin]",
+        "---", "library_name: pytorch", f"tags: [gan, {kind_name}, gan-latent-explorer, pytorch_model_hub_mixin]",
         "license: mit", "---", "",
         f"# {out.name}: {kind} on {cfg['dataset']}", "",
         f"A {kind} ({cfg['image_size']}x{cfg['image_size']}, {cfg['channels']} channel(s), latent size "

@@ -68,6 +68,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--base-channels", type=int, default=32, help="generator width (ngf)")
     p.add_argument("--d-base-channels", type=int, default=32, help="discriminator width (ndf)")
     p.add_argument("--embed-dim", type=int, default=32, help="class embedding size (cdcgan)")
+    p.add_argument("--hidden", type=int, default=256, help="generator width (mlpgan)")
+    p.add_argument("--d-hidden", type=int, default=256, help="discriminator width (mlpgan)")
     # The small-data recipe (training.loop.Recipe): each option measured in README's ablation table.
     p.add_argument("--loss", choices=["bce", "hinge"], default="bce", help="D/G loss")
     p.add_argument("--spectral-norm", action="store_true", help="spectral norm on D's layers (no BatchNorm in D)")
@@ -132,6 +134,7 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "class_names": list(data.class_names) if conditional else [], "dataset": args.dataset,
         "base_channels": args.base_channels, "d_base_channels": args.d_base_channels,
         "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
+        "hidden": args.hidden, "d_hidden": args.d_hidden,
     })
 
 
