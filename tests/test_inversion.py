@@ -3,6 +3,8 @@ Tiny randomly initialised generators: fast, and any target they drew themselves 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -164,6 +166,13 @@ def test_panel_arithmetic_attribute_and_explore_from_a_found_latent():
     own = float(L.z_from_seed(5, loaded.config.latent_dim)[0].norm())
     assert abs(info["latent_norm"][0] - own) > 0.01
     import gradio as gr
+    from gradio.utils import get_upload_folder
+    from PIL import Image
 
+    # The event runs with preprocess=False: the sketchpad's composite arrives as an upload (a blank canvas here).
+    blank = Path(get_upload_folder()) / "test-inversion-blank.png"
+    blank.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.zeros((8, 8, 4), np.uint8)).save(blank)
     with pytest.raises(gr.Error, match="Draw something"):
-        next(panel.find_latent("cdcgan-animals", {"composite": np.zeros((8, 8, 4), np.uint8)}, None))
+        next(panel.find_latent("cdcgan-animals", {"composite": {"path": str(blank)}}, None))
+    blank.unlink()

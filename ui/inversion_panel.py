@@ -14,6 +14,7 @@ import torch
 
 from gan_models import edit, registry, render
 from gan_models import latent as L
+from ui import uploads
 from ui.api import RENDER, user_errors
 from ui.charts import D_COLOR, history_chart
 
@@ -37,13 +38,16 @@ def _base(model_id: str) -> tuple[Any, torch.nn.Module]:
 
 
 def _image_of(sketch: Any, upload: Any) -> np.ndarray:
-    """The uploaded image if there is one, else the sketchpad's composite (None when both are empty)."""
-    if upload is not None:
-        return np.asarray(upload)
-    if isinstance(sketch, dict):
-        composite = sketch.get("composite")
-        if composite is not None and np.ptp(np.asarray(composite)) > 0:  # a blank canvas is one flat colour
-            return np.asarray(composite)
+    """The uploaded image if there is one, else the sketchpad's composite (the event runs with preprocess=False:
+    both arrive as file references and are read by ui.uploads, header first). Raises when both are empty."""
+    image = uploads.read_image(upload)
+    if image is not None:
+        return image
+    if sketch is not None and not isinstance(sketch, dict):
+        raise ValueError("The sketchpad's value must be an image editor value.")
+    composite = uploads.read_image(sketch.get("composite")) if sketch else None
+    if composite is not None and np.ptp(composite) > 0:  # a blank canvas is one flat colour
+        return composite
     raise gr.Error("Draw something in the sketchpad or upload an image first.")
 
 
@@ -59,14 +63,15 @@ def _pair(target: torch.Tensor, image: np.ndarray) -> np.ndarray:
 
 def find_latent(model_id: str, sketch: Any, upload: Any, steps: float = 300):
     """Stream (loss chart, target|result image, readout, found-latent record) while optimising."""
-    loaded, G = _base(model_id)
-    cfg = G.config
-    n_classes = len(loaded.class_names or [])
     try:
+        loaded, G = _base(model_id)
+        cfg = G.config
+        n_classes = len(loaded.class_names or [])
+        n_steps = L.whole("Optimisation steps", steps, 1, edit.MAX_INVERSION_STEPS)
         target = edit.prepare_target(_image_of(sketch, upload), cfg.image_size, cfg.channels,
                                      edit.model_draws_on_dark(G, cfg.latent_dim, n_classes))
         history: list[tuple[int, float]] = []
-        for record in edit.invert(G, target, n_classes, steps=int(steps), max_seconds=MAX_SECONDS, report_every=5):
+        for record in edit.invert(G, target, n_classes, steps=n_steps, max_seconds=MAX_SECONDS, report_every=5):
             history.append((record.step, record.loss))
             chart = history_chart([s for s, _ in history], {"pixel MSE": ([v for _, v in history], D_COLOR)}, [],
                                   "Reconstruction error", "mean squared error")
@@ -177,7 +182,7 @@ def build(explore: Any) -> None:
         with gr.Row():
             sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280), elem_id="inv-sketch",
                                   brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
-            upload = gr.Image(label="…or upload", type="numpy", sources=["upload", "clipboard"], height=280,
+            upload = gr.Image(label="…or upload", type="filepath", sources=["upload", "clipboard"], height=280,
                               elem_id="inv-upload")
             with gr.Column():
                 steps = gr.Slider(20, edit.MAX_INVERSION_STEPS, value=300, step=10, label="Optimisation steps",
@@ -218,7 +223,7 @@ def build(explore: Any) -> None:
 
     find.click(gpu(find_latent), [explore.model, sketch, upload, steps], [loss_plot, result, readout, found],
                api_name="find_latent_ui", show_progress="minimal", concurrency_id="invert", concurrency_limit=2,
-               **PRIVATE)
+               preprocess=False, **PRIVATE)  # uploads read header first by ui.uploads, never decoded unchecked
     explore_btn.click(explore_found, [found, explore.seed], explore.setup_outputs, api_name="explore_found",
                       concurrency_id=RENDER["concurrency_id"], concurrency_limit=RENDER["concurrency_limit"],
                       **PRIVATE)
