@@ -81,12 +81,13 @@ def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
     save_image(make_grid(x, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2), str(path))
 
 
-def export(G: torch.nn.Module, D: torch.nn.Module, out: Path) -> None:
+def export(G: torch.nn.Module, D: torch.nn.Module | None, out: Path) -> None:
     """Write the checkpoint folder: config.json + model.safetensors for G and for D (in discriminator/)."""
     out.mkdir(parents=True, exist_ok=True)
     G.save_pretrained(out)
-    D.save_pretrained(out / "discriminator")
-    (out / "discriminator" / "README.md").unlink(missing_ok=True)  # the main card describes both
+    if D is not None:
+        D.save_pretrained(out / "discriminator")
+        (out / "discriminator" / "README.md").unlink(missing_ok=True)  # the main card describes both
 
 
 def make_optimizers(G: torch.nn.Module, D: torch.nn.Module, lr_g: float, lr_d: float):
@@ -101,7 +102,8 @@ def write_model_card(out: Path) -> None:
     cfg = json.loads((out / "config.json").read_text())
     ev = json.loads((out / "eval.json").read_text()) if (out / "eval.json").exists() else None
     kind_name = config_from_dict(cfg).kind
-    kind = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN"}.get(
+    kind = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN",
+                "vae": "variational autoencoder (VAE)"}.get(
         kind_name, kind_name)
     target = info.get("target_steps", info["steps"])
     steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
@@ -110,8 +112,10 @@ def write_model_card(out: Path) -> None:
         "license: mit", "---", "",
         f"# {out.name}: {kind} on {cfg['dataset']}", "",
         f"A {kind} ({cfg['image_size']}x{cfg['image_size']}, {cfg['channels']} channel(s), latent size "
-        f"{cfg['latent_dim']}) for GAN Latent Explorer. Generator in this folder, discriminator (logits) in "
-        "`discriminator/`; both are `huggingface_hub.PyTorchModelHubMixin` models stored as safetensors.",
+        f"{cfg['latent_dim']}) for GAN Latent Explorer. "
+        + ("Encoder and decoder in this folder (the decoder is the generator Explore draws with)"
+           if kind_name == "vae" else "Generator in this folder, discriminator (logits) in `discriminator/`")
+        + "; `huggingface_hub.PyTorchModelHubMixin` models stored as safetensors.",
         "", "![fixed-noise samples](samples.png)", "",
         "Samples above: fixed noise (seed 1234), generator in eval mode"
         + (", one column per class: " + ", ".join(cfg["class_names"]) if cfg["num_classes"] else "") + ".",
@@ -119,9 +123,10 @@ def write_model_card(out: Path) -> None:
         f"- Command: `{info['command']}`",
         f"- Data: {info['data']}",
         f"- Steps: {info['steps']}{steps_note} (batch {info['batch_size']} x {info['world_size']} process(es), Adam lr "
-        f"{info['lr']}, betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')})",
+        f"{info['lr']}" + ("; negative ELBO)" if kind_name == "vae" else
+                           f", betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')})"),
         f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
-        f"- Final losses: D {info['final']['d_loss']:.3f}, G {info['final']['g_loss']:.3f}",
+        "- Final losses: " + ", ".join(f"{k} {v:.3f}" for k, v in info["final"].items()),
         *([f"- Notes: {info['notes']}"] if info.get("notes") else []),
         *([f"- Licence of the data: {EMOJI_CREDIT}"] if cfg["dataset"].startswith("emoji") else []),
         "", "## Quality", "",

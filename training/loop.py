@@ -106,7 +106,20 @@ def train_step(
 LOSS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
+def vae_step(model: torch.nn.Module, opt: torch.optim.Optimizer, real: torch.Tensor, eps: torch.Tensor,
+             step: int = 0) -> dict:
+    """One update of a VAE on the negative ELBO; returns {step, loss, recon, kl} as detached 0-d tensors.
+    `eps` is the reparameterisation noise of this step (a function of seed and step, so resume is exact)."""
+    core = getattr(model, "module", model)  # DDP wraps the model; the loss lives on the module
+    opt.zero_grad(set_to_none=True)
+    parts = core.loss(real, eps)
+    parts["loss"].backward()
+    opt.step()
+    return {"step": step, **{k: v.detach() for k, v in parts.items()}}
+
+
 def as_floats(record: dict) -> dict:
-    """A train_step record with Python floats (one device sync for all four)."""
-    values = torch.stack([record[k] for k in LOSS_KEYS]).tolist()
-    return {"step": record["step"], **dict(zip(LOSS_KEYS, values, strict=True))}
+    """A step record with Python floats (one device sync for all of its tensors)."""
+    keys = [k for k in record if k != "step"]
+    values = torch.stack([record[k] for k in keys]).tolist()
+    return {"step": record["step"], **dict(zip(keys, values, strict=True))}

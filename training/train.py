@@ -47,7 +47,7 @@ from training.checkpoint import (
 )
 from training.data import DATASETS, BatchSampler, ImageData, load_dataset, to_float
 from training.device import hardware
-from training.loop import Recipe, as_floats, make_ema, train_step
+from training.loop import Recipe, as_floats, make_ema, train_step, vae_step
 
 LOG_EVERY = 50  # steps between log.jsonl lines (and progress-bar numbers: reading losses syncs a GPU)
 
@@ -70,6 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--embed-dim", type=int, default=32, help="class embedding size (cdcgan)")
     p.add_argument("--hidden", type=int, default=256, help="generator width (mlpgan)")
     p.add_argument("--d-hidden", type=int, default=256, help="discriminator width (mlpgan)")
+    p.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (vae)")
     # The small-data recipe (training.loop.Recipe): each option measured in README's ablation table.
     p.add_argument("--loss", choices=["bce", "hinge"], default="bce", help="D/G loss")
     p.add_argument("--spectral-norm", action="store_true", help="spectral norm on D's layers (no BatchNorm in D)")
@@ -134,7 +135,7 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "class_names": list(data.class_names) if conditional else [], "dataset": args.dataset,
         "base_channels": args.base_channels, "d_base_channels": args.d_base_channels,
         "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
-        "hidden": args.hidden, "d_hidden": args.d_hidden,
+        "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
     })
 
 
@@ -150,11 +151,11 @@ class Run:
     data: ImageData
     config: ModelConfig
     G: torch.nn.Module  # possibly DDP-wrapped; g_core / d_core are the plain modules
-    D: torch.nn.Module
+    D: torch.nn.Module | None  # None for kinds trained without a discriminator (the VAE)
     g_core: torch.nn.Module
-    d_core: torch.nn.Module
+    d_core: torch.nn.Module | None
     opt_g: torch.optim.Optimizer
-    opt_d: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer | None
     ema: AveragedModel | None
     augment: DiffAugment
     sampler: BatchSampler
@@ -195,12 +196,12 @@ def setup(argv: list[str] | None) -> Run:
     config = model_config(args, data)
     torch.manual_seed(args.seed)  # model init; identical on every rank (DDP also broadcasts rank 0's)
     G, D = build_pair(config)
-    if D is None:
-        raise SystemExit(f"--model {args.model} has no discriminator; this trainer trains GANs.")
-    G.apply(init_weights)
-    D.apply(init_weights)
-    G, D = G.to(device), D.to(device)
-    opt_g, opt_d = make_optimizers(G, D, args.lr, args.lr)
+    G = G.apply(init_weights).to(device)
+    if D is not None:
+        D = D.apply(init_weights).to(device)
+        opt_g, opt_d = make_optimizers(G, D, args.lr, args.lr)
+    else:  # a VAE: one network, one optimiser, Adam's usual betas
+        opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=args.lr), None
     run = Run(args, argv if argv is not None else sys.argv[1:], rank, world, device, data, config, G, D, G, D,
               opt_g, opt_d, make_ema(G, args.recipe.ema),
               DiffAugment(args.recipe.diffaugment, torch.Generator(device=device)),
@@ -208,9 +209,10 @@ def setup(argv: list[str] | None) -> Run:
     if args.resume and run.state_path.exists():
         state = torch.load(run.state_path, map_location=device, weights_only=True)  # tensors and plain types only
         G.load_state_dict(state["G"])
-        D.load_state_dict(state["D"])
         opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
+        if D is not None:
+            D.load_state_dict(state["D"])
+            opt_d.load_state_dict(state["opt_d"])
         if run.ema is not None:
             run.ema.load_state_dict(state["ema"])
         run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
@@ -220,7 +222,8 @@ def setup(argv: list[str] | None) -> Run:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         ids = [device.index] if device.type == "cuda" else None
-        run.G, run.D = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
+        run.G = DDP(G, device_ids=ids)
+        run.D = DDP(D, device_ids=ids) if D is not None else None
     return run
 
 
@@ -254,13 +257,16 @@ def train_loop(run: Run) -> None:
         t0 = time.perf_counter()
         while run.step < a.steps and not run.stop:
             real, z, y = _batch(run, run.step)
-            losses = train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
-                                recipe=a.recipe, augment=run.augment, ema=run.ema)
+            if run.D is None:  # z's noise doubles as the reparameterisation noise: a function of (seed, step)
+                losses = vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
+            else:
+                losses = train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
+                                    recipe=a.recipe, augment=run.augment, ema=run.ema)
             run.step += 1
             bar.update(1)
             if run.step % LOG_EVERY == 0 or run.step == a.steps:
                 run.record = as_floats(losses)
-                bar.set_postfix(d=f"{run.record['d_loss']:.3f}", g=f"{run.record['g_loss']:.3f}", refresh=False)
+                bar.set_postfix({k: f"{v:.3f}" for k, v in run.record.items() if k != "step"}, refresh=False)
                 log.write(json.dumps(run.record) + "\n")
                 log.flush()
             if run.is_main and run.step % a.sample_every == 0 and run.step < a.steps:
@@ -284,8 +290,9 @@ def train_loop(run: Run) -> None:
 
 def save_state(run: Run) -> None:
     """state.pt for --resume."""
-    torch.save({"G": run.g_core.state_dict(), "D": run.d_core.state_dict(), "opt_g": run.opt_g.state_dict(),
-                "opt_d": run.opt_d.state_dict(), "step": run.step, "elapsed": run.elapsed,
+    d_state = {"D": run.d_core.state_dict(), "opt_d": run.opt_d.state_dict()} if run.d_core is not None else {}
+    torch.save({"G": run.g_core.state_dict(), "opt_g": run.opt_g.state_dict(), **d_state,
+                "step": run.step, "elapsed": run.elapsed,
                 **({"ema": run.ema.state_dict()} if run.ema is not None else {})}, run.state_path)
 
 
@@ -294,7 +301,7 @@ def export_folder(run: Run) -> None:
     a, out = run.args, run.args.out
     g_export = copy.deepcopy(run.shipped).cpu()  # recalibration must not touch the training copy
     recalibrate_batchnorm(g_export, run.config)
-    export(g_export.eval(), copy.deepcopy(run.d_core).cpu().eval(), out)
+    export(g_export.eval(), copy.deepcopy(run.d_core).cpu().eval() if run.d_core is not None else None, out)
     sample_grid(g_export, run.config, out / "samples.png")
     # The step's grid in the work folder is the exported generator's (BatchNorm recalibrated): a weight
     # average drawn with its lagging running statistics looks washed out and misleads whoever watches.
@@ -309,7 +316,7 @@ def export_folder(run: Run) -> None:
         "steps": run.step, "target_steps": a.steps, "batch_size": a.batch_size, "world_size": run.world,
         "lr": a.lr, "seed": a.seed, "recipe": a.recipe.describe(),
         "wall_time_s": round(run.elapsed, 1), "hardware": hardware(),
-        "final": {k: run.record.get(k, float("nan")) for k in ("d_loss", "g_loss", "d_real", "d_fake")},
+        "final": {k: v for k, v in run.record.items() if k != "step"},
     }
     (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
     (out / "eval.json").unlink(missing_ok=True)  # scores of older weights would now be wrong
