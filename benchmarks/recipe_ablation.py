@@ -4,8 +4,10 @@ option added in turn, score each with training.evaluate, and print the table REA
     python benchmarks/recipe_ablation.py [--dataset emoji] [--steps 1500] [--n 2000] [--out runs/ablation]
 
 Rows are cumulative (plain -> + hinge -> + spectral norm -> + DiffAugment -> + EMA), the order in which the
-options are usually introduced; each row is its own run from the same seed and data. Also prints steps/s of
-each row, measured in this run (one CPU thread), so the cost of each option sits next to its effect.
+options are usually introduced; each row is its own run from the same seed and data, except the last: an EMA
+never changes training, so the DiffAugment run keeps one and both its raw G and its average are scored.
+A row whose eval.json exists in --out is not run again (a stopped ablation continues). Also prints steps/s
+of each run (one CPU thread), so the cost of each option sits next to its effect.
 """
 
 from __future__ import annotations
@@ -24,10 +26,28 @@ ROWS = [
     ("plain (BCE, BatchNorm D)", []),
     ("+ hinge loss", ["--loss", "hinge"]),
     ("+ spectral norm in D", ["--loss", "hinge", "--spectral-norm"]),
-    ("+ DiffAugment", ["--loss", "hinge", "--spectral-norm", "--diffaugment", "color,translation,cutout"]),
-    ("+ EMA of G (0.999)", ["--loss", "hinge", "--spectral-norm", "--diffaugment", "color,translation,cutout",
-                            "--ema", "0.999"]),
+    ("+ DiffAugment", ["--loss", "hinge", "--spectral-norm", "--diffaugment", "color,translation,cutout",
+                       "--ema", "0.999"]),
 ]
+EMA_ROW = "+ EMA of G (0.999)"
+
+
+def raw_generator_folder(folder: Path, state_path: Path, out: Path) -> Path:
+    """The run's raw (not averaged) G as a checkpoint folder, BatchNorm recalibrated like every export."""
+    import shutil
+
+    import torch
+
+    from gan_models.registry import load_from_folder
+    from training.checkpoint import recalibrate_batchnorm
+
+    model = load_from_folder(folder)
+    G = type(model.generator)(model.config)
+    G.load_state_dict(torch.load(state_path, weights_only=True)["G"])
+    recalibrate_batchnorm(G, model.config)
+    shutil.rmtree(out, ignore_errors=True)
+    G.eval().save_pretrained(out)
+    return out
 
 
 def main() -> None:
@@ -44,14 +64,28 @@ def main() -> None:
     results = []
     for i, (name, flags) in enumerate(ROWS):
         folder = a.out / f"row{i}"
+        if (folder / "eval.json").exists():
+            results.append((name, json.loads((folder / "eval.json").read_text())))
+            if "--ema" in flags:
+                results.append((EMA_ROW, json.loads((a.out / f"row{i}-ema.json").read_text())))
+            continue
         train(["--model", "cdcgan", "--dataset", a.dataset, "--steps", str(a.steps), "--base-channels", str(a.width),
                "--d-base-channels", str(a.width), "--sample-every", str(a.steps), "--out", str(folder),
                "--work-dir", str(a.out / f"work{i}"), "--no-progress", *flags])
         info = json.loads((folder / "training.json").read_text())
-        ev = evaluate(folder, n=a.n, classifier_dir=a.out / "clf" if a.dry_run else None)
-        ev["steps_per_s"] = info["steps"] / max(info["wall_time_s"], 1e-9)
+        clf_dir = a.out / "clf" if a.dry_run else None
+        rate = info["steps"] / max(info["wall_time_s"], 1e-9)
+        if "--ema" in flags:  # the export is the average; score the raw G as this row, the average as the next
+            ema = evaluate(folder, n=a.n, classifier_dir=clf_dir) | {"steps_per_s": rate}
+            raw = raw_generator_folder(folder, a.out / f"work{i}" / "state.pt", a.out / f"row{i}-raw")
+            ev = evaluate(raw, n=a.n, classifier_dir=clf_dir) | {"steps_per_s": rate}
+            (a.out / f"row{i}-ema.json").write_text(json.dumps(ema, indent=2) + "\n")
+        else:
+            ev = evaluate(folder, n=a.n, classifier_dir=clf_dir) | {"steps_per_s": rate}
         (folder / "eval.json").write_text(json.dumps(ev, indent=2) + "\n")
         results.append((name, ev))
+        if "--ema" in flags:
+            results.append((EMA_ROW, ema))
         print(f"done: {name}", flush=True)
     floor = results[0][1]["frechet_train_vs_test"]
     print(f"\n{a.dataset}, conditional DCGAN width {a.width}, {a.steps} steps of batch 64, seed 0, "
