@@ -47,6 +47,10 @@ class ConditionalGenerator(
         """Flattened activations after the first block, [N, 4ngf*s*s] (input to PCA directions)."""
         return self.body.features(self._input(z, labels)).flatten(1)
 
+    def latent_weight(self) -> torch.Tensor:
+        """The first linear map z -> features [features, latent_dim], the class embedding's rows left out."""
+        return self.body.latent_weight(self.config.latent_dim)
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.body(self._input(z, labels))
 

@@ -126,6 +126,12 @@ class GeneratorBody(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.stem(x[:, :, None, None])  # [N, Z] -> [N, Z, 1, 1] -> [N, 4ngf, s, s]
 
+    def latent_weight(self, latent_dim: int) -> torch.Tensor:
+        """The stem's transposed conv on a 1x1 input is linear in x: [4ngf*s*s, latent_dim] for z's inputs
+        (the first `latent_dim` rows of the weight; a conditional model's class embedding comes after)."""
+        w = self.stem[0].weight[:latent_dim]  # [Z, 4ngf, s, s]
+        return w.reshape(latent_dim, -1).T
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
 
@@ -201,6 +207,10 @@ class DCGANGenerator(
         _check_z(z, self.config.latent_dim)
         check_labels(labels, z.shape[0], 0)
         return self.body.features(z).flatten(1)
+
+    def latent_weight(self) -> torch.Tensor:
+        """The first linear map z -> features as a matrix [features, latent_dim] (for SeFa directions)."""
+        return self.body.latent_weight(self.config.latent_dim)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         _check_z(z, self.config.latent_dim)

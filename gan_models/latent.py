@@ -234,6 +234,20 @@ def pca_directions(
     return Directions(vectors=vecs.float().contiguous(), explained=explained.float())
 
 
+def sefa_directions(weight: torch.Tensor, k: int = 8) -> Directions:
+    """Closed-form directions (SeFa, Shen & Zhou 2021): the top eigenvectors of A^T A for the generator's
+    first linear map A [features, latent_dim] (before any normalisation or nonlinearity). Moving z along
+    them changes the first layer's output the most per unit step; no sampling, no training data.
+    `explained` is each eigenvalue's share of the trace."""
+    a = weight.detach().double().reshape(weight.shape[0], -1)
+    eigenvalues, eigenvectors = torch.linalg.eigh(a.T @ a)  # ascending
+    order = torch.argsort(eigenvalues, descending=True)[: max(1, min(k, a.shape[1]))]
+    vecs = eigenvectors[:, order].T  # [k, latent_dim], orthonormal rows
+    vecs = vecs * torch.sign(vecs[:, :1].sum(1, keepdim=True) + 1e-12)  # a fixed sign per direction
+    explained = eigenvalues[order] / eigenvalues.clamp(min=0).sum()
+    return Directions(vectors=vecs.float().contiguous(), explained=explained.float())
+
+
 def _mean_jacobian_directions(
     features_fn: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, v_k: torch.Tensor
 ) -> torch.Tensor | None:

@@ -81,6 +81,9 @@ class MLPGenerator(
         check_labels(labels, z.shape[0], 0)
         return self.first(z)  # [N, H]: input to PCA directions
 
+    def latent_weight(self) -> torch.Tensor:
+        return self.first[0].weight  # [H, latent_dim]
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         c = self.config
         return self.rest(self.first_layer_features(z, labels)).view(-1, c.channels, c.image_size, c.image_size)

@@ -87,6 +87,9 @@ class VAE(nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["vae", "gan-laten
         check_labels(labels, z.shape[0], 0)
         return self.decoder.features(z).flatten(1)
 
+    def latent_weight(self) -> torch.Tensor:
+        return self.decoder.latent_weight(self.config.latent_dim)
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         _check_z(z, self.config.latent_dim)
         check_labels(labels, z.shape[0], 0)
