@@ -5,7 +5,7 @@ PIP    := $(PY) -m pip
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: run test lint bench install install-dev chromium clean
+.PHONY: run test lint bench gpu-check install install-dev chromium clean
 
 $(VENV)/.installed: requirements.txt requirements-data.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,9 @@ lint: install-dev
 bench: install-dev
 	$(PY) benchmarks/sine_speed.py
 	$(PY) benchmarks/render_latency.py --iters 40
+
+gpu-check: install-dev
+	$(PY) benchmarks/gpu_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
