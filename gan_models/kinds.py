@@ -20,6 +20,7 @@ import torch
 
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from gan_models.infogan import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator
 from gan_models.mlpgan import MLPDiscriminator, MLPGANConfig, MLPGenerator
 from gan_models.vae import VAE, VAEConfig
 
@@ -42,7 +43,9 @@ class Kind:
     discriminator: type[torch.nn.Module] | None
     conditional: bool = False  # takes class labels: trainers pass num_classes = the dataset's classes
     description: str = ""
-    objective: str = "gan"  # "gan": training.loop.train_step with D; "vae": training.loop.vae_step, no D
+    # "gan": training.loop.train_step with D; "vae": training.loop.vae_step, no D; "infogan": train_step with
+    # random categorical codes as labels and the Q head's mutual-information term
+    objective: str = "gan"
 
 
 KINDS: dict[str, Kind] = {}
@@ -65,6 +68,8 @@ register_kind(Kind("cdcgan", DCGANConfig, ConditionalGenerator, ConditionalDiscr
                    "class-conditional DCGAN with a projection discriminator"))
 register_kind(Kind("mlpgan", MLPGANConfig, MLPGenerator, MLPDiscriminator, False,
                    "the vanilla GAN (Goodfellow et al. 2014): fully connected G and D"))
+register_kind(Kind("infogan", InfoGANConfig, InfoGANGenerator, InfoGANDiscriminator, True,
+                   "InfoGAN (Chen et al. 2016): codes learned without labels", "infogan"))
 register_kind(Kind("vae", VAEConfig, VAE, None, False, "a convolutional VAE (Kingma & Welling 2013)", "vae"))
 
 

@@ -103,7 +103,7 @@ def write_model_card(out: Path) -> None:
     ev = json.loads((out / "eval.json").read_text()) if (out / "eval.json").exists() else None
     kind_name = config_from_dict(cfg).kind
     kind = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN",
-                "vae": "variational autoencoder (VAE)"}.get(
+                "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN"}.get(
         kind_name, kind_name)
     target = info.get("target_steps", info["steps"])
     steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from training.augment import DiffAugment
@@ -61,6 +62,7 @@ def train_step(
     recipe: Recipe | None = None,
     augment: DiffAugment | None = None,
     ema: AveragedModel | None = None,
+    opt_q: torch.optim.Optimizer | None = None,
 ) -> dict:
     """Update D once, then G once. Returns {step, d_loss, g_loss, d_real, d_fake}, the four as detached 0-d
     tensors on the training device: reading them syncs a GPU, so callers do it when a record is due
@@ -69,7 +71,9 @@ def train_step(
     `labels` (conditional models) are the real batch's labels and are reused for the fake batch, so D sees
     the same class mix on both sides. d_real / d_fake are mean sigmoid(D) on the real and fake batch.
     `augment` (DiffAugment) is applied to real and fake images alike in both updates; `ema` is updated
-    from G after G's step.
+    from G after G's step. With `opt_q` (InfoGAN), `labels` are the sampled categorical codes and the
+    first continuous codes sit in z: G and D's Q head also minimise the codes' reconstruction error
+    (a lower bound on mutual information), weighted by D's config.info_weight; the record gains "info".
     """
     loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
     aug = augment if augment else (lambda x: x)
@@ -89,8 +93,16 @@ def train_step(
     opt_g.zero_grad(set_to_none=True)
     gen_logits = D(aug(fake), labels)
     loss_g = loss_g_fn(gen_logits)
-    loss_g.backward()
+    info = None
+    if opt_q is not None:
+        opt_q.zero_grad(set_to_none=True)
+        info = mutual_information_loss(getattr(D, "module", D), fake, z, labels)
+        (loss_g + getattr(D, "module", D).config.info_weight * info).backward()
+    else:
+        loss_g.backward()
     opt_g.step()
+    if opt_q is not None:
+        opt_q.step()
     if ema is not None:
         ema.update_parameters(G)
 
@@ -100,7 +112,17 @@ def train_step(
         "g_loss": loss_g.detach(),
         "d_real": torch.sigmoid(real_logits.detach()).mean(),
         "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
+        **({"info": info.detach()} if info is not None else {}),
     }
+
+
+def mutual_information_loss(D: torch.nn.Module, fake: torch.Tensor, z: torch.Tensor,
+                            codes: torch.Tensor) -> torch.Tensor:
+    """InfoGAN's bound: cross-entropy of the categorical code plus a unit-variance Gaussian log-likelihood
+    (half the squared error) of the continuous codes, as predicted by D's Q head from the fake images."""
+    cat_logits, cont = D.q(fake)
+    n = cont.shape[1]
+    return F.cross_entropy(cat_logits, codes) + 0.5 * (cont - z[:, :n]).square().sum(1).mean()
 
 
 LOSS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")

@@ -71,6 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--hidden", type=int, default=256, help="generator width (mlpgan)")
     p.add_argument("--d-hidden", type=int, default=256, help="discriminator width (mlpgan)")
     p.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (vae)")
+    p.add_argument("--codes", type=int, default=10, help="size of the categorical code (infogan)")
+    p.add_argument("--continuous-codes", type=int, default=2, help="continuous codes, z's first dims (infogan)")
     # The small-data recipe (training.loop.Recipe): each option measured in README's ablation table.
     p.add_argument("--loss", choices=["bce", "hinge"], default="bce", help="D/G loss")
     p.add_argument("--spectral-norm", action="store_true", help="spectral norm on D's layers (no BatchNorm in D)")
@@ -129,10 +131,14 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
     """The config of kind --model for this data; fields a kind does not have are ignored by its from_dict."""
     kind = kind_of(args.model)
     conditional = kind.conditional
+    num_classes = len(data.class_names) if conditional else 0
+    class_names = list(data.class_names) if conditional else []
+    if kind.objective == "infogan":  # learned codes, not the data's classes: the labels are never read
+        num_classes, class_names = args.codes, []
     return kind.config.from_dict({
         "kind": args.model, "latent_dim": args.latent_dim, "image_size": data.image_size,
-        "channels": data.channels, "num_classes": len(data.class_names) if conditional else 0,
-        "class_names": list(data.class_names) if conditional else [], "dataset": args.dataset,
+        "channels": data.channels, "num_classes": num_classes,
+        "class_names": class_names, "dataset": args.dataset, "n_continuous": args.continuous_codes,
         "base_channels": args.base_channels, "d_base_channels": args.d_base_channels,
         "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
         "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
@@ -156,6 +162,7 @@ class Run:
     d_core: torch.nn.Module | None
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer | None
+    opt_q: torch.optim.Optimizer | None  # InfoGAN's Q head
     ema: AveragedModel | None
     augment: DiffAugment
     sampler: BatchSampler
@@ -202,8 +209,11 @@ def setup(argv: list[str] | None) -> Run:
         opt_g, opt_d = make_optimizers(G, D, args.lr, args.lr)
     else:  # a VAE: one network, one optimiser, Adam's usual betas
         opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=args.lr), None
+    opt_q = None
+    if kind_of(args.model).objective == "infogan":
+        opt_q = torch.optim.Adam(D.q_head.parameters(), lr=args.lr, betas=(0.5, 0.999))
     run = Run(args, argv if argv is not None else sys.argv[1:], rank, world, device, data, config, G, D, G, D,
-              opt_g, opt_d, make_ema(G, args.recipe.ema),
+              opt_g, opt_d, opt_q, make_ema(G, args.recipe.ema),
               DiffAugment(args.recipe.diffaugment, torch.Generator(device=device)),
               BatchSampler(len(data), args.batch_size, args.seed, rank, world))
     if args.resume and run.state_path.exists():
@@ -213,6 +223,8 @@ def setup(argv: list[str] | None) -> Run:
         if D is not None:
             D.load_state_dict(state["D"])
             opt_d.load_state_dict(state["opt_d"])
+        if opt_q is not None:
+            opt_q.load_state_dict(state["opt_q"])
         if run.ema is not None:
             run.ema.load_state_dict(state["ema"])
         run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
@@ -235,6 +247,8 @@ def _batch(run: Run, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
     g = torch.Generator().manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank)
     z = torch.randn(a.batch_size, run.config.latent_dim, generator=g).to(run.device)
     y = run.data.labels[idx].to(run.device) if run.config.num_classes else None
+    if run.opt_q is not None:  # InfoGAN: categorical codes drawn uniformly, never the data's labels
+        y = torch.randint(0, run.config.num_classes, (a.batch_size,), generator=g).to(run.device)
     run.augment.generator.manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank + 1)
     return real, z, y
 
@@ -261,7 +275,7 @@ def train_loop(run: Run) -> None:
                 losses = vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
             else:
                 losses = train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
-                                    recipe=a.recipe, augment=run.augment, ema=run.ema)
+                                    recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q)
             run.step += 1
             bar.update(1)
             if run.step % LOG_EVERY == 0 or run.step == a.steps:
@@ -291,6 +305,8 @@ def train_loop(run: Run) -> None:
 def save_state(run: Run) -> None:
     """state.pt for --resume."""
     d_state = {"D": run.d_core.state_dict(), "opt_d": run.opt_d.state_dict()} if run.d_core is not None else {}
+    if run.opt_q is not None:
+        d_state["opt_q"] = run.opt_q.state_dict()
     torch.save({"G": run.g_core.state_dict(), "opt_g": run.opt_g.state_dict(), **d_state,
                 "step": run.step, "elapsed": run.elapsed,
                 **({"ema": run.ema.state_dict()} if run.ema is not None else {})}, run.state_path)
