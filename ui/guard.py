@@ -43,10 +43,14 @@ if not log.handlers:  # one line per refused request on stderr, next to Gradio's
 _SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"]+/)+(?=[^\s/'\"]+)")
 
 
+_LONG_WORD = re.compile(r"[^\s…]{61,}")  # an echoed input (Gradio's own messages echo the whole value)
+
+
 def clip(message: object, limit: int = MESSAGE_LIMIT) -> str:
     """A message on one line, server folders cut from file paths ('…/model.safetensors'), then cut to `limit`
     characters (the model layer already shows long inputs cut, with their length)."""
     text = _SERVER_PATH.sub("…/", " ".join(str(message).split()))
+    text = _LONG_WORD.sub(lambda m: f"{m.group()[:28]}… ({len(m.group())} characters)", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
