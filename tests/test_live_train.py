@@ -188,3 +188,11 @@ def test_emoji_is_bundled_and_colour():
     trainer = LiveTrainer(tiny(dataset="emoji", model="cdcgan", steps=2), data)
     last = list(trainer.run())[-1]
     assert last.grid.shape[2] == 3 and trainer.model_config.class_names == data.class_names
+
+
+def test_the_vanilla_gan_trains_live_too():
+    trainer = LiveTrainer(tiny(model="mlpgan"), FAKE)
+    last = list(trainer.run())[-1]
+    assert last.done and trainer.model_config.kind == "mlpgan" and trainer.model_config.hidden == 16
+    loaded = trainer.result().to_loaded_model("live-mlp")
+    assert loaded.kind == "mlpgan" and loaded.discriminator is not None

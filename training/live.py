@@ -25,6 +25,7 @@ import torch
 from gan_models import latent as L
 from gan_models.dcgan import DCGANConfig
 from gan_models.kinds import ModelConfig, build_pair
+from gan_models.mlpgan import MLPGANConfig
 from gan_models.registry import LoadedModel
 from training.augment import DiffAugment
 from training.checkpoint import EMOJI_CREDIT, export, fixed_noise, init_weights, make_optimizers, recalibrate_batchnorm
@@ -32,7 +33,7 @@ from training.data import BatchSampler, ImageData, load_dataset, to_float
 from training.device import cpu_threads, resolve_device, sync
 from training.loop import LOSS_KEYS, Recipe, make_ema, train_step
 
-MODELS = ("dcgan", "cdcgan")
+MODELS = ("dcgan", "cdcgan", "mlpgan")  # mlpgan: the vanilla GAN, to watch beside a DCGAN
 OFFLINE_DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "fake")  # bundled: no download needed
 ONLINE_DATASETS = ("mnist", "fashion-mnist")  # torchvision downloads: need internet on the server
 MAX_STEPS = 20_000
@@ -44,7 +45,7 @@ GRID_ROWS = 6  # rows of the page's sample grid (training.checkpoint.fixed_noise
 @dataclass(frozen=True)
 class LiveTrainConfig:
     dataset: str = "animal-mnist"
-    model: str = "dcgan"  # "dcgan" or "cdcgan" (class-conditional)
+    model: str = "dcgan"  # "dcgan", "cdcgan" (class-conditional) or "mlpgan" (fully connected)
     latent_dim: int = 32
     steps: int = 500
     batch_size: int = 64
@@ -71,7 +72,7 @@ class LiveTrainConfig:
             raise ValueError(f"Unknown dataset {self.dataset!r}; choose one of "
                              f"{', '.join(OFFLINE_DATASETS + ONLINE_DATASETS)}.")
         if self.model not in MODELS:
-            raise ValueError(f"Unknown model {self.model!r}; choose 'dcgan' or 'cdcgan' (conditional).")
+            raise ValueError(f"Unknown model {str(self.model)[:40]!r}; choose one of {', '.join(MODELS)}.")
         for name, value, low, high in (("latent size", self.latent_dim, 1, MAX_LATENT),
                                        ("steps", self.steps, 1, MAX_STEPS),
                                        ("batch size", self.batch_size, 2, MAX_BATCH),
@@ -125,6 +126,11 @@ class BudgetExceeded(ValueError):
 
 
 def build_models(config: LiveTrainConfig, data: ImageData) -> tuple[torch.nn.Module, torch.nn.Module, ModelConfig]:
+    if config.model == "mlpgan":  # width 32 -> G hidden 128: the shipped mlpgan models' size
+        model_config = MLPGANConfig(latent_dim=config.latent_dim, image_size=data.image_size, channels=data.channels,
+                                    hidden=4 * config.base_channels, d_hidden=2 * config.base_channels,
+                                    dataset=data.name).validate()
+        return (*build_pair(model_config), model_config)
     conditional = config.model == "cdcgan"
     model_config = DCGANConfig(
         latent_dim=config.latent_dim, image_size=data.image_size, channels=data.channels,
