@@ -160,6 +160,18 @@ def test_api_refuses_bad_runs_with_the_reason(client):
         with pytest.raises(AppError, match=r"would take about .* over the 300 s limit"):
             client.predict("fake", "dcgan", 64, 20_000, 256, 2e-4, 2e-4, 0, "cpu", 32,
                            api_name="/train_image_gan")
+    with pytest.raises(AppError, match="recipe must be true or false"):
+        client.predict("fake", "dcgan", 8, 6, 8, 2e-4, 2e-4, 0, "cpu", 8, "yes", api_name="/train_image_gan")
+
+
+def test_api_trains_with_the_recipe_on_colour_emoji(client):
+    job = client.submit("emoji", "cdcgan", 8, 4, 8, 2e-4, 2e-4, 0, "cpu", 8, True, api_name="/train_image_gan")
+    records = list(job)
+    assert records[-1]["done"] and records[-1]["step"] == 4
+    image, info = client.predict(records[-1]["model_id"], 3, "heart", 1.0, {}, 1, api_name="/generate")
+    from PIL import Image
+
+    assert Image.open(image).mode == "RGB" and info["class"] == "heart"
 
 
 def test_recipe_run_on_colour_data_ships_the_weight_average():
