@@ -217,9 +217,26 @@ def sensitivity(model_id: str, seed: object, label: object = None) -> list[float
     return _sensitivity_cache.get_or((model.id, seed, idx), compute)
 
 
+def code_dims(model: Any) -> list[int]:
+    """Latent dimensions that are structured codes (InfoGAN's continuous codes: z's first dims), else []."""
+    return list(range(int(getattr(model.config, "n_continuous", 0) or 0)))
+
+
 def default_dims(model_id: str, seed: object, label: object = None, k: int = N_DIM_SLIDERS) -> list[int]:
-    """The k dimensions this seed's image is most sensitive to (the default raw sliders)."""
-    return L.top_dims(torch.tensor(sensitivity(model_id, seed, label)), k)
+    """The default raw sliders: a model's structured codes first, then the dimensions this seed's image is
+    most sensitive to."""
+    codes = code_dims(load_model(model_id))
+    ranked = L.top_dims(torch.tensor(sensitivity(model_id, seed, label)), k)
+    return list(dict.fromkeys(codes + ranked))[:k]
+
+
+def dim_label(model: Any, dim: int) -> str:
+    """A raw slider's label: z[d], plus what the dimension was found to do when it is a named code."""
+    names = list(getattr(model.config, "code_names", []) or [])
+    if dim in code_dims(model):
+        what = names[dim] if dim < len(names) else f"learned code {dim}"
+        return f"z[{dim}] · {what}"
+    return f"z[{dim}]"
 
 
 def seed_values(model_id: str, seed: object, dims: Sequence[int]) -> list[float]:

@@ -75,3 +75,17 @@ def test_cli_resumes_exactly_with_the_q_head(tmp_path) -> None:
         assert all(torch.equal(wa[k], wr[k]) for k in wa)
     model = registry.load_from_folder(a)
     assert model.kind == "infogan" and model.config.num_classes == 4 and model.class_names[0] == "code 0"
+
+
+def test_explore_puts_the_codes_first_with_their_names(tmp_path) -> None:
+    from gan_models import render
+
+    G, D = tiny()
+    G.config.code_names = ["tilt", "width"]
+    G.save_pretrained(tmp_path / "m")
+    registry.register(registry.load_from_folder(tmp_path / "m", model_id="tiny-infogan-explore"))
+    dims = render.default_dims("tiny-infogan-explore", 5, "code 1", k=4)
+    assert dims[:2] == [0, 1] and len(set(dims)) == 4
+    model = render.load_model("tiny-infogan-explore")
+    assert render.dim_label(model, 0) == "z[0] · tilt" and render.dim_label(model, 3) == "z[3]"
+    assert render.model_spec(model)["classes"] == ["code 0", "code 1", "code 2"]

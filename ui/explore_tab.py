@@ -197,7 +197,7 @@ def setup(
     dims = list(dict.fromkeys(edited + chosen))[:K]
     base = render.seed_values(loaded.id, seed, dims)
     raw = [
-        gr.update(visible=True, label=f"z[{dim}]", value=_clip(edits.get(dim, v), RAW_RANGE))
+        gr.update(visible=True, label=render.dim_label(loaded, dim), value=_clip(edits.get(dim, v), RAW_RANGE))
         for dim, v in zip(dims, base, strict=True)
     ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
     dirs = render.directions(loaded)
@@ -240,7 +240,9 @@ def on_dims(model: str, seed: Any, dims: list):
         raise gr.Error(f"At most {K} dimensions get sliders; remove one first.")
     dims = render.check_dims(dims, K)
     base = render.seed_values(model, seed, dims)
-    return [gr.update(visible=True, label=f"z[{d}]", value=_clip(v, RAW_RANGE)) for d, v in zip(dims, base, strict=True)
+    loaded = render.load_model(model)
+    return [gr.update(visible=True, label=render.dim_label(loaded, d), value=_clip(v, RAW_RANGE))
+            for d, v in zip(dims, base, strict=True)
             ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
 
 
