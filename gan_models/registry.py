@@ -28,7 +28,7 @@ from safetensors.torch import load_file
 from gan_models.kinds import ModelConfig, build_pair, config_from_dict, kind_of
 
 CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
-DEFAULT_MODEL_ID = "cdcgan-animals"
+DEFAULT_MODEL_ID = "cdcgan-emoji"  # colour emoji: the face of the app
 CONFIG_NAME, WEIGHTS_NAME, D_FOLDER = "config.json", "model.safetensors", "discriminator"
 PICKLE_NAME = "pytorch_model.bin"  # named in errors only: never loaded
 MAX_CONFIG_BYTES = 64 * 1024
