@@ -39,9 +39,9 @@ def model_ids() -> list[str]:
 
 
 def default_model() -> str | None:
+    """The registry's default (listed first) when it is shipped here, else the first model there is."""
     ids = model_ids()
-    preferred = [i for i in ids if i.startswith("cdcgan-animals")] or ids
-    return preferred[0] if preferred else None
+    return ids[0] if ids else None
 
 
 @dataclass
