@@ -11,7 +11,7 @@ import math
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -21,6 +21,7 @@ TRUNCATION_RANGE = (0.0, 2.0)
 TRAVERSAL_RANGE = (-3.0, 3.0)
 MAX_EDIT = 100.0  # |edit| in prior standard deviations: the sliders span 4-5, nothing past 100 means anything
 DIRECTION_PREFIX = "pc"  # direction names are "pc0", "pc1", ... in order of explained variance
+SEFA_PREFIX = "sf"  # closed-form (SeFa) directions: "sf0", "sf1", ..., strongest first
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,10 +194,25 @@ class Directions:
 
     vectors: torch.Tensor  # [k, latent_dim], rows orthonormal
     explained: torch.Tensor  # [k] share of first-layer feature variance, sums to <= 1
+    prefix: str = DIRECTION_PREFIX
 
     @property
     def names(self) -> list[str]:
-        return [f"{DIRECTION_PREFIX}{i}" for i in range(self.vectors.shape[0])]
+        return [f"{self.prefix}{i}" for i in range(self.vectors.shape[0])]
+
+    def __add__(self, other: Directions) -> Directions:
+        """Both sets, each direction keeping its own name (for edits that mix PCA and SeFa moves)."""
+        return _NamedDirections(torch.cat([self.vectors, other.vectors]), torch.cat([self.explained, other.explained]),
+                                self.prefix, self.names + other.names)
+
+
+@dataclass(frozen=True)
+class _NamedDirections(Directions):
+    all_names: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return self.all_names
 
 
 def pca_directions(
@@ -245,7 +261,7 @@ def sefa_directions(weight: torch.Tensor, k: int = 8) -> Directions:
     vecs = eigenvectors[:, order].T  # [k, latent_dim], orthonormal rows
     vecs = vecs * torch.sign(vecs[:, :1].sum(1, keepdim=True) + 1e-12)  # a fixed sign per direction
     explained = eigenvalues[order] / eigenvalues.clamp(min=0).sum()
-    return Directions(vectors=vecs.float().contiguous(), explained=explained.float())
+    return Directions(vectors=vecs.float().contiguous(), explained=explained.float(), prefix=SEFA_PREFIX)
 
 
 def _mean_jacobian_directions(

@@ -179,6 +179,21 @@ def directions(model: Any, k: int = N_DIRECTIONS) -> L.Directions:
     return L.cached_directions((model.id, k), lambda: L.pca_directions(features, latent_dim, k=k, n_samples=512))
 
 
+def sefa(model: Any, k: int = N_DIRECTIONS) -> L.Directions | None:
+    """Closed-form SeFa directions ("sf0".."sf{k-1}") when the family exposes its first linear map."""
+    if not hasattr(model.generator, "latent_weight"):
+        return None
+    return L.cached_directions((model.id, k, "sefa"), lambda: L.sefa_directions(model.generator.latent_weight(), k))
+
+
+def direction_names(model: Any) -> list[str]:
+    """Every direction an edit may name: the PCA ones, then the SeFa ones where the family has them."""
+    names = [f"{L.DIRECTION_PREFIX}{i}" for i in range(N_DIRECTIONS)]
+    if hasattr(model.generator, "latent_weight"):
+        names += [f"{L.SEFA_PREFIX}{i}" for i in range(min(N_DIRECTIONS, int(model.generator.config.latent_dim)))]
+    return names
+
+
 class _LRU:
     def __init__(self, size: int) -> None:
         self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
@@ -296,7 +311,8 @@ def latents(model: Any, seed: int, truncation: float, edits: Mapping, n: int) ->
     moves = {k: v for k, v in edits.items() if isinstance(k, str)}
     z = L.truncate(L.apply_edits(z, raw), truncation)
     if moves:
-        z = L.apply_edits(z, moves, directions(model))
+        closed_form = sefa(model) if any(k.startswith(L.SEFA_PREFIX) for k in moves) else None
+        z = L.apply_edits(z, moves, directions(model) + closed_form if closed_form is not None else directions(model))
     return z
 
 
@@ -314,7 +330,7 @@ class Request:
 def validate(model_id: object, seed: object, label: object, truncation: object, edits: object) -> Request:
     model = load_model(model_id)
     latent_dim = int(model.generator.config.latent_dim)
-    names = [f"{L.DIRECTION_PREFIX}{i}" for i in range(N_DIRECTIONS)]
+    names = direction_names(model)
     return Request(
         model=model,
         seed=L.check_seed(seed),

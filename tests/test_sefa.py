@@ -38,3 +38,15 @@ def test_orthonormal_and_the_top_direction_beats_random_ones(model_id: str) -> N
 
     random = torch.nn.functional.normalize(torch.randn(8, c.latent_dim, generator=g), dim=1)
     assert change(d.vectors[0]) > sum(change(r) for r in random) / len(random)
+
+
+def test_edits_name_sefa_directions_through_render() -> None:
+    from gan_models import render
+
+    plain, info = render.generate("cdcgan-digits", 4, "7", 1.0, {}, 1)
+    moved, info_moved = render.generate("cdcgan-digits", 4, "7", 1.0, {"sf0": 3.0}, 1)
+    assert not (plain == moved).all() and info_moved["edits"] == {"sf0": 3.0}
+    both, _ = render.generate("cdcgan-digits", 4, "7", 1.0, {"sf0": 3.0, "pc1": -1.0}, 1)
+    assert not (both == moved).all()
+    with pytest.raises(ValueError, match="Unknown edit"):
+        render.generate("cdcgan-digits", 4, "7", 1.0, {"sf99": 1.0}, 1)

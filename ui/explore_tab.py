@@ -190,7 +190,7 @@ def setup(
     label_value = _class_update(spec, label)
     label_arg = label_value["value"]
     d = spec["latent_dim"]
-    edits = L.parse_edits(edits or {}, d, [f"{L.DIRECTION_PREFIX}{i}" for i in range(render.N_DIRECTIONS)])
+    edits = L.parse_edits(edits or {}, d, render.direction_names(loaded))
     edited = [k for k in edits if isinstance(k, int)]
     # Dims a link or recipe edits always get a slider, then the chosen (or most sensitive) ones.
     chosen = render.check_dims(dims, K) or render.default_dims(loaded.id, seed, label_arg)
