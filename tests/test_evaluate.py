@@ -40,3 +40,31 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     # the classifier was saved as safetensors and loads back strictly
     clf = SmallClassifier.from_pretrained(tmp_path / "clf", strict=True)
     assert clf(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_image_properties_measure_tilt_and_ink() -> None:
+    from training.evaluate import image_properties
+
+    bar = -torch.ones(3, 1, 28, 28)
+    bar[0, 0, 4:24, 13:15] = 1  # upright
+    for i in range(20):  # leaning right by 45 degrees: top to the right
+        bar[1, 0, 4 + i, 23 - i] = 1
+    bar[2, 0, 4:24, 11:17] = 1  # upright and thicker
+    props = image_properties(bar)
+    assert abs(float(props["tilt"][0])) < 1 and abs(abs(float(props["tilt"][1])) - 45) < 2
+    assert float(props["ink"][2]) > 2.5 * float(props["ink"][0])
+
+
+def test_code_report_on_a_tiny_infogan(tmp_path) -> None:
+    from gan_models.infogan import InfoGANConfig
+    from gan_models.kinds import build_pair
+    from gan_models.registry import load_from_folder
+    from training.evaluate import code_report
+
+    torch.manual_seed(0)
+    G, D = build_pair(InfoGANConfig(latent_dim=6, num_classes=3, base_channels=4, d_base_channels=4).validate())
+    G.save_pretrained(tmp_path / "m")
+    D.save_pretrained(tmp_path / "m" / "discriminator")
+    report = code_report(load_from_folder(tmp_path / "m"), n=60)
+    assert 0 <= report["categorical_recovery"] <= 1 and len(report["continuous"]) == 2
+    assert all(-1 <= v <= 1 for c in report["continuous"] for v in c["monotonicity"].values())

@@ -168,16 +168,77 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     hist = torch.bincount(pred, minlength=len(clf.class_names)).float() / n
     density, coverage = density_coverage(feats_test, feats_fake[: 4 * len(feats_test)])
     floor_density, floor_coverage = density_coverage(feats_test, feats_train[: 4 * len(feats_test)])
+    codes = code_report(model, seed=seed) if getattr(model.config, "n_continuous", 0) else None
+    class_match = None if labels is None else float((pred == labels).float().mean())
+    if codes is not None and labels is not None:  # learned codes have no given class: match them one to one
+        from scipy.optimize import linear_sum_assignment
+
+        k = len(clf.class_names)
+        counts = torch.zeros(model.config.num_classes, k)
+        counts.index_put_((labels, pred), torch.ones(len(pred)), accumulate=True)
+        rows, cols = linear_sum_assignment(-counts.numpy())
+        codes["code_to_class"] = {model.class_names[r]: clf.class_names[c] for r, c in zip(rows, cols, strict=True)}
+        codes["class_agreement"] = float(counts[rows, cols].sum() / len(pred))  # after the best matching
+        class_match = None  # code i is not class i
     return {
+        **({"codes": codes} if codes else {}),
         "checkpoint": str(checkpoint), "dataset": dataset, "n_generated": n, "seed": seed,
         "classifier_test_accuracy": accuracy(clf, test),
-        "class_match": None if labels is None else float((pred == labels).float().mean()),
+        "class_match": class_match,
         "frechet_generated_vs_test": frechet_distance(feats_fake.numpy(), feats_test.numpy()),
         "frechet_train_vs_test": frechet_distance(feats_train.numpy(), feats_test.numpy()),
         "density": density, "coverage": coverage,
         "density_train_vs_test": floor_density, "coverage_train_vs_test": floor_coverage,
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
     }
+
+
+def image_properties(images: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per image [N, C, H, W] in [-1, 1]: ink (mean brightness of the strokes: stroke width and size) and
+    tilt (the principal axis angle from second image moments, in degrees; 0 = upright)."""
+    x = ((images.float().mean(1) + 1) / 2).clamp(0, 1)  # [N, H, W]
+    h, w = x.shape[1:]
+    yy, xx = torch.meshgrid(torch.arange(h, dtype=x.dtype), torch.arange(w, dtype=x.dtype), indexing="ij")
+    mass = x.sum((1, 2)).clamp(min=1e-6)
+    cy, cx = (x * yy).sum((1, 2)) / mass, (x * xx).sum((1, 2)) / mass
+    dy, dx = yy[None] - cy[:, None, None], xx[None] - cx[:, None, None]
+    mu20, mu02, mu11 = ((x * dx**2).sum((1, 2)), (x * dy**2).sum((1, 2)), (x * dx * dy).sum((1, 2)))
+    tilt = torch.rad2deg(0.5 * torch.atan2(2 * mu11, mu02 - mu20))  # angle of the long axis from vertical
+    return {"ink": x.mean((1, 2)), "tilt": tilt}
+
+
+def _spearman(a: torch.Tensor, b: torch.Tensor) -> float:
+    ra, rb = a.argsort().argsort().double(), b.argsort().argsort().double()
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    return float((ra * rb).sum() / (ra.norm() * rb.norm()).clamp(min=1e-12))
+
+
+@torch.no_grad()
+def code_report(model, n: int = 1000, seed: int = 0, values: tuple[float, ...] = (-2, -1, 0, 1, 2)) -> dict:
+    """For a model with structured codes (InfoGAN): how well D's Q head recovers the categorical code of
+    generated images, and for each continuous code how monotonically a traversal moves each image property
+    (Spearman correlation between code value and property, averaged over images; +-1 = monotone)."""
+    c, G, D = model.config, model.generator, model.discriminator
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, c.latent_dim, generator=g)
+    codes = torch.randint(0, c.num_classes, (n,), generator=g)
+    cat_logits, _ = D.q(G(z, codes))
+    report = {"categorical_recovery": float((cat_logits.argmax(1) == codes).float().mean()), "continuous": []}
+    m = min(n, 200)
+    for dim in range(c.n_continuous):
+        props = []
+        for v in values:
+            zz = z[:m].clone()
+            zz[:, dim] = v
+            props.append(image_properties(G(zz, codes[:m])))
+        per_prop = {}
+        for name in props[0]:
+            table = torch.stack([p[name] for p in props], dim=1)  # [m, len(values)]
+            t = torch.tensor(values, dtype=torch.float64)
+            rho = torch.tensor([_spearman(t, row.double()) for row in table])
+            per_prop[name] = round(float(rho.mean()), 3)
+        report["continuous"].append({"dimension": dim, "monotonicity": per_prop})
+    return report
 
 
 def main(argv: list[str] | None = None) -> dict:
