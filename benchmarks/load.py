@@ -9,17 +9,24 @@ a separate process), then runs, all at once:
 for P phases (2 phases x 50 x 20 = 2,000 renders), then a deliberate burst of B simultaneous requests
 to show that a full queue answers HTTP 503 (the correct answer) instead of growing without bound.
 
+With --hostile every phase runs twice, clean and with a hostile client beside the good users the whole time
+(poisoned `explore_render` entries over /queue/join as the page sends its events, and 12000x12000 px PNG
+bombs to the inversion upload), in ABBA order; the good users' p50/p99 and errors are then compared.
+
 Prints throughput, p50/p99 latency per kind, errors, queue rejections, server RSS and cache size after
 each phase. Everything is bounded: request timeouts, a wall-clock cap, fixed counts.
 
     python benchmarks/load.py                       # 50 users x 20 renders, 2 phases, burst 200
     python benchmarks/load.py --users 10 --renders 5 --phases 1 --burst 0   # a quick smoke run
+    python benchmarks/load.py --hostile --burst 0   # the same mixed load, clean and under attack
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import itertools
 import json
 import os
 import random
@@ -113,8 +120,11 @@ async def browser_call(http: httpx.AsyncClient, fn_index: int, data: list, stats
     (/queue/data) until this event's `process_completed`. Latency is POST to that message."""
     start = time.perf_counter()
     try:
-        post = await http.post("/gradio_api/queue/join", json={"data": data, "event_data": None, "fn_index": fn_index,
-                                                               "trigger_id": None, "session_hash": session})
+        # Serialised by Python's json, which writes Infinity and NaN as the hostile client sends them (httpx's json=
+        # refuses them); a browser's values give the same body either way.
+        body = json.dumps({"data": data, "event_data": None, "fn_index": fn_index, "trigger_id": None,
+                           "session_hash": session})
+        post = await http.post("/gradio_api/queue/join", content=body, headers={"content-type": "application/json"})
         event_id = accepted(post, stats, kind)
         if event_id is None:
             return None
@@ -167,6 +177,75 @@ async def slider_user(http: httpx.AsyncClient, view: tuple, renders: int, stats:
                            "render", session)
 
 
+@dataclass
+class HostileStats(Stats):
+    """The hostile client's tally: every call of it should be refused (an `error` here), each with a message."""
+    faults: int = 0  # refusals without a message, internal errors, broken streams
+    fault_messages: list[str] = field(default_factory=list)
+
+    def error(self, kind: str, message: str) -> None:
+        super().error(kind, message)
+        if "Internal error" in message or not any(sign in message for sign in ("⚠️", "HTTP 4", "'error': '")):
+            self.faults += 1
+            if len(self.fault_messages) < 5:
+                self.fault_messages.append(f"{kind}: {message[:200]}")
+
+
+def poisoned_entries(view: tuple, n_sliders: int) -> list[list]:
+    """`explore_render` entries that no browser sends (issue 12's faults and their kin), built from a real view."""
+    model, seed, label, dims = view
+    good = [model, seed, label, 1.0, "1", dims, *[0.0] * (2 * n_sliders)]
+    raw, amount = 6, 6 + n_sliders
+
+    def put(index: int, value: object) -> list:
+        entry = list(good)
+        entry[index] = value
+        return entry
+
+    return [put(1, int("9" * 401)), put(1, -10**30), put(raw, 1e308), put(raw, float("inf")),
+            put(raw + 1, float("nan")), put(amount, -1e308), put(3, float("nan")), put(4, "9" * 50),
+            put(5, [float("inf")]), put(5, [10**400]), put(5, "0,1"),  # dims
+            put(0, "no-such-model"), put(0, "a" * 3000), put(0, "../../etc/passwd"),  # unknown model ids
+            put(0, None), put(1, None), put(3, None),  # missing fields (null)
+            good[:-1], [*good, 0.0], [],  # wrong lengths
+            put(0, {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}})]  # a file that is no upload
+
+
+def bomb_png(side: int = 12000) -> bytes:
+    """A decompression bomb: side x side grey pixels (144 Mpx) in ~165 KB of PNG."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (side, side), 255).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+async def hostile_client(http: httpx.AsyncClient, events: dict[str, int], entries: list[list], bomb: bytes,
+                         model: str, sessions: tuple[str, str], stats: HostileStats, stop: asyncio.Event) -> None:
+    """Beside the good users until `stop`: poisoned slider entries through the page's own route (`/queue/join` by
+    fn_index, as the browser sends them) and, at the same time, bomb uploads to the inversion panel (`POST
+    /gradio_api/upload`, then its `find_latent_ui` event), each back to back with no pause."""
+
+    async def poison() -> None:
+        for entry in itertools.cycle(entries):
+            if stop.is_set():
+                return
+            await browser_call(http, events["explore_render"], entry, stats, "poison", sessions[0])
+
+    async def bombs() -> None:
+        while not stop.is_set():
+            try:
+                post = await http.post("/gradio_api/upload", files={"files": ("bomb.png", bomb, "image/png")})
+                post.raise_for_status()
+            except httpx.HTTPError as exc:
+                stats.error("bomb", f"upload {type(exc).__name__}: {exc}")
+                continue
+            file = {"path": post.json()[0], "orig_name": "bomb.png", "meta": {"_type": "gradio.FileData"}}
+            await browser_call(http, events["find_latent_ui"], [model, None, file, 20], stats, "bomb", sessions[1])
+
+    await asyncio.gather(poison(), bombs())
+
+
 async def render_user(http: httpx.AsyncClient, models: list[str], renders: int, stats: Stats, rng: random.Random,
                       think: float = 0.0, session: str | None = None):
     # A browser tab keeps one session for all its renders; without one (session None), Gradio builds a new
@@ -201,10 +280,10 @@ async def train_user(http: httpx.AsyncClient, steps: int, stats: Stats, rng: ran
                session)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of the server process (Linux /proc)."""
+def rss_mb(pid: int, kind: str = "VmRSS:") -> float:
+    """Resident memory of the server process (Linux /proc); kind "VmHWM:" for its peak."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(kind):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -295,6 +374,48 @@ def show(summary: dict, rss: tuple[float, float], cache_mb: float) -> None:
     print(f"  server RSS {rss[0]:.0f} -> {rss[1]:.0f} MB ({rss[1] - rss[0]:+.0f} MB)   Gradio cache {cache_mb:.1f} MB")
 
 
+def show_hostile(bad: HostileStats, seconds: float) -> dict:
+    """What the hostile client sent in a phase, and how each call was answered."""
+    out: dict = {"faults": bad.fault_messages}
+    accepted = 0
+    for kind in ("poison", "bomb"):
+        refused, drawn, full = bad.errors.get(kind, 0), len(bad.latencies.get(kind, [])), bad.rejected.get(kind, 0)
+        out[kind] = {"sent": refused + drawn + full, "refused": refused, "accepted": drawn, "rejected_503": full}
+        accepted += drawn
+        print(f"  hostile {kind:<7} sent {refused + drawn + full:>5} ({(refused + drawn + full) / seconds:.0f}/s): "
+              f"refused {refused}, accepted {drawn}, HTTP 503 {full}")
+    out["n_faults"] = bad.faults + accepted  # every hostile call should be refused, each with a message
+    print(f"  hostile calls accepted, answered without a message or with an internal error: {out['n_faults']}")
+    for fault in bad.fault_messages:
+        print(f"    fault: {fault}")
+    return out
+
+
+def compare_hostile(phases: list[dict]) -> dict:
+    """The good users' figures over the clean phases and over the hostile ones, pooled, and p99 hostile / clean."""
+    out: dict = {"phase": "good users: clean phases vs phases with the hostile client", "errors": {}}
+    print(f"\n== {out['phase']}")
+    for kind in ("render", "interpolate", "train"):
+        row = {}
+        for name, group in (("clean", [p for p in phases if "hostile" not in p]),
+                            ("hostile", [p for p in phases if "hostile" in p])):
+            values = [v for p in group for v in p.get(kind, {}).get("raw_ms", [])]
+            if values:
+                row[name] = {"ok": len(values), "p50_ms": round(statistics.median(values)),
+                             "p99_ms": round(percentile(values, 0.99)),
+                             "errors": sum(p["errors"].get(kind, 0) + p["errors"].get("phase", 0) for p in group)}
+        if len(row) == 2:
+            row["p99_ratio"] = round(row["hostile"]["p99_ms"] / row["clean"]["p99_ms"], 2)
+            print(f"  {kind:<12}" + "   ".join(f"{n} ok {r['ok']} p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
+                                                f"errors {r['errors']}" for n, r in row.items() if n != "p99_ratio")
+                  + f"   p99 hostile/clean {row['p99_ratio']:.2f}")
+            out[kind] = row
+    faults = sum(p["hostile"]["n_faults"] for p in phases if "hostile" in p)
+    out["hostile_faults"] = faults
+    print(f"  hostile calls accepted, answered without a message or with an internal error: {faults}")
+    return out
+
+
 async def main(args: argparse.Namespace) -> int:
     cache = Path(tempfile.mkdtemp(prefix="gle-load-"))
     port = free_port()
@@ -320,7 +441,7 @@ async def main(args: argparse.Namespace) -> int:
             print(f"app.py pid {proc.pid} on {base}; models {models}; {os.cpu_count()} CPUs visible; "
                   f"load average {os.getloadavg()[0]:.1f} (other work on this machine counts against us)")
             print(f"server RSS after warm-up {rss_start:.0f} MB")
-            events = await _event_indices(http, ("restore_link", "explore_model", "explore_render"))
+            events = await _event_indices(http, ("restore_link", "explore_model", "explore_render", "find_latent_ui"))
             if args.path == "slider" and args.fresh_sessions:
                 raise SystemExit("--fresh-sessions applies to --path api only: a page always has a session")
             rng = random.Random(args.seed)
@@ -351,16 +472,32 @@ async def main(args: argparse.Namespace) -> int:
                                            for session in sessions], *opening)
             if stats.errors:
                 raise SystemExit(f"opening the sessions failed: {stats.messages}")
+            if args.hostile:  # the hostile client opens its two sessions too, outside the figures
+                hostile_sessions = (f"bad{rng.getrandbits(48):012x}", f"bomb{rng.getrandbits(48):012x}")
+                opened_stats = Stats()
+                bad_view = await open_page(http, events, models[0], opened_stats, hostile_sessions[0])
+                await browser_call(http, events["restore_link"], [], opened_stats, "open", hostile_sessions[1])
+                if bad_view is None or opened_stats.errors:
+                    raise SystemExit(f"opening the hostile sessions failed: {opened_stats.messages}")
+                entries = poisoned_entries(bad_view, 8)
+                bomb = bomb_png()
+                print(f"hostile client: {len(entries)} poisoned slider entries in turn, and a {len(bomb) / 1024:.0f} "
+                      "KB PNG of 12000x12000 px to the inversion upload, both back to back")
             if stats.latencies:
                 n_open = len(opening) + (0 if args.fresh_sessions else args.users)
                 opened = summarise(f"open: {n_open} users open their sessions at once (page users also pick a model)",
                                    stats, time.perf_counter() - start)
                 show(opened, (rss_start, rss_mb(proc.pid)), dir_mb(cache / "gradio"))
                 results.append(opened)
-            for phase in range(args.phases):
+            plan = [(phase, False) for phase in range(args.phases)]
+            if args.hostile:  # each phase twice, clean and hostile, in ABBA order so slow drift favours neither
+                plan = [(phase, hostile) for phase in range(args.phases)
+                        for hostile in ((False, True) if phase % 2 == 0 else (True, False))]
+            for phase, hostile in plan:
                 stats = Stats()
                 before = rss_mb(proc.pid)
                 cpu_before = cpu_seconds(proc.pid)
+                Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # the phase's peak RSS starts from here
                 if args.path == "slider":
                     tasks = [slider_user(http, view, args.renders, stats, random.Random(rng.random()), args.think,
                                          session, events["explore_render"], 8)
@@ -374,15 +511,24 @@ async def main(args: argparse.Namespace) -> int:
                 tasks += [train_user(http, args.train_steps, stats, random.Random(rng.random()), session,
                                      args.train_kind)
                           for session in train_sessions]
+                hostile_stats, stop = HostileStats(), asyncio.Event()
+                companion = (asyncio.ensure_future(hostile_client(http, events, entries, bomb, models[0],
+                                                                  hostile_sessions, hostile_stats, stop))
+                             if hostile else None)
                 start = time.perf_counter()
                 try:
                     await asyncio.wait_for(asyncio.gather(*tasks), timeout=max(1.0, deadline - time.monotonic()))
                 except asyncio.TimeoutError:
                     stats.error("phase", f"wall-clock cap of {args.max_seconds} s reached")
-                summary = summarise(f"phase {phase + 1}: {args.users} users x {args.renders} renders + "
+                seconds = time.perf_counter() - start
+                if companion is not None:
+                    stop.set()
+                    await companion  # each of its loops ends after the call it has in flight
+                label = " (clean)" if args.hostile and not hostile else " (hostile client beside)" if hostile else ""
+                summary = summarise(f"phase {phase + 1}{label}: {args.users} users x {args.renders} renders + "
                                     f"{args.interp_users} x {args.interps} interpolations + "
-                                    f"{args.train_users} {args.train_kind} training runs", stats,
-                                    time.perf_counter() - start, start)
+                                    f"{args.train_users} {args.train_kind} training runs", stats, seconds, start)
+                summary["peak_rss_mb"] = round(rss_mb(proc.pid, "VmHWM:"))
                 summary["rss_mb"] = [round(before), round(rss_mb(proc.pid))]
                 summary["cache_mb"] = round(dir_mb(cache / "gradio"), 1)
                 summary["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu_before, 1)
@@ -392,7 +538,12 @@ async def main(args: argparse.Namespace) -> int:
                       "interpolations and training included)", end="")
                 show(summary, (before, rss_mb(proc.pid)), summary["cache_mb"])
                 print(f"  training worker processes: {summary['workers_rss_mb']} MB RSS (kept for the next runs)")
+                print(f"  server peak RSS in the phase {summary['peak_rss_mb']} MB")
+                if hostile:
+                    summary["hostile"] = show_hostile(hostile_stats, seconds)
                 results.append(summary)
+            if args.hostile:
+                results.append(compare_hostile([r for r in results if "rss_mb" in r]))
             if args.burst:
                 stats = Stats()
                 start = time.perf_counter()
@@ -425,7 +576,7 @@ async def main(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     bad = sum(sum(r["errors"].values()) for r in results)
-    return 1 if bad else 0
+    return 1 if bad or any(r.get("hostile_faults") for r in results) else 0
 
 
 async def _models(http: httpx.AsyncClient) -> list[dict]:
@@ -463,6 +614,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--models", default="", help="comma-separated ids (default: every shipped model)")
     p.add_argument("--max-seconds", type=float, default=900, help="wall-clock cap for all phases")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hostile", action="store_true",
+                   help="run every phase twice, clean and with a hostile client beside (poisoned slider entries "
+                        "and decompression-bomb uploads, back to back), and compare the good users' figures")
     p.add_argument("--json", default="", help="also write the figures to this file")
     return p.parse_args()
 
