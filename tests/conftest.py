@@ -1,11 +1,12 @@
 """Shared fixtures: the real app launched in-process on a free port, a gradio_client for it, and a
-headless Debian chromium page driven by Playwright."""
+headless Debian chromium page driven by Playwright; `wait_for`, the one way tests await a condition."""
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,19 @@ CHROMIUM_ARGS = [
 # Never reach the network from tests: Hub calls must use local folders or a hand-made cache.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: float = 0.05) -> None:
+    """Poll `condition` until it is true; fail naming `what` if it is still false after `timeout` seconds.
+
+    The timeout bounds how long a hang may last (generous: the machine may be loaded); it is not a speed test.
+    The condition is checked once more after the deadline passes, so a slow last poll does not fail."""
+    __tracebackhide__ = True  # a failure points at the test line that waited
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(poll)
 
 
 def _free_port() -> int:

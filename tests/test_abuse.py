@@ -20,6 +20,7 @@ from gan_models import registry
 from gan_models.conditional import ConditionalGenerator
 from gan_models.dcgan import DCGANConfig
 from gan_models.registry import ModelLoadError, load_from_folder
+from tests.conftest import wait_for
 from tests.test_render import shipped_or_tiny
 
 LEAK_MARKERS = ("Traceback", 'File "', '.py", line', "site-packages", "/work/")
@@ -394,7 +395,7 @@ def test_a_full_queue_answers_503_and_the_server_keeps_serving(app_url, ids):
         for response in [r for r in responses if r.status_code == 200][:5]:
             text = http.get(f"gradio_api/call/interpolate_gif/{response.json()['event_id']}").text
             assert "event: complete" in text, text[:300]
-    _wait_for(lambda: len(demo._queue) == 0, timeout=120)
+    wait_for(lambda: len(demo._queue) == 0, 120, "the flooded queue to drain")
     assert_still_serving(app_url, ids[0])
 
 
@@ -440,14 +441,5 @@ def test_a_render_is_not_held_behind_full_training_slots(client, ids):
     finally:
         for job in runs:
             job.cancel()
-    _wait_for(lambda: RUNS.active() == 0)
-
-
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
+    wait_for(lambda: RUNS.active() == 0, 30, "the cancelled runs to free their training slots")
 

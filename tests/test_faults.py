@@ -1,6 +1,6 @@
 """Faults the app must survive: a client vanishing mid-training, a cancelled interpolation, corrupted or
 truncated weights on disk, a Hub download failing midway, and SIGTERM to `python app.py` during a run.
-Conditions are awaited by polling with a deadline (a bound on how long a hang may last, not a speed test)."""
+Conditions are awaited with conftest's `wait_for` (a bound on how long a hang may last, not a speed test)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,17 +22,11 @@ from safetensors.torch import load_file, save_file
 
 from gan_models import registry
 from gan_models.registry import ModelLoadError, load_from_folder
+from tests.conftest import wait_for
 from training.limits import RUNS
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG_RUN = {"data": ["sine", 5, 100_000, 64, 1e-4, 1e-4, 0, "cpu"]}  # far longer than any test waits
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} not reached within {timeout:.0f} s"
-        time.sleep(0.05)
 
 
 def first_training_record(http: httpx.Client, base: str) -> httpx.Response:
@@ -54,12 +47,12 @@ def first_training_record(http: httpx.Client, base: str) -> httpx.Response:
 
 
 def test_client_disconnect_mid_training_stops_the_run_and_frees_its_slot(app_url, client):
-    wait_for(lambda: RUNS.active() == 0, what="no run from an earlier test")
+    wait_for(lambda: RUNS.active() == 0, 60, "no run from an earlier test")
     with httpx.Client(timeout=60) as http:
         stream = first_training_record(http, app_url)
         assert RUNS.active() == 1
         stream.close()  # the client vanishes: no cancel request, just a dropped connection
-    wait_for(lambda: RUNS.active() == 0, what="the slot to be freed after the disconnect")
+    wait_for(lambda: RUNS.active() == 0, 60, "the slot to be freed after the disconnect")
     # The slot really is free: a new run starts and finishes.
     assert client.predict("sine", 2, 20, 8, 1e-3, 1e-3, 0, "cpu", api_name="/train_sine")["done"]
 
@@ -71,10 +64,10 @@ def test_cancel_during_interpolation_leaves_the_server_serving(client):
     other = Client(client.src, verbose=False)
     jobs = [other.submit(model, s, s + 1, "", "", 64, "slerp", api_name="/interpolate") for s in range(3)]
     wait_for(lambda: any(j.status().code.name in ("PROCESSING", "ITERATING") for j in jobs) or jobs[0].done(),
-             what="an interpolation to start")
+             60, "an interpolation to start")
     for job in jobs:
         job.cancel()
-    wait_for(lambda: all(j.done() for j in jobs), what="cancelled jobs to finish")
+    wait_for(lambda: all(j.done() for j in jobs), 60, "cancelled jobs to finish")
     # Whatever the cancelled jobs were doing, the next interpolation is whole and correct.
     gif, strip = client.predict(model, 1, 2, "", "", 4, "lerp", api_name="/interpolate_gif")
     assert Path(gif).read_bytes()[:3] == b"GIF" and Path(strip).stat().st_size > 0
@@ -89,8 +82,8 @@ def test_cancel_during_interpolation_leaves_the_server_serving(client):
 def checkpoint_copy(tmp_path) -> Path:
     """A copy of a shipped checkpoint folder (the real files, not a stand-in), safe to damage."""
     shipped = [m["id"] for m in registry.list_models()]
-    if not shipped:
-        pytest.skip("no shipped checkpoint to copy")
+    assert shipped, (f"no loadable checkpoint under {registry.CHECKPOINTS_DIR}: the shipped checkpoints are "
+                     "committed to git, so the checkout is incomplete or a config.json is broken")
     return Path(shutil.copytree(registry.CHECKPOINTS_DIR / shipped[0], tmp_path / shipped[0]))
 
 
@@ -201,7 +194,7 @@ def served_app(tmp_path_factory) -> Iterator[tuple[subprocess.Popen, str]]:
             return False
 
     try:
-        wait_for(up, timeout=300, what="app.py to serve")  # imports take minutes on a loaded box
+        wait_for(up, 300, "app.py to serve")  # imports take minutes on a loaded box
         yield proc, base
     finally:
         if proc.poll() is None:
@@ -234,10 +227,8 @@ def test_sigterm_during_a_training_run_exits_cleanly(served_app):
     assert code in (0, -signal.SIGTERM, 128 + signal.SIGTERM), code
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{base}gradio_api/info", timeout=5)  # the port is closed: nothing left listening
-    deadline = time.monotonic() + 30  # the workers see their pipe close and exit: no orphan keeps training
-    while any(map(running, workers)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in workers if running(pid)]
+    # The workers see their pipe close and exit: no orphan keeps training.
+    wait_for(lambda: not any(map(running, workers)), 30, f"the training workers {workers} to exit", poll=0.1)
 
 
 def child_pids(pid: int) -> list[int]:

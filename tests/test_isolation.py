@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +16,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from gan_models import render
+from tests.conftest import wait_for
 from tests.test_abuse import sse_call
 from tests.test_slider_batch import batch, join_and_wait, view
 from ui import explore_tab, guard
@@ -114,10 +114,8 @@ def run_one_batch(base: str, monkeypatch, entries: list[list]) -> list[dict]:
         blocker = pool.submit(join_and_wait, base, fn_index, view(MODEL, 1), uuid.uuid4().hex)
         assert held.wait(60)
         futures = [pool.submit(join, base, fn_index, e, uuid.uuid4().hex) for e in entries]
-        deadline = time.monotonic() + 60
-        while _slider_queue() < len(entries):
-            assert time.monotonic() < deadline, "the entries never all reached the queue"
-            time.sleep(0.02)
+        wait_for(lambda: _slider_queue() >= len(entries), 60, f"all {len(entries)} entries to reach the queue",
+                 poll=0.02)
         gate.set()
         assert blocker.result()["success"]
         results = [f.result() for f in futures]
@@ -213,10 +211,7 @@ def test_abandoned_api_submissions_do_not_hold_a_page_user(app_url):
         waiting = len(demo._queue.event_queue_per_concurrency_id["api"].queue)
     assert picked["success"], picked
     assert waiting > 0, "the abandoned submissions had all run before the page user was served"
-    deadline = time.monotonic() + 600
-    while len(demo._queue) > 0:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    wait_for(lambda: len(demo._queue) == 0, 600, "the abandoned submissions to drain from the queue", poll=0.2)
 
 
 def test_unit_render_views_takes_any_columns():

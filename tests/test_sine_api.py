@@ -8,6 +8,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from gan_models.sine import N_POINTS
+from tests.conftest import wait_for
 from training.limits import RUNS
 
 
@@ -33,10 +34,7 @@ def test_same_seed_gives_the_same_records_through_the_api(client):
 
 def test_cancelling_a_run_stops_it(client):
     job = client.submit("sine", 5, 100_000, 64, 1e-4, 1e-4, 0, "cpu", api_name="/train_sine")
-    deadline = time.monotonic() + 30
-    while not job.outputs() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert job.outputs(), "no record arrived"
+    wait_for(job.outputs, 30, "the run's first record")
     job.cancel()
     time.sleep(1.0)
     seen = len(job.outputs())

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from tests.conftest import screenshot
+from tests.conftest import screenshot, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -74,10 +73,7 @@ def test_closing_the_tab_ends_the_run(browser, app_url):
     page.wait_for_function("() => /Step [\\d,]+ \\//.test(document.querySelector('#sine-readout').innerText)")
     assert RUNS.active() == 1
     context.close()
-    deadline = time.monotonic() + 20
-    while RUNS.active() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert RUNS.active() == 0
+    wait_for(lambda: RUNS.active() == 0, 20, "the closed page's run to free its training slot", poll=0.1)
 
 
 def test_latent_size_sweep_draws_one_panel_per_size(page, app_url):

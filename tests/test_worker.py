@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.conftest import wait_for
 from training.sine import SineTrainConfig, SineTrainer, trained_state
 from training.worker import Job, WorkerError, WorkerPool, run_here, with_result
 
@@ -102,10 +103,7 @@ def test_closing_the_run_early_kills_its_worker(pool):
     run = pool.run(Job(Probe, {"n": 10_000, "sleep": 0.01}))
     _, record = next(run)
     run.close()  # what Gradio does when the browser tab goes away
-    deadline = time.monotonic() + 10
-    while _alive(record["pid"]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(record["pid"])
+    wait_for(lambda: not _alive(record["pid"]), 10, f"the closed run's worker (pid {record['pid']}) to exit")
     assert [kind for kind, _ in pool.run(Job(Probe, {"n": 1}))] == ["record", "done"]  # a fresh worker
 
 
