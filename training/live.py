@@ -316,6 +316,20 @@ class TrainedRun:
     model_config: DCGANConfig
     card: str
 
+    # A run crosses from a worker process as a pickle, and a spectrally normalised D cannot be pickled as a
+    # module ("only supported through state_dict()"): both networks travel as config + state_dict instead.
+    def __getstate__(self) -> dict:
+        return {"model_config": self.model_config, "card": self.card,
+                "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict()}
+
+    def __setstate__(self, state: dict) -> None:
+        G, D = build_pair(state["model_config"])
+        G.load_state_dict(state["generator"])
+        D.load_state_dict(state["discriminator"])
+        self.model_config, self.card = state["model_config"], state["card"]
+        self.generator = G.eval().requires_grad_(False)
+        self.discriminator = D.eval().requires_grad_(False)
+
     def to_loaded_model(self, model_id: str) -> LoadedModel:
         """The trained pair as the registry's LoadedModel, for registry.register."""
         return LoadedModel(
