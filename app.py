@@ -12,6 +12,15 @@ import gradio as gr
 from ui import api, explore_tab, guard, interpolate_tab, inversion_panel, share, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
+# The image stays in view while the sliders beside it are dragged: its column sticks to the top of the
+# window, inside a column as tall as the sliders' (gr.Row(equal_height=True)). Gradio's container
+# clips with overflow: hidden, which makes it the sticky element's scroll box; overflow: clip clips the same
+# without becoming one.
+CSS = """
+.gradio-container { overflow: clip !important; }
+#ex-view { position: sticky; top: 8px; z-index: 5; flex: 0 0 auto !important; background: var(--body-background-fill); }
+#ex-image { height: min(440px, 45vh) !important; }
+"""
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 
 with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
@@ -62,6 +71,7 @@ def launch_kwargs() -> dict:
         "server_name": os.environ.get("HOST") or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
         "server_port": int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860),
         "enable_monitoring": False,
+        "css": CSS,
         "max_file_size": "5mb",
         # Gradio keeps per-session state (a copy of every component's config: 0.5 MB of objects, 1-2.5 MB of
         # RSS) for the last N sessions, default 10,000 (GBs); each API call without a session id is a new

@@ -45,12 +45,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
-    """The page served by app.py's `demo`, with app.py's own queue settings."""
-    from app import demo
+    """The page served by app.py's `demo`, with app.py's own queue settings and its CSS (the sticky view)."""
+    from app import CSS, demo
 
     port = _free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                enable_monitoring=False)
+                enable_monitoring=False, css=CSS)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -103,3 +103,25 @@ def test_interpolate_tab_makes_a_gif(page, app_url, ids):
     page.locator("button[role=tab]", has_text="Sine toy").click()
     page.wait_for_selector("#sine-start")
     screenshot(page, "sine_tab")
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_the_image_stays_in_view_while_any_slider_is_dragged(browser, app_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url)
+        page.wait_for_selector("#ex-image img")
+        for i in range(8):  # every raw slider the page shows, first to last
+            slider = page.locator(f"#ex-z{i} input[type=range]")
+            slider.evaluate("e => e.scrollIntoView({block: 'center'})")  # where a person drags it
+            before = _src(page, "ex-image")
+            slider.focus()
+            page.keyboard.press("ArrowRight")
+            for box in (page.locator("#ex-image").bounding_box(), slider.bounding_box()):
+                assert box["y"] >= 0 and box["y"] + box["height"] <= height, (i, box)
+            _wait_src_change(page, "ex-image", before)  # and the image in view is the one that changed
+        screenshot(page, f"explore-sticky-{width}x{height}")
+    finally:
+        context.close()

@@ -303,7 +303,7 @@ def build() -> Explore:
     gr.Markdown(INTRO)
     ids = model_ids()
     warm_up()
-    with gr.Row():
+    with gr.Row(equal_height=True):  # the view column spans the sliders' height: room for it to stick
         with gr.Column(scale=1, min_width=320):
             model = gr.Dropdown(
                 ids, value=default_model(), allow_custom_value=True, label="Model", elem_id="ex-model",
@@ -339,10 +339,12 @@ def build() -> Explore:
                     for i in range(render.N_DIRECTIONS)
                 ]
             reset = gr.Button("Reset sliders", elem_id="ex-reset")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2), gr.Column(elem_id="ex-view"):  # sticky (app.CSS): in view while sliders move
             image = gr.Image(label="Generated", format="png", interactive=False, elem_id="ex-image",
-                             buttons=["download", "fullscreen"], height=520)
+                             buttons=["download", "fullscreen"], height=440)
             readout = gr.Markdown(elem_id="ex-readout")
+    with gr.Row(equal_height=True):  # below the sticky view, so it never covers them
+        with gr.Column(scale=1, min_width=320):
             with gr.Accordion("Details (JSON)", open=False):
                 info = gr.JSON(label="Info", elem_id="ex-info")
             with gr.Row():
@@ -350,10 +352,9 @@ def build() -> Explore:
                 recipe_btn = gr.Button("Save recipe", elem_id="ex-save-recipe")
             link = gr.Textbox(label="Link to this view", buttons=["copy"], elem_id="ex-link", interactive=False,
                               info="Opens the page with this model, seed, class, truncation and sliders.")
-            with gr.Row():
-                recipe_out = gr.File(label="Recipe (download)", elem_id="ex-recipe-out")
-                recipe_in = gr.File(label="Load a recipe", file_types=[".json"], type="filepath",
-                                    elem_id="ex-recipe-in")
+        with gr.Column(scale=2), gr.Row():
+            recipe_out = gr.File(label="Recipe (download)", elem_id="ex-recipe-out")
+            recipe_in = gr.File(label="Load a recipe", file_types=[".json"], type="filepath", elem_id="ex-recipe-in")
 
     with gr.Accordion("Class grid (conditional models)", open=False):
         with gr.Row():
