@@ -15,7 +15,9 @@ from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerato
 from gan_models.dcgan import DCGANConfig, DCGANGenerator
 from gan_models.registry import ModelLoadError, load_from_folder
 
-SHIPPED = {"dcgan-animals", "cdcgan-animals", "cdcgan-digits"}
+SHIPPED = {"dcgan-animals", "cdcgan-animals", "cdcgan-digits", "cdcgan-emoji", "dcgan-emoji-faces", "infogan-digits",
+           "mlpgan-animals", "mlpgan-digits", "vae-animals", "vae-digits"}
+WITHOUT_D = {"vae-animals", "vae-digits"}  # a VAE has an encoder, not a discriminator
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -50,7 +52,7 @@ def test_list_models_lists_the_shipped_checkpoints() -> None:
 def test_shipped_checkpoint_loads_and_generates_deterministically(model_id: str) -> None:
     m = registry.load(model_id)
     assert registry.load(model_id) is m  # cached: loaded once
-    assert m.kind == m.config.kind and m.discriminator is not None
+    assert m.kind == m.config.kind and (m.discriminator is None) == (model_id in WITHOUT_D)
     assert not m.generator.training and not next(m.generator.parameters()).requires_grad
     c = m.config
     n = 4
@@ -65,7 +67,7 @@ def test_shipped_checkpoint_loads_and_generates_deterministically(model_id: str)
     assert x.shape == (n, c.channels, c.image_size, c.image_size) and x.dtype == torch.float32
     assert torch.equal(x, images(7)) and not torch.equal(x, images(8))
     with torch.inference_mode():
-        assert m.discriminator(x, labels).shape == (n,)
+        assert m.discriminator is None or m.discriminator(x, labels).shape == (n,)
         assert m.generator.first_layer_features(torch.zeros(n, c.latent_dim), labels).shape[0] == n
 
 
@@ -76,7 +78,8 @@ def test_checkpoints_size_budget() -> None:
             assert size < 10 * 2**20, f"{folder.name} is {size / 2**20:.1f} MB (budget 10 MB)"
     for model_id in SHIPPED:
         names = {p.name for p in (REPO / "checkpoints" / model_id).iterdir()}
-        assert {"config.json", "model.safetensors", "discriminator", "README.md", "samples.png"} <= names
+        assert {"config.json", "model.safetensors", "README.md", "samples.png", "eval.json", "training.json"} <= names
+        assert ("discriminator" in names) == (model_id not in WITHOUT_D)
         assert "samples" not in names and "state.pt" not in names  # working files stay out of git
 
 
