@@ -77,6 +77,28 @@ class DCGANConfig:
         return cls(**known).validate()
 
 
+def check_family_config(config: object, kind: str, limits: dict[str, tuple[int, int]]) -> None:
+    """The checks every family's config shares (configs come from untrusted config.json files): its kind,
+    integer fields within their limits, a supported image shape, a string dataset. ValueError names the field."""
+    if getattr(config, "kind", None) != kind:
+        raise ValueError(f"config.kind must be {kind!r}, got {getattr(config, 'kind', None)!r}")
+    for name, (lo, hi) in limits.items():
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ValueError(f"config.{name} must be an integer in {lo}..{hi}, got {value!r}")
+    if config.image_size not in IMAGE_SIZES or config.channels not in CHANNELS:
+        raise ValueError(f"config.image_size must be in {IMAGE_SIZES} and channels in {CHANNELS}")
+    if not isinstance(config.dataset, str):
+        raise ValueError("config.dataset must be a string")
+
+
+def config_from_mapping(cls: type, data: object) -> object:
+    """A family config from parsed JSON: unknown keys ignored, then validated; a non-object is refused."""
+    if not isinstance(data, dict):
+        raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
+    return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__}).validate()
+
+
 def check_labels(labels: torch.Tensor | None, n: int, num_classes: int) -> None:
     """Shared label checks: conditional models need labels in range, unconditional ones refuse them."""
     if num_classes == 0:
@@ -173,13 +195,14 @@ class DiscriminatorBody(nn.Module):
 
 class _ConfigMixin:
     config: DCGANConfig
+    config_class: type = DCGANConfig  # each family's networks name their own config dataclass
 
-    @staticmethod
-    def _coerce(config: DCGANConfig | dict | None) -> DCGANConfig:
+    @classmethod
+    def _coerce(cls, config: object) -> object:
         if config is None:
-            return DCGANConfig().validate()
+            return cls.config_class().validate()
         if isinstance(config, dict):
-            return DCGANConfig.from_dict(config)
+            return cls.config_class.from_dict(config)
         return config.validate()
 
     @classmethod

@@ -16,7 +16,14 @@ import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
-from gan_models.dcgan import CHANNELS, IMAGE_SIZES, DiscriminatorBody, GeneratorBody, _check_z, _ConfigMixin
+from gan_models.dcgan import (
+    DiscriminatorBody,
+    GeneratorBody,
+    _check_z,
+    _ConfigMixin,
+    check_family_config,
+    config_from_mapping,
+)
 
 LIMITS = {"latent_dim": (2, 1024), "base_channels": (4, 512), "d_base_channels": (4, 512),
           "num_classes": (2, 100), "n_continuous": (1, 8)}
@@ -42,16 +49,9 @@ class InfoGANConfig:
             self.class_names = [f"code {i}" for i in range(self.num_classes)]
 
     def validate(self) -> InfoGANConfig:
-        if self.kind != "infogan":
-            raise ValueError(f"config.kind must be 'infogan', got {self.kind!r}")
-        for name, (lo, hi) in LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise ValueError(f"config.{name} must be an integer in {lo}..{hi}, got {value!r}")
+        check_family_config(self, "infogan", LIMITS)
         if self.n_continuous >= self.latent_dim:
             raise ValueError("config.n_continuous must be smaller than latent_dim (z also carries noise)")
-        if self.image_size not in IMAGE_SIZES or self.channels not in CHANNELS:
-            raise ValueError(f"config.image_size must be in {IMAGE_SIZES} and channels in {CHANNELS}")
         for name, values, n in (("class_names", self.class_names, self.num_classes),
                                 ("code_names", self.code_names, None)):
             if not isinstance(values, list) or not all(isinstance(v, str) and len(v) <= 40 for v in values):
@@ -63,23 +63,11 @@ class InfoGANConfig:
         w = self.info_weight
         if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 100:
             raise ValueError(f"config.info_weight must be a number in [0, 100], got {w!r}")
-        if not isinstance(self.dataset, str):
-            raise ValueError("config.dataset must be a string")
         return self
 
     @classmethod
     def from_dict(cls, data: object) -> InfoGANConfig:
-        if not isinstance(data, dict):
-            raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__}).validate()
-
-
-class _InfoConfigMixin(_ConfigMixin):
-    @staticmethod
-    def _coerce(config: InfoGANConfig | dict | None) -> InfoGANConfig:
-        if config is None:
-            return InfoGANConfig().validate()
-        return InfoGANConfig.from_dict(config) if isinstance(config, dict) else config.validate()
+        return config_from_mapping(cls, data)
 
 
 def _check_codes(labels: torch.Tensor | None, n: int, k: int) -> None:
@@ -90,9 +78,11 @@ def _check_codes(labels: torch.Tensor | None, n: int, k: int) -> None:
 
 
 class InfoGANGenerator(
-    nn.Module, _InfoConfigMixin, PyTorchModelHubMixin, tags=["gan", "infogan", "gan-latent-explorer"]
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "infogan", "gan-latent-explorer"]
 ):
     """(z [N, latent_dim], categorical code [N]) -> images [N, C, H, W]; z[:, :n_continuous] are the codes."""
+
+    config_class = InfoGANConfig
 
     conditional = True  # to the explorer the categorical code is a class
 
@@ -118,10 +108,12 @@ class InfoGANGenerator(
 
 
 class InfoGANDiscriminator(
-    nn.Module, _InfoConfigMixin, PyTorchModelHubMixin, tags=["gan", "infogan", "gan-latent-explorer"]
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "infogan", "gan-latent-explorer"]
 ):
     """images -> realism logits [N] (labels ignored: D never sees the codes); `q(images)` -> the Q head's
     categorical logits [N, K] and continuous-code means [N, Cc], from the same trunk features."""
+
+    config_class = InfoGANConfig
 
     def __init__(self, config: InfoGANConfig | dict | None = None) -> None:
         super().__init__()

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
-from gan_models.dcgan import CHANNELS, IMAGE_SIZES, _check_z, _ConfigMixin, check_labels
+from gan_models.dcgan import _check_z, _ConfigMixin, check_family_config, check_labels, config_from_mapping
 
 LIMITS = {"latent_dim": (1, 1024), "hidden": (8, 4096), "d_hidden": (8, 4096)}
 
@@ -32,39 +32,22 @@ class MLPGANConfig:
     dataset: str = ""
 
     def validate(self) -> MLPGANConfig:
-        if self.kind != "mlpgan":
-            raise ValueError(f"config.kind must be 'mlpgan', got {self.kind!r}")
-        for name, (lo, hi) in LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise ValueError(f"config.{name} must be an integer in {lo}..{hi}, got {value!r}")
-        if self.image_size not in IMAGE_SIZES or self.channels not in CHANNELS:
-            raise ValueError(f"config.image_size must be in {IMAGE_SIZES} and channels in {CHANNELS}")
+        check_family_config(self, "mlpgan", LIMITS)
         if self.num_classes != 0 or self.class_names:
             raise ValueError("the vanilla GAN here is unconditional: num_classes must be 0")
-        if not isinstance(self.dataset, str):
-            raise ValueError("config.dataset must be a string")
         return self
 
     @classmethod
     def from_dict(cls, data: object) -> MLPGANConfig:
-        if not isinstance(data, dict):
-            raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__}).validate()
-
-
-class _MLPConfigMixin(_ConfigMixin):
-    @staticmethod
-    def _coerce(config: MLPGANConfig | dict | None) -> MLPGANConfig:
-        if config is None:
-            return MLPGANConfig().validate()
-        return MLPGANConfig.from_dict(config) if isinstance(config, dict) else config.validate()
+        return config_from_mapping(cls, data)
 
 
 class MLPGenerator(
-    nn.Module, _MLPConfigMixin, PyTorchModelHubMixin, tags=["gan", "vanilla-gan", "gan-latent-explorer"]
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "vanilla-gan", "gan-latent-explorer"]
 ):
     """z [N, latent_dim] -> images [N, C, H, W] in [-1, 1], through two hidden fully connected layers."""
+
+    config_class = MLPGANConfig
 
     def __init__(self, config: MLPGANConfig | dict | None = None) -> None:
         super().__init__()
@@ -90,9 +73,11 @@ class MLPGenerator(
 
 
 class MLPDiscriminator(
-    nn.Module, _MLPConfigMixin, PyTorchModelHubMixin, tags=["gan", "vanilla-gan", "gan-latent-explorer"]
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "vanilla-gan", "gan-latent-explorer"]
 ):
     """images [N, C, H, W] -> logits [N]."""
+
+    config_class = MLPGANConfig
 
     def __init__(self, config: MLPGANConfig | dict | None = None) -> None:
         super().__init__()

@@ -18,13 +18,13 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 
 from gan_models.dcgan import (
-    CHANNELS,
-    IMAGE_SIZES,
     DiscriminatorBody,
     GeneratorBody,
     _check_z,
     _ConfigMixin,
+    check_family_config,
     check_labels,
+    config_from_mapping,
 )
 
 LIMITS = {"latent_dim": (1, 1024), "base_channels": (4, 512)}
@@ -43,37 +43,26 @@ class VAEConfig:
     dataset: str = ""
 
     def validate(self) -> VAEConfig:
-        if self.kind != "vae":
-            raise ValueError(f"config.kind must be 'vae', got {self.kind!r}")
-        for name, (lo, hi) in LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise ValueError(f"config.{name} must be an integer in {lo}..{hi}, got {value!r}")
-        if self.image_size not in IMAGE_SIZES or self.channels not in CHANNELS:
-            raise ValueError(f"config.image_size must be in {IMAGE_SIZES} and channels in {CHANNELS}")
+        check_family_config(self, "vae", LIMITS)
         if isinstance(self.beta, bool) or not isinstance(self.beta, int | float) or not 0 < self.beta <= 100:
             raise ValueError(f"config.beta must be a number in (0, 100], got {self.beta!r}")
         if self.num_classes != 0 or self.class_names:
             raise ValueError("the VAE here is unconditional: num_classes must be 0")
-        if not isinstance(self.dataset, str):
-            raise ValueError("config.dataset must be a string")
         return self
 
     @classmethod
     def from_dict(cls, data: object) -> VAEConfig:
-        if not isinstance(data, dict):
-            raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__}).validate()
+        return config_from_mapping(cls, data)
 
 
 class VAE(nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["vae", "gan-latent-explorer"]):
     """Encoder x [N, C, H, W] -> (mu, logvar) [N, Z] each; decoder z [N, Z] -> images [N, C, H, W] in [-1, 1]."""
 
+    config_class = VAEConfig
+
     def __init__(self, config: VAEConfig | dict | None = None) -> None:
         super().__init__()
-        if config is None:
-            config = VAEConfig()
-        self.config = c = VAEConfig.from_dict(config) if isinstance(config, dict) else config.validate()
+        self.config = c = self._coerce(config)
         self.encoder = DiscriminatorBody(c.base_channels, c.channels)  # [N, F]
         self.to_stats = nn.Linear(self.encoder.out_dim, 2 * c.latent_dim)  # [N, 2Z]: mu and log-variance
         self.decoder = GeneratorBody(c.latent_dim, c.base_channels, c.channels, c.image_size)
