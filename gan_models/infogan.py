@@ -84,8 +84,6 @@ class InfoGANGenerator(
 
     config_class = InfoGANConfig
 
-    conditional = True  # to the explorer the categorical code is a class
-
     def __init__(self, config: InfoGANConfig | dict | None = None) -> None:
         super().__init__()
         self.config = c = self._coerce(config)
