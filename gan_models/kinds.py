@@ -21,7 +21,9 @@ import torch
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from gan_models.infogan import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator
+from gan_models.lapgan import LAPGANConfig, LAPGANDiscriminator, LAPGANGenerator
 from gan_models.mlpgan import MLPDiscriminator, MLPGANConfig, MLPGenerator
+from gan_models.srgan import SRConfig, SRDiscriminator, SRResNet
 from gan_models.vae import VAE, VAEConfig
 
 
@@ -44,8 +46,12 @@ class Kind:
     conditional: bool = False  # takes class labels: trainers pass num_classes = the dataset's classes
     description: str = ""
     # "gan": training.loop.train_step with D; "vae": training.loop.vae_step, no D; "infogan": train_step with
-    # random categorical codes as labels and the Q head's mutual-information term
+    # random categorical codes as labels and the Q head's mutual-information term; "lapgan":
+    # training.loop.lapgan_step (each pyramid level on real coarse images); "superres": superres_step
     objective: str = "gan"
+    # "generate": G maps (z, labels) to images, so Explore, evaluation by Frechet distance and sample grids
+    # apply; "superres": G maps a low-resolution image to a high-resolution one (the GAN family tab)
+    task: str = "generate"
 
 
 KINDS: dict[str, Kind] = {}
@@ -71,6 +77,12 @@ register_kind(Kind("mlpgan", MLPGANConfig, MLPGenerator, MLPDiscriminator, False
 register_kind(Kind("infogan", InfoGANConfig, InfoGANGenerator, InfoGANDiscriminator, True,
                    "InfoGAN (Chen et al. 2016): codes learned without labels", "infogan"))
 register_kind(Kind("vae", VAEConfig, VAE, None, False, "a convolutional VAE (Kingma & Welling 2013)", "vae"))
+register_kind(Kind("lapgan", LAPGANConfig, LAPGANGenerator, LAPGANDiscriminator, True,
+                   "LAPGAN (Denton et al. 2015): a Laplacian pyramid of conditional GANs, 8 -> 16 -> 32", "lapgan"))
+register_kind(Kind("srresnet", SRConfig, SRResNet, None, False,
+                   "SRResNet (Ledig et al. 2017): 4x super-resolution trained with L1 only", "superres", "superres"))
+register_kind(Kind("srgan", SRConfig, SRResNet, SRDiscriminator, False,
+                   "SRGAN (Ledig et al. 2017): the same network with an adversarial term", "superres", "superres"))
 
 
 def kind_of(name: str) -> Kind:

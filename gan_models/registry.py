@@ -72,8 +72,9 @@ def _read_config(folder: Path) -> ModelConfig:
         raise ModelLoadError(f"Invalid model config in {path}: {e}") from None
 
 
-def list_models() -> list[dict]:
-    """The shipped checkpoints, default first: [{id, kind, latent_dim, image_size, channels, classes, source}]."""
+def list_models(task: str | None = "generate") -> list[dict]:
+    """The shipped checkpoints of one task (kinds.Kind.task; None: all), default first:
+    [{id, kind, task, latent_dim, image_size, channels, classes, dataset, source}]."""
     out = []
     for folder in sorted(CHECKPOINTS_DIR.glob("*/")) if CHECKPOINTS_DIR.is_dir() else []:
         if folder.name in _NOT_MODELS or not _LOCAL_ID.match(folder.name):
@@ -82,9 +83,12 @@ def list_models() -> list[dict]:
             c = _read_config(folder)
         except ModelLoadError:
             continue  # a half-written folder must not break the model list
+        model_task = kind_of(c.kind).task
+        if task is not None and model_task != task:
+            continue
         out.append({
-            "id": folder.name, "kind": c.kind, "latent_dim": c.latent_dim, "image_size": c.image_size,
-            "channels": c.channels, "classes": list(c.class_names), "dataset": c.dataset,
+            "id": folder.name, "kind": c.kind, "task": model_task, "latent_dim": c.latent_dim,
+            "image_size": c.image_size, "channels": c.channels, "classes": list(c.class_names), "dataset": c.dataset,
             "source": f"checkpoints/{folder.name}",
         })
     out.sort(key=lambda m: m["id"] != DEFAULT_MODEL_ID)  # stable: default first, the rest alphabetical

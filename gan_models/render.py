@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from gan_models import latent as L
+from gan_models.kinds import kind_of
 
 ALLOWED_N = (1, 4, 9, 16)
 MAX_FRAMES = 64
@@ -52,11 +53,15 @@ def load_model(model_id: object) -> Any:
     from gan_models import registry
 
     try:
-        return registry.load(model_id.strip())
+        model = registry.load(model_id.strip())
     except ValueError:
         raise  # ModelLoadError is a ValueError with its own message
     except Exception as exc:  # a broken download or file must not crash the app
         raise ValueError(f"Could not load model {L.shown(model_id.strip())}: {L.shown(str(exc), 120)}") from exc
+    if kind_of(model.kind).task != "generate":
+        raise ValueError(f"{L.shown(model.id)} is a {model.kind} super-resolution model, not a generator of z: "
+                         "open it in the GAN family tab.")
+    return model
 
 
 def model_spec(model: Any) -> dict:

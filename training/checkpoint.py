@@ -13,7 +13,9 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid, save_image
 
-from gan_models.kinds import ModelConfig, config_from_dict
+from gan_models.kinds import ModelConfig, config_from_dict, kind_of
+from gan_models.srgan import bicubic, downscale
+from training.data import load_dataset, to_float
 
 SAMPLE_SEED = 1234  # the fixed noise of every sample grid
 EMOJI_CREDIT = ("emoji images from Noto Emoji, Copyright Google Inc., Apache License 2.0, and Twemoji, Copyright "
@@ -51,6 +53,8 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
     the last updates, so they are recomputed once before export (cumulative average: momentum=None).
     """
     bns = [m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    if not bns:
+        return
     saved = [m.momentum for m in bns]
     for m in bns:
         m.reset_running_stats()
@@ -70,7 +74,11 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
 
 @torch.no_grad()
 def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
-    """Save the fixed-noise grid as the app will render it: G in eval mode."""
+    """Save the fixed-noise grid as the app will render it: G in eval mode (for a super-resolution model,
+    `superres_grid`)."""
+    if kind_of(config.kind).task == "superres":
+        superres_grid(G, config, path)
+        return
     z, labels, nrow = fixed_noise(config)
     device = next(G.parameters()).device
     was_training = G.training
@@ -79,6 +87,27 @@ def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
     G.train(was_training)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_image(make_grid(x, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2), str(path))
+
+
+SUPERRES_COLUMNS = ("input (nearest)", "bicubic", "model", "real")
+
+
+@torch.no_grad()
+def superres_grid(G: torch.nn.Module, config: ModelConfig, path: Path, n: int = 8) -> None:
+    """One row per test image (the first `n` of the test split, seeded): SUPERRES_COLUMNS, left to right."""
+    test = load_dataset(config.dataset, "test", image_size=config.image_size, channels=config.channels)
+    pick = torch.randperm(len(test.images), generator=torch.Generator().manual_seed(SAMPLE_SEED))[:n]
+    real = to_float(test.images[pick])
+    low = downscale(real, config.scale)
+    device = next(G.parameters()).device
+    was_training = G.training
+    G.eval()
+    sr = G(low.to(device)).float().cpu().clamp(-1, 1)
+    G.train(was_training)
+    near = torch.nn.functional.interpolate(low, size=real.shape[-2:], mode="nearest")
+    rows = torch.stack([near, bicubic(low, config.image_size).clamp(-1, 1), sr, real], dim=1).flatten(0, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(make_grid(rows, nrow=len(SUPERRES_COLUMNS), normalize=True, value_range=(-1, 1), padding=2), str(path))
 
 
 def export(G: torch.nn.Module, D: torch.nn.Module | None, out: Path) -> None:
@@ -101,24 +130,31 @@ def write_model_card(out: Path) -> None:
     info = json.loads((out / "training.json").read_text())
     cfg = json.loads((out / "config.json").read_text())
     ev = json.loads((out / "eval.json").read_text()) if (out / "eval.json").exists() else None
-    kind_name = config_from_dict(cfg).kind
+    config = config_from_dict(cfg)
+    kind_name = config.kind
     kind = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN",
-                "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN"}.get(
-        kind_name, kind_name)
+            "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN", "lapgan": "LAPGAN",
+            "srresnet": "SRResNet (L1 only)", "srgan": "SRGAN"}.get(kind_name, kind_name)
+    superres = kind_of(kind_name).task == "superres"
     target = info.get("target_steps", info["steps"])
     steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
     lines = [
         "---", "library_name: pytorch", f"tags: [gan, {kind_name}, gan-latent-explorer, pytorch_model_hub_mixin]",
         "license: mit", "---", "",
         f"# {out.name}: {kind} on {cfg['dataset']}", "",
-        f"A {kind} ({cfg['image_size']}x{cfg['image_size']}, {cfg['channels']} channel(s), latent size "
-        f"{cfg['latent_dim']}) for GAN Latent Explorer. "
+        (f"A {kind} {config.scale}x super-resolution model ({config.low_size}x{config.low_size} -> "
+         f"{config.image_size}x{config.image_size}, {config.channels} channels) for GAN Latent Explorer. "
+         if superres else
+         f"A {kind} ({config.image_size}x{config.image_size}, {config.channels} channel(s), latent size "
+         f"{config.latent_dim}) for GAN Latent Explorer. ")
         + ("Encoder and decoder in this folder (the decoder is the generator Explore draws with)"
-           if kind_name == "vae" else "Generator in this folder, discriminator (logits) in `discriminator/`")
+           if kind_name == "vae" else "Network in this folder" if kind_of(kind_name).discriminator is None
+           else "Generator in this folder, discriminator (logits) in `discriminator/`")
         + "; `huggingface_hub.PyTorchModelHubMixin` models stored as safetensors.",
-        "", "![fixed-noise samples](samples.png)", "",
-        "Samples above: fixed noise (seed 1234), generator in eval mode"
-        + (", one column per class: " + ", ".join(cfg["class_names"]) if cfg["num_classes"] else "") + ".",
+        "", "![samples](samples.png)", "",
+        ("Samples above: seeded test images, one per row: " + ", ".join(SUPERRES_COLUMNS) + "." if superres else
+         "Samples above: fixed noise (seed 1234), generator in eval mode"
+         + (", one column per class: " + ", ".join(config.class_names) if config.num_classes else "") + "."),
         "", "## How it was made", "",
         f"- Command: `{info['command']}`",
         f"- Data: {info['data']}",
@@ -131,7 +167,13 @@ def write_model_card(out: Path) -> None:
         *([f"- Licence of the data: {EMOJI_CREDIT}"] if cfg["dataset"].startswith("emoji") else []),
         "", "## Quality", "",
     ]
-    if ev is None:
+    if ev is not None and superres:
+        lines += [f"Measured by `python -m training.evaluate {ev['checkpoint']}` on {ev['n_test']} real test "
+                  "images (never trained on), each downscaled 4x and super-resolved; PSNR in dB on [0, 1] "
+                  "pixels, SSIM by torchmetrics.", "", "| method | PSNR | SSIM | L1 |", "|---|---|---|---|"]
+        lines += [f"| {name} | {m['psnr']:.2f} | {m['ssim']:.3f} | {m['l1']:.4f} |"
+                  for name, m in ev["methods"].items()]
+    elif ev is None:
         lines.append("Not evaluated yet: run `python -m training.evaluate " + str(out) + "`.")
     else:
         lines += [

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from gan_models.lapgan import pyramid, upsample
+from gan_models.srgan import downscale
 from training.augment import DiffAugment
 from training.losses import LOSSES
 
@@ -145,3 +147,64 @@ def as_floats(record: dict) -> dict:
     keys = [k for k in record if k != "step"]
     values = torch.stack([record[k] for k in keys]).tolist()
     return {"step": record["step"], **dict(zip(keys, values, strict=True))}
+
+
+def lapgan_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
+                real: torch.Tensor, z: torch.Tensor, labels: torch.Tensor, step: int = 0,
+                recipe: Recipe | None = None, ema: AveragedModel | None = None) -> dict:
+    """One update of every LAPGAN level at once, each on the real pyramid of the batch (the levels share no
+    parameters, so summing their losses trains them independently, as in the paper). Same record as
+    `train_step`; d_real / d_fake average the levels."""
+    loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+    reals = pyramid(real)
+    given = [None] + [upsample(r) for r in reals[:-1]]
+    targets = [reals[0]] + [r - g for r, g in zip(reals[1:], given[1:], strict=True)]
+    fakes = G.level_outputs(given, z, labels)
+    levels = range(len(reals))
+
+    opt_d.zero_grad(set_to_none=True)
+    real_logits = [D.level(k, targets[k], given[k], labels) for k in levels]
+    fake_logits = [D.level(k, fakes[k].detach(), given[k], labels) for k in levels]
+    loss_d = sum(loss_d_fn(r, f) for r, f in zip(real_logits, fake_logits, strict=True))
+    loss_d.backward()
+    opt_d.step()
+
+    opt_g.zero_grad(set_to_none=True)
+    loss_g = sum(loss_g_fn(D.level(k, fakes[k], given[k], labels)) for k in levels)
+    loss_g.backward()
+    opt_g.step()
+    if ema is not None:
+        ema.update_parameters(G)
+    return {
+        "step": step, "d_loss": loss_d.detach(), "g_loss": loss_g.detach(),
+        "d_real": torch.stack([torch.sigmoid(r.detach()).mean() for r in real_logits]).mean(),
+        "d_fake": torch.stack([torch.sigmoid(f.detach()).mean() for f in fake_logits]).mean(),
+    }
+
+
+def superres_step(G: torch.nn.Module, D: torch.nn.Module | None, opt_g: torch.optim.Optimizer,
+                  opt_d: torch.optim.Optimizer | None, real: torch.Tensor, step: int = 0,
+                  recipe: Recipe | None = None, ema: AveragedModel | None = None) -> dict:
+    """One SRResNet update (L1 to the real image; D is None) or SRGAN update (D once, then G on L1 plus
+    config.adversarial_weight times the adversarial loss). Returns {step, l1, g_loss[, d_loss, d_real, d_fake]}."""
+    core = getattr(G, "module", G)
+    low = downscale(real, core.config.scale)
+    sr = G(low)
+    record: dict = {"step": step}
+    if D is not None:
+        loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+        opt_d.zero_grad(set_to_none=True)
+        real_logits, fake_logits = D(real), D(sr.detach())
+        loss_d = loss_d_fn(real_logits, fake_logits)
+        loss_d.backward()
+        opt_d.step()
+        record.update(d_loss=loss_d.detach(), d_real=torch.sigmoid(real_logits.detach()).mean(),
+                      d_fake=torch.sigmoid(fake_logits.detach()).mean())
+    opt_g.zero_grad(set_to_none=True)
+    l1 = (sr - real).abs().mean()
+    loss_g = l1 + core.config.adversarial_weight * loss_g_fn(D(sr)) if D is not None else l1
+    loss_g.backward()
+    opt_g.step()
+    if ema is not None:
+        ema.update_parameters(G)
+    return {**record, "l1": l1.detach(), "g_loss": loss_g.detach()}

@@ -47,7 +47,7 @@ from training.checkpoint import (
 )
 from training.data import DATASETS, BatchSampler, ImageData, load_dataset, to_float
 from training.device import hardware
-from training.loop import Recipe, as_floats, make_ema, train_step, vae_step
+from training.loop import Recipe, as_floats, lapgan_step, make_ema, superres_step, train_step, vae_step
 
 LOG_EVERY = 50  # steps between log.jsonl lines (and progress-bar numbers: reading losses syncs a GPU)
 
@@ -73,6 +73,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (vae)")
     p.add_argument("--codes", type=int, default=10, help="size of the categorical code (infogan)")
     p.add_argument("--continuous-codes", type=int, default=2, help="continuous codes, z's first dims (infogan)")
+    p.add_argument("--blocks", type=int, default=6, help="residual blocks (srresnet, srgan)")
+    p.add_argument("--adversarial-weight", type=float, default=0.01, help="weight of the adversarial term (srgan)")
     # The small-data recipe (training.loop.Recipe): each option measured in README's ablation table.
     p.add_argument("--loss", choices=["bce", "hinge"], default="bce", help="D/G loss")
     p.add_argument("--spectral-norm", action="store_true", help="spectral norm on D's layers (no BatchNorm in D)")
@@ -103,6 +105,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm).validate()
     except ValueError as e:
         p.error(str(e))
+    if args.recipe.diffaugment and kind_of(args.model).objective in ("lapgan", "superres"):
+        p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
     return args
 
 
@@ -142,6 +146,7 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "base_channels": args.base_channels, "d_base_channels": args.d_base_channels,
         "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
         "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
+        "blocks": args.blocks, "adversarial_weight": args.adversarial_weight,
     })
 
 
@@ -199,7 +204,12 @@ def setup(argv: list[str] | None) -> Run:
     args = parse_args(argv)
     rank, world, device = setup_distributed(args.device)
     torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
-    data = load_dataset(args.dataset, "train", root=args.data_root)
+    kind = kind_of(args.model)
+    if world > 1 and kind.objective == "lapgan":
+        raise SystemExit("lapgan trains in one process (its levels are called outside DDP's forward)")
+    shape = kind.config()  # the family's default image shape, for --dry-run's fake data
+    data = load_dataset(args.dataset, "train", root=args.data_root, image_size=shape.image_size,
+                        channels=shape.channels)
     config = model_config(args, data)
     torch.manual_seed(args.seed)  # model init; identical on every rank (DDP also broadcasts rank 0's)
     G, D = build_pair(config)
@@ -210,7 +220,7 @@ def setup(argv: list[str] | None) -> Run:
     else:  # a VAE: one network, one optimiser, Adam's usual betas
         opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=args.lr), None
     opt_q = None
-    if kind_of(args.model).objective == "infogan":
+    if kind.objective == "infogan":
         opt_q = torch.optim.Adam(D.q_head.parameters(), lr=args.lr, betas=(0.5, 0.999))
     run = Run(args, argv if argv is not None else sys.argv[1:], rank, world, device, data, config, G, D, G, D,
               opt_g, opt_d, opt_q, make_ema(G, args.recipe.ema),
@@ -271,7 +281,14 @@ def train_loop(run: Run) -> None:
         t0 = time.perf_counter()
         while run.step < a.steps and not run.stop:
             real, z, y = _batch(run, run.step)
-            if run.D is None:  # z's noise doubles as the reparameterisation noise: a function of (seed, step)
+            objective = kind_of(run.config.kind).objective
+            if objective == "superres":
+                losses = superres_step(run.G, run.D, run.opt_g, run.opt_d, real, step=run.step + 1,
+                                       recipe=a.recipe, ema=run.ema)
+            elif objective == "lapgan":
+                losses = lapgan_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
+                                     recipe=a.recipe, ema=run.ema)
+            elif run.D is None:  # z's noise doubles as the reparameterisation noise: a function of (seed, step)
                 losses = vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
             else:
                 losses = train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
