@@ -89,6 +89,18 @@ def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
     save_image(make_grid(x, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2), str(path))
 
 
+def _objective_note(config: ModelConfig, info: dict) -> str:
+    """What was minimised, for the card's Steps line (the CLI's optimisers: training/train.py setup)."""
+    gan = f", betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')}"
+    if config.kind == "vae":
+        return ", betas (0.9, 0.999); negative ELBO"
+    if config.kind == "srresnet":
+        return ", betas (0.9, 0.999); L1 to the real image"
+    if config.kind == "srgan":
+        return f"{gan}; G: L1 + {config.adversarial_weight} x adversarial"
+    return gan
+
+
 SUPERRES_COLUMNS = ("input (nearest)", "bicubic", "model", "real")
 
 
@@ -159,8 +171,7 @@ def write_model_card(out: Path) -> None:
         f"- Command: `{info['command']}`",
         f"- Data: {info['data']}",
         f"- Steps: {info['steps']}{steps_note} (batch {info['batch_size']} x {info['world_size']} process(es), Adam lr "
-        f"{info['lr']}" + ("; negative ELBO)" if kind_name == "vae" else
-                           f", betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')})"),
+        f"{info['lr']}" + _objective_note(config, info) + ")",
         f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
         "- Final losses: " + ", ".join(f"{k} {v:.3f}" for k, v in info["final"].items()),
         *([f"- Notes: {info['notes']}"] if info.get("notes") else []),

@@ -15,6 +15,8 @@ checkpoints/classifiers/<dataset>/, trained on first use) and reused for:
     where real ones are as often as real ones do (fidelity), coverage the share of real test images with
     a generated sample among their k nearest real neighbours (diversity; 1 is ideal).
 A one-class set (emoji-faces) is scored with the classifier of the set it was cut from (CLASSIFIER_OF).
+Super-resolution models (SRResNet, SRGAN) are scored on the real test split instead: each image downscaled
+4x and super-resolved, PSNR / SSIM (torchmetrics) / L1 against the original, beside bicubic upsampling.
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
+from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
+from gan_models.kinds import kind_of
 from gan_models.registry import load_from_folder
+from gan_models.srgan import bicubic, downscale
 from training.data import ImageData, load_dataset, to_float
 
 CLASSIFIERS_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "classifiers"
@@ -155,6 +160,8 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     """All the numbers for one checkpoint folder, as a JSON-ready dict."""
     model = load_from_folder(checkpoint)
     dataset = model.config.dataset
+    if kind_of(model.kind).task == "superres":
+        return superres_report(model, checkpoint)
     if not dataset:
         raise ValueError(f"{checkpoint}/config.json does not name its dataset; cannot pick a classifier.")
     clf = classifier_for(CLASSIFIER_OF.get(dataset, dataset), classifier_dir, retrain_classifier, classifier_steps)
@@ -190,6 +197,29 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         "density": density, "coverage": coverage,
         "density_train_vs_test": floor_density, "coverage_train_vs_test": floor_coverage,
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
+    }
+
+
+def image_scores(pred: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
+    """Mean PSNR (dB), SSIM and L1 of images in [-1, 1] against the real ones, on [0, 1] pixels."""
+    p, r = ((pred.clamp(-1, 1) + 1) / 2).float(), ((real + 1) / 2).float()
+    return {
+        "psnr": float(peak_signal_noise_ratio(p, r, data_range=1.0, reduction="none", dim=(1, 2, 3)).mean()),
+        "ssim": float(structural_similarity_index_measure(p, r, data_range=1.0)),
+        "l1": float((p - r).abs().mean()),
+    }
+
+
+@torch.no_grad()
+def superres_report(model, checkpoint: str | Path) -> dict:
+    """PSNR / SSIM / L1 on every real test image of the model's dataset, for bicubic and for the model."""
+    c = model.config
+    real = to_float(load_dataset(c.dataset, "test", image_size=c.image_size, channels=c.channels).images)
+    low = downscale(real, c.scale)
+    sr = torch.cat([model.generator(low[i : i + 256]) for i in range(0, len(low), 256)])
+    return {
+        "checkpoint": str(checkpoint), "dataset": c.dataset, "n_test": len(real),
+        "methods": {"bicubic": image_scores(bicubic(low, c.image_size), real), model.kind: image_scores(sr, real)},
     }
 
 
@@ -260,6 +290,10 @@ def main(argv: list[str] | None = None) -> dict:
     finally:
         torch.set_num_threads(threads)
     for key, value in result.items():
+        if isinstance(value, dict) and key == "methods":
+            for name, scores in value.items():
+                print(f"{name:28s} " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+            continue
         print(f"{key:28s} {value:.4f}" if isinstance(value, float) else f"{key:28s} {value}")
     if not args.no_card:
         from training.checkpoint import write_model_card
