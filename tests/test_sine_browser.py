@@ -1,4 +1,5 @@
-"""The Sine toy tab in headless chromium: train, watch the plots update, move an input dimension."""
+"""The Sine toy tab in headless chromium: the page opens on parabola with its real curves drawn, a refused
+setting stays in the readout, train, watch the plots update, stop, move an input dimension."""
 
 from __future__ import annotations
 
@@ -41,10 +42,14 @@ def test_train_watch_plots_stop_then_move_an_input_dimension(page, app_url):
     page.wait_for_timeout(300)
     assert _plot_pixels(page, "sine-loss-plot") != first_plot
 
-    # Stop ends the run at its next update and keeps the generator for the sliders.
+    # Stop ends the run at its next update, says where, and keeps the generator for the sliders.
     page.click("#sine-stop")
-    page.wait_for_selector("#sine-readout:has-text('Done')")
-    assert first_step < _readout_step(page) < 100_000
+    page.wait_for_selector("#sine-readout:has-text('Stopped at step')")
+    stopped = _readout_step(page)
+    assert first_step < stopped < 100_000
+    assert f"Stopped at step {stopped:,} of 100,000" in page.inner_text("#sine-readout")
+    assert "Done" not in page.inner_text("#sine-readout")
+    assert "trained on parabola" in page.inner_text("#sine-explore-note")
     page.wait_for_selector("#sine-z0", state="visible")
     assert page.locator("#sine-z4").is_visible() and not page.locator("#sine-z5").is_visible()
     page.wait_for_function("() => document.querySelector('#sine-explore-plot canvas')")
@@ -58,6 +63,24 @@ def test_train_watch_plots_stop_then_move_an_input_dimension(page, app_url):
         "(before) => document.querySelector('#sine-explore-plot canvas').toDataURL() !== before", arg=before
     )
     screenshot(page, "sine-slider-moved")
+
+
+def test_opens_on_parabola_with_its_curves_and_keeps_a_refusal_in_view(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Sine toy").click()
+    page.wait_for_selector("#sine-target")
+    assert page.locator("#sine-target input").input_value() == "parabola"
+    # Before any run the curve panel shows the target family, and the note says what to look for on it.
+    page.wait_for_function("() => document.querySelector('#sine-curve-plot canvas')")
+    assert "one knob" in page.inner_text("#sine-explore-note")
+
+    page.fill("#sine-steps input", "0")
+    page.keyboard.press("Enter")
+    page.click("#sine-start")
+    page.wait_for_selector("#sine-readout:has-text('steps must be')")
+    assert "⚠️" in page.inner_text("#sine-readout")
+    assert page.locator(".toast-body").count() == 0  # inline, not a toast that fades
+    screenshot(page, "sine-refused")
 
 
 def test_closing_the_tab_ends_the_run(browser, app_url):

@@ -1,6 +1,6 @@
 """The live sine-toy trainer: a plain Python generator of records. It knows nothing about any UI.
 
-    trainer = SineTrainer(SineTrainConfig(target="sine", steps=2000))
+    trainer = SineTrainer(SineTrainConfig(target="parabola", steps=2000))
     for record in trainer.run():
         print(record.step, record.d_loss, record.g_loss)
     trainer.generator  # the trained generator, ready to drive with input-dimension sliders
@@ -35,7 +35,7 @@ NOISE_CHUNK = 64  # steps of noise and real curves drawn per RNG call: fewer tin
 
 @dataclass(frozen=True)
 class SineTrainConfig:
-    target: str = "sine"
+    target: str = "parabola"  # a family with a knob (a): the input-dimension sliders show it
     n_ideas: int = 5
     steps: int = 10_000
     batch_size: int = 64

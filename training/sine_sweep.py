@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 import torch
@@ -25,6 +25,23 @@ from training.device import cpu_threads, resolve_device
 from training.sine import FusedAdam, SineTrainConfig
 
 MAX_MODELS = 6
+
+# How the sizes of a sweep are compared (`compare_sizes`). A GAN's fit error never settles on one value: it
+# wobbles from record to record, and from seed to seed. Measured on this machine (parabola, sizes 1, 2, 5, 16,
+# 3,000 steps, seeds 0-3): over the last quarter of one run a size's fit error spanned up to 3x (0.06-0.18),
+# and the same size's final value differed up to 2.6x between seeds. One final value per size therefore cannot
+# rank the sizes, and the old "best = lowest final value" named a winner among sizes that fitted alike
+# (0.018-0.029). Instead each size is summarised over the last SETTLED_SHARE of its records: the median is its
+# level, the min-max range its wobble. A size ties with the best when the two ranges overlap (within the run's
+# own noise neither is clearly better) and is clearly worse only when its whole range lies above the best's.
+# A run too short to have MIN_SETTLED records there has no wobble to measure: a size then ties when its level
+# is within TIE_RATIO of the best, below the seed-to-seed spread above, so a winner still has to be clear.
+# A size is still falling when, over at least MIN_TREND settled records, every value of the window's second half
+# lies below every value of its first half: a trend larger than the wobble, so the ranking may not hold.
+SETTLED_SHARE = 0.25
+MIN_SETTLED = 3
+TIE_RATIO = 1.5
+MIN_TREND = 6
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,61 @@ class SweepRecord:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SizeComparison:
+    sizes: list[int]
+    level: list[float]  # per size: median fit error over the settled records (inf when none is finite)
+    low: list[float]  # per size: min and max over the same records (the wobble)
+    high: list[float]
+    best: list[int]  # the best size first, then the sizes that tie with it
+    worse: list[int]  # sizes clearly worse than the best
+    settled_records: int  # how many records each summary is over
+    measured_wobble: bool  # False: too few records, sizes were compared within TIE_RATIO instead
+    still_falling: list[int]  # sizes whose fit error was still clearly falling at the end of the run
+
+
+def compare_sizes(sizes: Sequence[int], fit_history: Sequence[Sequence[float]]) -> SizeComparison:
+    """Which sizes fit best, and which tie within noise (the rule is explained at SETTLED_SHARE above).
+
+    `fit_history` holds one row per record, in order, with one fit error per size (SweepRecord.fit_error)."""
+    sizes = list(sizes)
+    rows = [list(row) for row in fit_history]
+    if not sizes or not rows or any(len(row) != len(sizes) for row in rows):
+        raise ValueError(f"Need at least one record with one fit error for each of the {len(sizes)} sizes.")
+    n_settled = max(1, math.ceil(len(rows) * SETTLED_SHARE))
+    settled = rows[-n_settled:]
+    level, low, high = [], [], []
+    for i in range(len(sizes)):
+        values = sorted(float(v) for row in settled if isinstance(v := row[i], int | float) and math.isfinite(v))
+        if not values:
+            values = [math.inf]  # a diverged model: worse than any that has a number
+        middle = len(values) // 2
+        level.append(values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2)
+        low.append(values[0])
+        high.append(values[-1])
+    order = sorted(range(len(sizes)), key=lambda i: (level[i], sizes[i]))
+    b = order[0]
+    measured = n_settled >= MIN_SETTLED
+
+    def ties(i: int) -> bool:
+        if not math.isfinite(level[i]):
+            return False
+        if measured:
+            return low[i] <= high[b] and low[b] <= high[i]
+        return level[i] <= level[b] * TIE_RATIO
+
+    best = [sizes[i] for i in order if ties(i)] if math.isfinite(level[b]) else []
+    worse = [sizes[i] for i in order if sizes[i] not in best]
+    falling = []
+    if n_settled >= MIN_TREND:
+        half = n_settled // 2
+        for i, n in enumerate(sizes):
+            first, second = [row[i] for row in settled[:half]], [row[i] for row in settled[-half:]]
+            if all(math.isfinite(v) for v in first + second) and max(second) < min(first):
+                falling.append(n)
+    return SizeComparison(sizes, level, low, high, best, worse, n_settled, measured, falling)
 
 
 class SineSweepTrainer:
