@@ -630,12 +630,33 @@ def _video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16, rgb:
     return big
 
 
-def strip_image(frames: np.ndarray, per_row: int = 16) -> np.ndarray:
-    """All frames in reading order, at most `per_row` per row, upscaled for viewing."""
-    per_row = min(per_row, frames.shape[0])
-    scale = _scale_for(frames.shape[1], per_row, 900, 4)
+def strip_image(frames: np.ndarray, per_row: int = 8) -> np.ndarray:
+    """All frames in reading order, at most `per_row` per row, each upscaled to at least 64 px (about 100 px
+    where the row allows) with its place on the path written underneath: A, t = 0.07, ..., B."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    n, h = frames.shape[0], frames.shape[1]
+    per_row = max(1, min(per_row, n))
+    scale = max(math.ceil(64 / h), min(4, 800 // (h * per_row)), 1)
     big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
-    return L.for_display(L.make_grid(big, nrow=per_row))
+    fh, fw, channels = big.shape[1], big.shape[2], big.shape[3]
+    pad, caption = 6, 20
+    rows = math.ceil(n / per_row)
+    canvas = np.full((rows * (fh + caption + pad) + pad, per_row * (fw + pad) + pad, channels), 255, np.uint8)
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        y, x = pad + r * (fh + caption + pad), pad + c * (fw + pad)
+        canvas[y : y + fh, x : x + fw] = big[i]
+    image = Image.fromarray(L.for_display(canvas))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=13)
+    ink = (40, 40, 40) if channels == 3 else 40
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        text = "A" if i == 0 else "B" if i == n - 1 else f"t = {i / (n - 1):.2f}"
+        x, y = pad + c * (fw + pad) + fw / 2, pad + r * (fh + caption + pad) + fh + caption / 2
+        draw.text((x, y), text, fill=ink, font=font, anchor="mm")
+    return np.asarray(image)
 
 
 def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
