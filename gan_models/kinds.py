@@ -19,10 +19,12 @@ from typing import Any, Protocol
 import torch
 
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
+from gan_models.cyclegan import CycleGANConfig, CycleGANDiscriminators, CycleGANGenerators
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from gan_models.infogan import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator
 from gan_models.lapgan import LAPGANConfig, LAPGANDiscriminator, LAPGANGenerator
 from gan_models.mlpgan import MLPDiscriminator, MLPGANConfig, MLPGenerator
+from gan_models.pix2pix import PatchDiscriminator, Pix2PixConfig, UNetGenerator
 from gan_models.srgan import SRConfig, SRDiscriminator, SRResNet
 from gan_models.vae import VAE, VAEConfig
 
@@ -47,10 +49,12 @@ class Kind:
     description: str = ""
     # "gan": training.loop.train_step with D; "vae": training.loop.vae_step, no D; "infogan": train_step with
     # random categorical codes as labels and the Q head's mutual-information term; "lapgan":
-    # training.loop.lapgan_step (each pyramid level on real coarse images); "superres": superres_step
+    # training.loop.lapgan_step (each pyramid level on real coarse images); "superres": superres_step;
+    # "paired": pix2pix_step on (input, target) pairs; "cycle": cycle_step on unpaired images of two styles
     objective: str = "gan"
     # "generate": G maps (z, labels) to images, so Explore, evaluation by Frechet distance and sample grids
-    # apply; "superres": G maps a low-resolution image to a high-resolution one (the GAN family tab)
+    # apply; "superres": G maps a low-resolution image to a high-resolution one; "translate": G maps an
+    # image to an image of another kind (both are shown in the GAN family tab, not in Explore)
     task: str = "generate"
 
 
@@ -83,6 +87,10 @@ register_kind(Kind("srresnet", SRConfig, SRResNet, None, False,
                    "SRResNet (Ledig et al. 2017): 4x super-resolution trained with L1 only", "superres", "superres"))
 register_kind(Kind("srgan", SRConfig, SRResNet, SRDiscriminator, False,
                    "SRGAN (Ledig et al. 2017): the same network with an adversarial term", "superres", "superres"))
+register_kind(Kind("pix2pix", Pix2PixConfig, UNetGenerator, PatchDiscriminator, False,
+                   "pix2pix (Isola et al. 2017): paired translation, U-Net G and PatchGAN D", "paired", "translate"))
+register_kind(Kind("cyclegan", CycleGANConfig, CycleGANGenerators, CycleGANDiscriminators, False,
+                   "CycleGAN (Zhu et al. 2017): translation learned without pairs", "cycle", "translate"))
 
 
 def kind_of(name: str) -> Kind:

@@ -59,7 +59,8 @@ def load_model(model_id: object) -> Any:
     except Exception as exc:  # a broken download or file must not crash the app
         raise ValueError(f"Could not load model {L.shown(model_id.strip())}: {L.shown(str(exc), 120)}") from exc
     if kind_of(model.kind).task != "generate":
-        raise ValueError(f"{L.shown(model.id)} is a {model.kind} super-resolution model, not a generator of z: "
+        what = "super-resolution" if kind_of(model.kind).task == "superres" else "image-to-image"
+        raise ValueError(f"{L.shown(model.id)} is a {model.kind} {what} model, not a generator of z: "
                          "open it in the GAN family tab.")
     return model
 

@@ -53,7 +53,9 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
     the last updates, so they are recomputed once before export (cumulative average: momentum=None).
     """
     bns = [m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    if not bns:
+    # Image-to-image models keep the statistics of the real inputs they were trained on (there is no prior to
+    # draw fresh inputs from).
+    if not bns or kind_of(config.kind).task != "generate":
         return
     saved = [m.momentum for m in bns]
     for m in bns:
@@ -75,9 +77,9 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
 @torch.no_grad()
 def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
     """Save the fixed-noise grid as the app will render it: G in eval mode (for a super-resolution model,
-    `superres_grid`)."""
-    if kind_of(config.kind).task == "superres":
-        superres_grid(G, config, path)
+    `comparison_grid` for image-to-image models)."""
+    if kind_of(config.kind).task != "generate":
+        comparison_grid(G, config, path)
         return
     z, labels, nrow = fixed_noise(config)
     device = next(G.parameters()).device
@@ -87,6 +89,15 @@ def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
     G.train(was_training)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_image(make_grid(x, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2), str(path))
+
+
+COLUMNS = {"superres": ("input (nearest)", "bicubic", "model", "real"),
+           "cyclegan": ("Twemoji (A)", "A -> Noto", "-> back to A", "real Noto (B)"),
+           "pix2pix": ("input", "model", "real")}
+
+
+def _columns_of(kind: str) -> tuple[str, ...]:
+    return COLUMNS["superres" if kind_of(kind).task == "superres" else kind]
 
 
 def _objective_note(config: ModelConfig, info: dict) -> str:
@@ -101,25 +112,40 @@ def _objective_note(config: ModelConfig, info: dict) -> str:
     return gan
 
 
-SUPERRES_COLUMNS = ("input (nearest)", "bicubic", "model", "real")
-
-
 @torch.no_grad()
-def superres_grid(G: torch.nn.Module, config: ModelConfig, path: Path, n: int = 8) -> None:
-    """One row per test image (the first `n` of the test split, seeded): SUPERRES_COLUMNS, left to right."""
+def comparison_columns(G: torch.nn.Module, config: ModelConfig, n: int = 8) -> dict[str, torch.Tensor]:
+    """An image-to-image model on the first `n` (seeded) test images: named columns [n, 3, H, W] in [-1, 1],
+    left to right: its input, baselines, its output(s) and the real target."""
     test = load_dataset(config.dataset, "test", image_size=config.image_size, channels=config.channels)
     pick = torch.randperm(len(test.images), generator=torch.Generator().manual_seed(SAMPLE_SEED))[:n]
     real = to_float(test.images[pick])
-    low = downscale(real, config.scale)
     device = next(G.parameters()).device
     was_training = G.training
     G.eval()
-    sr = G(low.to(device)).float().cpu().clamp(-1, 1)
-    G.train(was_training)
-    near = torch.nn.functional.interpolate(low, size=real.shape[-2:], mode="nearest")
-    rows = torch.stack([near, bicubic(low, config.image_size).clamp(-1, 1), sr, real], dim=1).flatten(0, 1)
+    try:
+        if kind_of(config.kind).task == "superres":
+            low = downscale(real, config.scale)
+            near = torch.nn.functional.interpolate(low, size=real.shape[-2:], mode="nearest")
+            images = (near, bicubic(low, config.image_size).clamp(-1, 1),
+                      G(low.to(device)).float().cpu().clamp(-1, 1), real)
+        else:
+            source = to_float(test.inputs[pick])
+            shown = source.expand(-1, 3, -1, -1)  # a grey sketch shown as RGB
+            if config.kind == "cyclegan":
+                there = G(source.to(device), "a2b")
+                images = (shown, there.float().cpu(), G(there, "b2a").float().cpu(), real)
+            else:
+                images = (shown, G(source.to(device)).float().cpu(), real)
+    finally:
+        G.train(was_training)
+    return dict(zip(_columns_of(config.kind), images, strict=True))
+
+
+def comparison_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
+    columns = comparison_columns(G, config)
+    rows = torch.stack(list(columns.values()), dim=1).flatten(0, 1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(make_grid(rows, nrow=len(SUPERRES_COLUMNS), normalize=True, value_range=(-1, 1), padding=2), str(path))
+    save_image(make_grid(rows, nrow=len(columns), normalize=True, value_range=(-1, 1), padding=2), str(path))
 
 
 def export(G: torch.nn.Module, D: torch.nn.Module | None, out: Path) -> None:
@@ -148,6 +174,7 @@ def write_model_card(out: Path) -> None:
             "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN", "lapgan": "LAPGAN",
             "srresnet": "SRResNet (L1 only)", "srgan": "SRGAN"}.get(kind_name, kind_name)
     superres = kind_of(kind_name).task == "superres"
+    to_image = kind_of(kind_name).task != "generate"
     target = info.get("target_steps", info["steps"])
     steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
     lines = [
@@ -164,7 +191,8 @@ def write_model_card(out: Path) -> None:
            else "Generator in this folder, discriminator (logits) in `discriminator/`")
         + "; `huggingface_hub.PyTorchModelHubMixin` models stored as safetensors.",
         "", "![samples](samples.png)", "",
-        ("Samples above: seeded test images, one per row: " + ", ".join(SUPERRES_COLUMNS) + "." if superres else
+        ("Samples above: seeded test images, one per row: " + ", ".join(_columns_of(kind_name)) + "."
+         if to_image else
          "Samples above: fixed noise (seed 1234), generator in eval mode"
          + (", one column per class: " + ", ".join(config.class_names) if config.num_classes else "") + "."),
         "", "## How it was made", "",
@@ -178,12 +206,18 @@ def write_model_card(out: Path) -> None:
         *([f"- Licence of the data: {EMOJI_CREDIT}"] if cfg["dataset"].startswith("emoji") else []),
         "", "## Quality", "",
     ]
-    if ev is not None and superres:
+    if ev is not None and to_image:
+        what = ("each downscaled 4x and super-resolved" if superres else
+                "held-out pairs (their code points never trained on), each input translated")
         lines += [f"Measured by `python -m training.evaluate {ev['checkpoint']}` on {ev['n_test']} real test "
-                  "images (never trained on), each downscaled 4x and super-resolved; PSNR in dB on [0, 1] "
-                  "pixels, SSIM by torchmetrics.", "", "| method | PSNR | SSIM | L1 |", "|---|---|---|---|"]
+                  f"images, {what}; PSNR in dB on [0, 1] pixels, SSIM by torchmetrics, L1 on [0, 1] pixels.", "",
+                  "| method | PSNR | SSIM | L1 |", "|---|---|---|---|"]
         lines += [f"| {name} | {m['psnr']:.2f} | {m['ssim']:.3f} | {m['l1']:.4f} |"
                   for name, m in ev["methods"].items()]
+        extra = {"frechet_output_vs_target": "Frechet distance, emoji-classifier features: outputs vs real targets",
+                 "frechet_input_vs_target": "Frechet distance: inputs (untranslated) vs real targets",
+                 "cycle_l1": "cycle error: mean L1 of A -> B -> A against A"}
+        lines += ["", *[f"- {text}: {ev[key]:.3f}" for key, text in extra.items() if key in ev]]
     elif ev is None:
         lines.append("Not evaluated yet: run `python -m training.evaluate " + str(out) + "`.")
     else:

@@ -23,6 +23,13 @@ Datasets:
                  emoji fall on the same side.
   emoji-faces    The "face-*" subcategories of Smileys & Emotion (yellow faces), both vendors, one class:
                  for an unconditional model whose directions read as expressions.
+  emoji-sketch   Paired (line sketch, emoji) for pix2pix: every emoji of both vendors, its sketch derived by
+                 training/sketch.py as `inputs`. Split 80/20 over code points (skin tones stripped).
+  emoji-twemoji-noto
+                 Paired (Twemoji drawing, Noto drawing of the same code point): inputs Twemoji, images Noto.
+  emoji-styles   Unpaired Twemoji (inputs) and Noto (images) for CycleGAN: the train code points are cut into
+                 two disjoint seeded halves, Twemoji from one and Noto from the other, so no pair is ever
+                 trained on; the test split is the held-out code points as true pairs (to score translations).
   fake           random blobs with labels, for tests and dry runs (no files, no network).
 """
 
@@ -39,7 +46,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "mnist", "fashion-mnist", "cifar10", "fake")
+DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "emoji-sketch", "emoji-twemoji-noto", "emoji-styles",
+            "mnist", "fashion-mnist", "cifar10", "fake")
+PAIRED_DATASETS = ("emoji-sketch", "emoji-twemoji-noto", "emoji-styles")  # ImageData.inputs holds the sources
 ANIMAL_CLASSES = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
 ANIMAL_MNIST_NPZ = Path(__file__).resolve().parent / "assets" / "animal-mnist.npz"
 EMOJI_NPZ = Path(__file__).resolve().parent / "assets" / "emoji-32.npz"
@@ -65,12 +74,14 @@ TEST_FRACTION = 0.2
 
 @dataclass(frozen=True)
 class ImageData:
-    """A labelled image set held in memory: uint8 [N, C, H, W] images in 0..255 and int64 [N] labels."""
+    """A labelled image set held in memory: uint8 [N, C, H, W] images in 0..255 and int64 [N] labels.
+    Translation sets also hold `inputs`, uint8 [N, Cin, H, W]: the image each target is made from."""
 
     name: str
     images: torch.Tensor
     labels: torch.Tensor
     class_names: list[str]
+    inputs: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -248,6 +259,46 @@ def _load_emoji(split: str, classes: dict[str, tuple[str, ...]], name: str) -> I
     return ImageData(name, images, torch.from_numpy(labels[idx]), list(classes))
 
 
+def _nchw(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
+
+
+def _load_emoji_pairs(name: str, split: str) -> ImageData:
+    """Translation sets over every code point drawn by both vendors (the vendored file has all of them)."""
+    arrays = load_emoji_arrays()
+    unified, vendor = arrays["unified"], arrays["vendor"]
+    noto = {u: i for i, u in enumerate(unified) if vendor[i] == "google"}
+    twemoji = {u: i for i, u in enumerate(unified) if vendor[i] == "twitter"}
+    codes = np.array(sorted(set(noto) & set(twemoji)))
+    # Code points drawn identically by either vendor (some flags) would put one drawing on both sides of a
+    # split: keep the first code point of each drawing.
+    seen, keep = set(), []
+    for u in codes:
+        drawings = {arrays["images"][noto[u]].tobytes(), arrays["images"][twemoji[u]].tobytes()}
+        keep.append(not drawings & seen)
+        seen |= drawings
+    codes = codes[np.array(keep)]
+    base = np.array([u.split("-1F3F")[0] for u in codes])  # skin tones of one emoji stay on one side
+    in_train = np.isin(base, _plain_split(np.unique(base), "train"))
+    codes = codes[in_train == (split == "train")]
+    b = np.array([noto[u] for u in codes])
+    a = np.array([twemoji[u] for u in codes])
+    images = arrays["images"]
+    if name == "emoji-sketch":
+        both = np.concatenate([b, a])
+        from training.sketch import line_sketch  # scikit-image is only needed for this set
+
+        inputs = torch.from_numpy(line_sketch(images[both]))[:, None]
+        targets = _nchw(images[both])
+    elif name == "emoji-styles" and split == "train":
+        halves = np.random.default_rng(SPLIT_SEED).permutation(len(codes))
+        half = len(codes) // 2
+        inputs, targets = _nchw(images[a[halves[:half]]]), _nchw(images[b[halves[half : 2 * half]]])
+    else:  # twemoji -> noto pairs (and emoji-styles' held-out test pairs)
+        inputs, targets = _nchw(images[a]), _nchw(images[b])
+    return ImageData(name, targets, torch.zeros(len(targets), dtype=torch.int64), ["emoji"], inputs)
+
+
 def _plain_split(items: np.ndarray, split: str) -> np.ndarray:
     from sklearn.model_selection import train_test_split
 
@@ -299,7 +350,9 @@ def _load_fake(split: str, n: int = 256, image_size: int = 28, channels: int = 1
     x = torch.rand(n, channels, image_size // 4, image_size // 4, generator=g)
     x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False)
     labels = torch.randint(0, 10, (n,), generator=g)
-    return ImageData("fake", (x * 255).round().to(torch.uint8), labels, [f"class{i}" for i in range(10)])
+    images = (x * 255).round().to(torch.uint8)
+    # inputs for the translation kinds: the same blobs mirrored (a learnable, shape-correct mapping)
+    return ImageData("fake", images, labels, [f"class{i}" for i in range(10)], images.flip(-1).contiguous())
 
 
 def load_dataset(
@@ -321,6 +374,8 @@ def load_dataset(
         return _load_emoji(split, EMOJI_CLASSES, name)
     if name == "emoji-faces":
         return _load_emoji(split, {"face": _FACE_SUBCATEGORIES}, name)
+    if name in PAIRED_DATASETS:
+        return _load_emoji_pairs(name, split)
     if name in ("mnist", "fashion-mnist", "cifar10"):
         return _load_torchvision(name, split, root, download)
     if name == "fake":

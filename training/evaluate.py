@@ -162,6 +162,8 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     dataset = model.config.dataset
     if kind_of(model.kind).task == "superres":
         return superres_report(model, checkpoint)
+    if kind_of(model.kind).task == "translate":
+        return translation_report(model, checkpoint, classifier_dir)
     if not dataset:
         raise ValueError(f"{checkpoint}/config.json does not name its dataset; cannot pick a classifier.")
     clf = classifier_for(CLASSIFIER_OF.get(dataset, dataset), classifier_dir, retrain_classifier, classifier_steps)
@@ -221,6 +223,37 @@ def superres_report(model, checkpoint: str | Path) -> dict:
         "checkpoint": str(checkpoint), "dataset": c.dataset, "n_test": len(real),
         "methods": {"bicubic": image_scores(bicubic(low, c.image_size), real), model.kind: image_scores(sr, real)},
     }
+
+
+@torch.no_grad()
+def translation_report(model, checkpoint: str | Path, classifier_dir: Path | None = None) -> dict:
+    """An image-to-image model on the held-out test pairs (code points never trained on): PSNR / SSIM / L1 to
+    the real target, beside the input itself when it is a colour image (doing nothing is the baseline);
+    the Frechet distance of outputs and of inputs to the real targets, in the emoji classifier's features;
+    for CycleGAN the cycle error |A -> B -> A - A|."""
+    c = model.config
+    test = load_dataset(c.dataset, "test", image_size=c.image_size, channels=c.channels)
+    source, real = to_float(test.inputs), to_float(test.images)
+    cyclegan = c.kind == "cyclegan"
+
+    def run(x: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
+        return torch.cat([model.generator(x[i : i + 256], *([direction] if cyclegan else []))
+                          for i in range(0, len(x), 256)])
+
+    out = run(source)
+    methods = {model.kind: image_scores(out, real)}
+    if source.shape[1] == real.shape[1]:
+        methods = {"input unchanged": image_scores(source, real), **methods}
+    report = {"checkpoint": str(checkpoint), "dataset": c.dataset, "n_test": len(real), "methods": methods}
+    if c.dataset != "fake":
+        clf = classifier_for("emoji", classifier_dir)
+        feats_real = _batched(clf.features, real).numpy()
+        report["frechet_output_vs_target"] = frechet_distance(_batched(clf.features, out).numpy(), feats_real)
+        if source.shape[1] == real.shape[1]:
+            report["frechet_input_vs_target"] = frechet_distance(_batched(clf.features, source).numpy(), feats_real)
+    if cyclegan:
+        report["cycle_l1"] = float((run(out, "b2a") - source).abs().mean() / 2)  # on [0, 1] pixels
+    return report
 
 
 def image_properties(images: torch.Tensor) -> dict[str, torch.Tensor]:

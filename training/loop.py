@@ -208,3 +208,92 @@ def superres_step(G: torch.nn.Module, D: torch.nn.Module | None, opt_g: torch.op
     if ema is not None:
         ema.update_parameters(G)
     return {**record, "l1": l1.detach(), "g_loss": loss_g.detach()}
+
+
+def pix2pix_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
+                 inputs: torch.Tensor, real: torch.Tensor, step: int = 0, recipe: Recipe | None = None,
+                 ema: AveragedModel | None = None) -> dict:
+    """One pix2pix update: D on (input, real) vs (input, G(input)) patch by patch, then G on the adversarial
+    term plus config.l1_weight x L1 to the real target. Record: {step, d_loss, g_loss, d_real, d_fake, l1}."""
+    core = getattr(G, "module", G)
+    loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+    fake = G(inputs)
+    opt_d.zero_grad(set_to_none=True)
+    real_logits, fake_logits = D(inputs, real), D(inputs, fake.detach())
+    loss_d = loss_d_fn(real_logits, fake_logits)
+    loss_d.backward()
+    opt_d.step()
+    opt_g.zero_grad(set_to_none=True)
+    l1 = (fake - real).abs().mean()
+    loss_g = loss_g_fn(D(inputs, fake)) + core.config.l1_weight * l1
+    loss_g.backward()
+    opt_g.step()
+    if ema is not None:
+        ema.update_parameters(G)
+    return {"step": step, "d_loss": loss_d.detach(), "g_loss": loss_g.detach(),
+            "d_real": torch.sigmoid(real_logits.detach()).mean(), "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
+            "l1": l1.detach()}
+
+
+class ImagePool:
+    """CycleGAN's history of generated images (Shrivastava et al. 2017): D is shown, for each new fake, with
+    probability 1/2 an older one from the pool (which the new one replaces), so it cannot chase G's latest
+    output alone. Random choices come from the caller's generator, so a resumed run draws the same ones."""
+
+    def __init__(self, size: int = 50) -> None:
+        self.size = size
+        self.images: torch.Tensor | None = None
+
+    def query(self, fakes: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        fakes = fakes.detach()
+        if self.size == 0:
+            return fakes
+        out = []
+        for image in fakes:
+            n = 0 if self.images is None else len(self.images)
+            if n < self.size:
+                self.images = image[None].clone() if self.images is None else torch.cat([self.images, image[None]])
+                out.append(image)
+            elif torch.rand((), generator=generator) < 0.5:
+                i = int(torch.randint(0, n, (), generator=generator))
+                out.append(self.images[i].clone())
+                self.images[i] = image
+            else:
+                out.append(image)
+        return torch.stack(out)
+
+    def state_dict(self) -> dict:
+        return {"size": self.size, **({"images": self.images} if self.images is not None else {})}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.size, self.images = int(state["size"]), state.get("images")
+
+
+def cycle_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
+               a: torch.Tensor, b: torch.Tensor, pools: tuple[ImagePool, ImagePool], generator: torch.Generator,
+               step: int = 0, recipe: Recipe | None = None) -> dict:
+    """One CycleGAN update: both generators on adversarial + cycle + identity terms, then both Ds on real
+    images and pooled fakes. Record: {step, d_loss, g_loss, d_real, d_fake, cycle, identity}."""
+    core = getattr(G, "module", G)
+    c = core.config
+    loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+    fake_b, fake_a = G(a, "a2b"), G(b, "b2a")
+    opt_g.zero_grad(set_to_none=True)
+    adversarial = loss_g_fn(D(fake_b, "b")) + loss_g_fn(D(fake_a, "a"))
+    cycle = (G(fake_b, "b2a") - a).abs().mean() + (G(fake_a, "a2b") - b).abs().mean()
+    identity = (G(b, "a2b") - b).abs().mean() + (G(a, "b2a") - a).abs().mean() if c.identity_weight else \
+        torch.zeros((), device=a.device)
+    loss_g = adversarial + c.cycle_weight * cycle + c.identity_weight * identity
+    loss_g.backward()
+    opt_g.step()
+
+    opt_d.zero_grad(set_to_none=True)  # also drops the grads the G update left in D
+    old_a, old_b = pools[0].query(fake_a, generator), pools[1].query(fake_b, generator)
+    real_a, real_b, pooled_a, pooled_b = D(a, "a"), D(b, "b"), D(old_a, "a"), D(old_b, "b")
+    loss_d = 0.5 * (loss_d_fn(real_a, pooled_a) + loss_d_fn(real_b, pooled_b))
+    loss_d.backward()
+    opt_d.step()
+    return {"step": step, "d_loss": loss_d.detach(), "g_loss": loss_g.detach(),
+            "d_real": torch.sigmoid(torch.cat([real_a, real_b]).detach()).mean(),
+            "d_fake": torch.sigmoid(torch.cat([pooled_a, pooled_b]).detach()).mean(),
+            "cycle": cycle.detach(), "identity": identity.detach()}

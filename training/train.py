@@ -47,7 +47,18 @@ from training.checkpoint import (
 )
 from training.data import DATASETS, BatchSampler, ImageData, load_dataset, to_float
 from training.device import hardware
-from training.loop import Recipe, as_floats, lapgan_step, make_ema, superres_step, train_step, vae_step
+from training.loop import (
+    ImagePool,
+    Recipe,
+    as_floats,
+    cycle_step,
+    lapgan_step,
+    make_ema,
+    pix2pix_step,
+    superres_step,
+    train_step,
+    vae_step,
+)
 
 LOG_EVERY = 50  # steps between log.jsonl lines (and progress-bar numbers: reading losses syncs a GPU)
 
@@ -105,7 +116,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm).validate()
     except ValueError as e:
         p.error(str(e))
-    if args.recipe.diffaugment and kind_of(args.model).objective in ("lapgan", "superres"):
+    if (args.recipe.diffaugment or args.recipe.ema) and kind_of(args.model).objective == "cycle":
+        p.error("--diffaugment and --ema are not supported for cyclegan")
+    if args.recipe.diffaugment and kind_of(args.model).objective in ("lapgan", "superres", "paired"):
         p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
     return args
 
@@ -147,6 +160,8 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
         "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
         "blocks": args.blocks, "adversarial_weight": args.adversarial_weight,
+        **({"in_channels": data.inputs.shape[1], "source": "sketch" if args.dataset == "emoji-sketch" else "twemoji"}
+           if data.inputs is not None else {}),
     })
 
 
@@ -171,6 +186,7 @@ class Run:
     ema: AveragedModel | None
     augment: DiffAugment
     sampler: BatchSampler
+    pools: tuple[ImagePool, ImagePool] | None = None  # CycleGAN's histories of fakes (A, B), saved for --resume
     step: int = 0
     elapsed: float = 0.0
     record: dict = field(default_factory=dict)
@@ -210,6 +226,9 @@ def setup(argv: list[str] | None) -> Run:
     shape = kind.config()  # the family's default image shape, for --dry-run's fake data
     data = load_dataset(args.dataset, "train", root=args.data_root, image_size=shape.image_size,
                         channels=shape.channels)
+    if kind.task == "translate" and data.inputs is None:
+        raise SystemExit(f"--model {args.model} translates images: use a paired dataset (e.g. emoji-sketch), "
+                         f"not {args.dataset}")
     config = model_config(args, data)
     torch.manual_seed(args.seed)  # model init; identical on every rank (DDP also broadcasts rank 0's)
     G, D = build_pair(config)
@@ -226,6 +245,8 @@ def setup(argv: list[str] | None) -> Run:
               opt_g, opt_d, opt_q, make_ema(G, args.recipe.ema),
               DiffAugment(args.recipe.diffaugment, torch.Generator(device=device)),
               BatchSampler(len(data), args.batch_size, args.seed, rank, world))
+    if kind.objective == "cycle":
+        run.pools = (ImagePool(), ImagePool())
     if args.resume and run.state_path.exists():
         state = torch.load(run.state_path, map_location=device, weights_only=True)  # tensors and plain types only
         G.load_state_dict(state["G"])
@@ -237,6 +258,8 @@ def setup(argv: list[str] | None) -> Run:
             opt_q.load_state_dict(state["opt_q"])
         if run.ema is not None:
             run.ema.load_state_dict(state["ema"])
+        for pool, pool_state in zip(run.pools or (), state.get("pools", ()), strict=False):
+            pool.load_state_dict(pool_state)
         run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
     elif args.resume and run.is_main:
         print(f"--resume: no {run.state_path}, starting from step 0", file=sys.stderr)
@@ -249,18 +272,20 @@ def setup(argv: list[str] | None) -> Run:
     return run
 
 
-def _batch(run: Run, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Real images, noise and labels of `step`: functions of (seed, step, rank) only, so resume is exact."""
+def _batch(run: Run, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    """Real images, noise, labels and (translation sets) input images of `step`: functions of (seed, step,
+    rank) only, so resume is exact."""
     a = run.args
     idx = run.sampler.indices(step)
     real = to_float(run.data.images[idx]).to(run.device)
+    inputs = to_float(run.data.inputs[idx]).to(run.device) if run.data.inputs is not None else None
     g = torch.Generator().manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank)
     z = torch.randn(a.batch_size, run.config.latent_dim, generator=g).to(run.device)
     y = run.data.labels[idx].to(run.device) if run.config.num_classes else None
     if run.opt_q is not None:  # InfoGAN: categorical codes drawn uniformly, never the data's labels
         y = torch.randint(0, run.config.num_classes, (a.batch_size,), generator=g).to(run.device)
     run.augment.generator.manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank + 1)
-    return real, z, y
+    return real, z, y, inputs
 
 
 def train_loop(run: Run) -> None:
@@ -280,9 +305,19 @@ def train_loop(run: Run) -> None:
     with open(a.work_dir / "log.jsonl", "a") if run.is_main else open(os.devnull, "w") as log:
         t0 = time.perf_counter()
         while run.step < a.steps and not run.stop:
-            real, z, y = _batch(run, run.step)
+            real, z, y, inputs = _batch(run, run.step)
+            # Dropout (pix2pix, the vanilla GAN's D) draws from the global generator: seeded per step, a
+            # resumed run draws the same masks.
+            torch.manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 3)
             objective = kind_of(run.config.kind).objective
-            if objective == "superres":
+            if objective == "paired":
+                losses = pix2pix_step(run.G, run.D, run.opt_g, run.opt_d, inputs, real, step=run.step + 1,
+                                      recipe=a.recipe, ema=run.ema)
+            elif objective == "cycle":  # inputs: style A, real: style B (unpaired)
+                pick = torch.Generator().manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 2)
+                losses = cycle_step(run.G, run.D, run.opt_g, run.opt_d, inputs, real, run.pools, pick,
+                                    step=run.step + 1, recipe=a.recipe)
+            elif objective == "superres":
                 losses = superres_step(run.G, run.D, run.opt_g, run.opt_d, real, step=run.step + 1,
                                        recipe=a.recipe, ema=run.ema)
             elif objective == "lapgan":
@@ -324,6 +359,8 @@ def save_state(run: Run) -> None:
     d_state = {"D": run.d_core.state_dict(), "opt_d": run.opt_d.state_dict()} if run.d_core is not None else {}
     if run.opt_q is not None:
         d_state["opt_q"] = run.opt_q.state_dict()
+    if run.pools is not None:
+        d_state["pools"] = [pool.state_dict() for pool in run.pools]
     torch.save({"G": run.g_core.state_dict(), "opt_g": run.opt_g.state_dict(), **d_state,
                 "step": run.step, "elapsed": run.elapsed,
                 **({"ema": run.ema.state_dict()} if run.ema is not None else {})}, run.state_path)

@@ -1,0 +1,145 @@
+"""CycleGAN (Zhu et al. 2017): translation between two styles learned without any pairs.
+
+Two generators (A -> B and B -> A) and two discriminators (is this a real A? a real B?). Beside the
+adversarial terms, a cycle-consistency term asks A -> B -> A to give back the input (weight
+`cycle_weight`, 10 in the paper) and an identity term asks G_AB(b) = b (`identity_weight`, half the cycle
+weight in the paper), which keeps colours. D learns on a pool of past fakes (training.loop.ImagePool).
+Here A = Twemoji and B = Noto Emoji, trained on disjoint halves of the code points so no pair is ever seen.
+Generators: the paper's ResNet design, resized for 32x32 (two stride-2 downsamplings to 8x8, `blocks`
+residual blocks, InstanceNorm). Ds: PatchGAN, spectrally normalised. w = base_channels, d = d_base_channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+from huggingface_hub import PyTorchModelHubMixin
+
+from gan_models.dcgan import _ConfigMixin, check_family_config, config_from_mapping, spectral
+
+LIMITS = {"base_channels": (4, 256), "blocks": (1, 16), "d_base_channels": (4, 256)}
+DOMAINS = ("twemoji", "noto")  # A, B
+
+
+@dataclass
+class CycleGANConfig:
+    kind: str = "cyclegan"
+    image_size: int = 32
+    channels: int = 3
+    base_channels: int = 32
+    blocks: int = 4
+    d_base_channels: int = 32
+    cycle_weight: float = 10.0
+    identity_weight: float = 5.0
+    dataset: str = ""
+
+    latent_dim = property(lambda self: 0)
+    num_classes = property(lambda self: 0)
+    class_names = property(lambda self: [])
+
+    def validate(self) -> CycleGANConfig:
+        check_family_config(self, "cyclegan", LIMITS)
+        if self.image_size != 32 or self.channels != 3:
+            raise ValueError("config: CycleGAN here translates 32x32 RGB images")
+        for name in ("cycle_weight", "identity_weight"):
+            w = getattr(self, name)
+            if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 100:
+                raise ValueError(f"config.{name} must be a number in 0..100, got {w!r}")
+        return self
+
+    @classmethod
+    def from_dict(cls, data: object) -> CycleGANConfig:
+        return config_from_mapping(cls, data)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, w: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(w, w, 3), nn.InstanceNorm2d(w), nn.ReLU(True),
+            nn.ReflectionPad2d(1), nn.Conv2d(w, w, 3), nn.InstanceNorm2d(w),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.net(x)
+
+
+class ResnetGenerator(nn.Module):
+    """images [N, 3, 32, 32] -> images [N, 3, 32, 32] in [-1, 1]."""
+
+    def __init__(self, c: CycleGANConfig) -> None:
+        super().__init__()
+        w = c.base_channels
+        self.net = nn.Sequential(
+            nn.ReflectionPad2d(2), nn.Conv2d(c.channels, w, 5), nn.InstanceNorm2d(w), nn.ReLU(True),  # [N, w, 32, 32]
+            nn.Conv2d(w, 2 * w, 3, 2, 1), nn.InstanceNorm2d(2 * w), nn.ReLU(True),  # [N, 2w, 16, 16]
+            nn.Conv2d(2 * w, 4 * w, 3, 2, 1), nn.InstanceNorm2d(4 * w), nn.ReLU(True),  # [N, 4w, 8, 8]
+            *(ResBlock(4 * w) for _ in range(c.blocks)),  # [N, 4w, 8, 8]
+            nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1), nn.InstanceNorm2d(2 * w), nn.ReLU(True),  # [N, 2w, 16, 16]
+            nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.InstanceNorm2d(w), nn.ReLU(True),  # [N, w, 32, 32]
+            nn.ReflectionPad2d(2), nn.Conv2d(w, c.channels, 5), nn.Tanh(),  # [N, 3, 32, 32]
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class PatchCritic(nn.Module):
+    """images [N, 3, 32, 32] -> patch logits [N, 4, 4]."""
+
+    def __init__(self, c: CycleGANConfig) -> None:
+        super().__init__()
+        d = c.d_base_channels
+        self.net = nn.Sequential(
+            spectral(nn.Conv2d(c.channels, d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, d, 16, 16]
+            spectral(nn.Conv2d(d, 2 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 2d, 8, 8]
+            spectral(nn.Conv2d(2 * d, 4 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 4d, 4, 4]
+            spectral(nn.Conv2d(4 * d, 1, 3, 1, 1), True),  # [N, 1, 4, 4]
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+def _check_images(x: torch.Tensor, c: CycleGANConfig) -> None:
+    if x.ndim != 4 or tuple(x.shape[1:]) != (c.channels, c.image_size, c.image_size):
+        raise ValueError(f"input must have shape [N, {c.channels}, {c.image_size}, {c.image_size}], "
+                         f"got {tuple(x.shape)}")
+
+
+class CycleGANGenerators(
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "cyclegan", "gan-latent-explorer"]
+):
+    """Both translators: `a_to_b` (Twemoji -> Noto) and `b_to_a`; forward(x, "a2b" | "b2a")."""
+
+    config_class = CycleGANConfig
+
+    def __init__(self, config: CycleGANConfig | dict | None = None) -> None:
+        super().__init__()
+        self.config = c = self._coerce(config)
+        self.a_to_b, self.b_to_a = ResnetGenerator(c), ResnetGenerator(c)
+
+    def forward(self, x: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
+        _check_images(x, self.config)
+        if direction not in ("a2b", "b2a"):
+            raise ValueError(f"direction must be 'a2b' or 'b2a', got {str(direction)[:20]!r}")
+        return (self.a_to_b if direction == "a2b" else self.b_to_a)(x)
+
+
+class CycleGANDiscriminators(
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "cyclegan", "gan-latent-explorer"]
+):
+    """`d_a` judges Twemoji images, `d_b` Noto images; forward(x, "a" | "b") -> patch logits [N, 4, 4]."""
+
+    config_class = CycleGANConfig
+
+    def __init__(self, config: CycleGANConfig | dict | None = None) -> None:
+        super().__init__()
+        self.config = c = self._coerce(config)
+        self.d_a, self.d_b = PatchCritic(c), PatchCritic(c)
+
+    def forward(self, x: torch.Tensor, domain: str = "b") -> torch.Tensor:
+        _check_images(x, self.config)
+        return (self.d_a if domain == "a" else self.d_b)(x)

@@ -1,0 +1,134 @@
+"""pix2pix (Isola et al. 2017): paired image-to-image translation with a U-Net G and a PatchGAN D.
+
+G maps an input image (a line sketch, or the same emoji in another vendor's style) to an emoji; D judges
+(input, output) pairs patch by patch, so it only has to know what local texture fits which input, and an
+L1 term (weight `l1_weight`, 100 in the paper) ties the output to the real target. No noise input: as the
+paper found, G learns to ignore it; dropout in the decoder is the only randomness, off in eval mode.
+D is spectrally normalised instead of the paper's BatchNorm: a few thousand pairs is small data, and SN
+keeps D from memorising them (the same choice as the project's small-data recipe).
+Shapes for 32x32: w = base_channels, Cin = in_channels, C = channels; d = d_base_channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+from huggingface_hub import PyTorchModelHubMixin
+
+from gan_models.dcgan import _ConfigMixin, check_family_config, config_from_mapping, spectral
+
+LIMITS = {"in_channels": (1, 3), "base_channels": (4, 256), "d_base_channels": (4, 256)}
+SOURCES = ("sketch", "twemoji")  # what the input images are: line sketches, or Twemoji drawings (target: Noto)
+
+
+@dataclass
+class Pix2PixConfig:
+    kind: str = "pix2pix"
+    image_size: int = 32
+    channels: int = 3  # output
+    in_channels: int = 1  # 1: a grey line sketch; 3: a colour image
+    source: str = "sketch"
+    base_channels: int = 32
+    d_base_channels: int = 32
+    l1_weight: float = 100.0
+    dataset: str = ""
+
+    # Maps images to images: no latent for Explore, no classes.
+    latent_dim = property(lambda self: 0)
+    num_classes = property(lambda self: 0)
+    class_names = property(lambda self: [])
+
+    def validate(self) -> Pix2PixConfig:
+        check_family_config(self, "pix2pix", LIMITS)
+        if self.image_size != 32 or self.channels != 3:
+            raise ValueError("config: pix2pix here translates to 32x32 RGB")
+        if self.source not in SOURCES:
+            raise ValueError(f"config.source must be one of {SOURCES}, got {self.source!r}")
+        w = self.l1_weight
+        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1000:
+            raise ValueError(f"config.l1_weight must be a number in 0..1000, got {w!r}")
+        return self
+
+    @classmethod
+    def from_dict(cls, data: object) -> Pix2PixConfig:
+        return config_from_mapping(cls, data)
+
+
+def down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
+    """Halve the size: conv 4x4 stride 2, (BatchNorm), LeakyReLU."""
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, 4, 2, 1, bias=not norm)]
+    if norm:
+        layers.append(nn.BatchNorm2d(cout))
+    return nn.Sequential(*layers, nn.LeakyReLU(0.2, True))
+
+
+def up(cin: int, cout: int, dropout: bool = False) -> nn.Sequential:
+    """Double the size: transposed conv 4x4 stride 2, BatchNorm, (dropout), ReLU."""
+    layers: list[nn.Module] = [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout)]
+    if dropout:
+        layers.append(nn.Dropout(0.5))
+    return nn.Sequential(*layers, nn.ReLU(True))
+
+
+class UNetGenerator(nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "pix2pix", "gan-latent-explorer"]):
+    """inputs [N, Cin, 32, 32] in [-1, 1] -> images [N, C, 32, 32] in [-1, 1]; skips join mirrored levels."""
+
+    config_class = Pix2PixConfig
+
+    def __init__(self, config: Pix2PixConfig | dict | None = None) -> None:
+        super().__init__()
+        self.config = c = self._coerce(config)
+        w = c.base_channels
+        self.d1 = down(c.in_channels, w, norm=False)  # [N, w, 16, 16]
+        self.d2 = down(w, 2 * w)  # [N, 2w, 8, 8]
+        self.d3 = down(2 * w, 4 * w)  # [N, 4w, 4, 4]
+        self.d4 = down(4 * w, 8 * w)  # [N, 8w, 2, 2]
+        self.bottom = nn.Sequential(nn.Conv2d(8 * w, 8 * w, 4, 2, 1), nn.ReLU(True))  # [N, 8w, 1, 1]
+        self.u4 = up(8 * w, 8 * w, dropout=True)  # [N, 8w, 2, 2] (+ d4 -> 16w)
+        self.u3 = up(16 * w, 4 * w, dropout=True)  # [N, 4w, 4, 4] (+ d3 -> 8w)
+        self.u2 = up(8 * w, 2 * w)  # [N, 2w, 8, 8] (+ d2 -> 4w)
+        self.u1 = up(4 * w, w)  # [N, w, 16, 16] (+ d1 -> 2w)
+        self.out = nn.Sequential(nn.ConvTranspose2d(2 * w, c.channels, 4, 2, 1), nn.Tanh())  # [N, C, 32, 32]
+
+    def check_input(self, x: torch.Tensor) -> None:
+        c = self.config
+        if x.ndim != 4 or tuple(x.shape[1:]) != (c.in_channels, c.image_size, c.image_size):
+            raise ValueError(f"input must have shape [N, {c.in_channels}, {c.image_size}, {c.image_size}], "
+                             f"got {tuple(x.shape)}")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_input(x)
+        h1 = self.d1(x)
+        h2 = self.d2(h1)
+        h3 = self.d3(h2)
+        h4 = self.d4(h3)
+        y = self.u4(self.bottom(h4))
+        y = self.u3(torch.cat([y, h4], 1))
+        y = self.u2(torch.cat([y, h3], 1))
+        y = self.u1(torch.cat([y, h2], 1))
+        return self.out(torch.cat([y, h1], 1))
+
+
+class PatchDiscriminator(
+    nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "pix2pix", "gan-latent-explorer"]
+):
+    """(inputs [N, Cin, 32, 32], images [N, C, 32, 32]) -> patch logits [N, 4, 4]: one verdict per ~14 px patch."""
+
+    config_class = Pix2PixConfig
+
+    def __init__(self, config: Pix2PixConfig | dict | None = None) -> None:
+        super().__init__()
+        self.config = c = self._coerce(config)
+        d = c.d_base_channels
+        self.net = nn.Sequential(
+            spectral(nn.Conv2d(c.in_channels + c.channels, d, 4, 2, 1), True),  # [N, d, 16, 16]
+            nn.LeakyReLU(0.2, True),
+            spectral(nn.Conv2d(d, 2 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 2d, 8, 8]
+            spectral(nn.Conv2d(2 * d, 4 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 4d, 4, 4]
+            spectral(nn.Conv2d(4 * d, 1, 3, 1, 1), True),  # [N, 1, 4, 4]
+        )
+
+    def forward(self, inputs: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([inputs, images], dim=1)).squeeze(1)
