@@ -95,9 +95,9 @@ def test_interpolate_tab_makes_a_gif(page, app_url, ids):
                                          "frames": 8, "method": "both"}))
     _wait_value(page, "#ip-seed-b input", "9")
     page.locator("#ip-run").click()
-    page.wait_for_function("() => { const i = document.querySelector('#ip-gif-1 img');"
+    page.wait_for_function("() => { const i = document.querySelector('#ip-gif img');"
                            " return !!i && i.src.includes('.gif'); }")
-    page.wait_for_selector("#ip-gif-2 img")  # "both" shows lerp beside slerp
+    page.wait_for_selector("#ip-strip-2 img")  # "both": lerp's strip under slerp's, one side-by-side GIF and MP4
     page.wait_for_selector("#ip-mp4 video")
     screenshot(page, "interpolate_tab")
     page.locator("button[role=tab]", has_text="Sine toy").click()
