@@ -9,7 +9,7 @@ import sys
 
 import gradio as gr
 
-from ui import api, explore_tab, guard, interpolate_tab, inversion_panel, share, sine_tab, train_tab
+from ui import api, explore_tab, family_tab, guard, interpolate_tab, inversion_panel, share, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
 # The image stays in view while the sliders beside it are dragged: its column sticks to the top of the
@@ -31,11 +31,13 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
             inversion_panel.build(explore)  # inversion, latent arithmetic, class vectors (end of the tab)
         with gr.Tab("Interpolate", id="interpolate"):
             interpolate = interpolate_tab.build()
+        with gr.Tab("GAN family", id="family") as family:
+            family_tab.build(family)  # vanilla GAN, VAE, LAPGAN, SRGAN: one card each, drawn when the tab opens
         with gr.Tab("Train", id="train"):
             train_tab.build(explore, tabs)  # "Open in Explore" loads the trained model in the Explore tab
         with gr.Tab("Sine toy", id="sine"):
             sine_tab.build()
-    api.register()  # public endpoints: models, generate, interpolate, interpolate_gif
+    api.register()  # public endpoints: models, generate, interpolate, interpolate_gif, family_*
     share.wire(demo, tabs, explore, interpolate)  # a shared link's query string restores both tabs
 # Every event (page and API): refusals are short messages and one log line, faults a logged traceback.
 guard.guard_events(demo)

@@ -1,11 +1,25 @@
 """Public API endpoints with stable names: `models`, `generate`, `interpolate` (+ `interpolate_gif`, the
-fast part of `interpolate`). They take plain values, not the tabs' slider layout, so scripts can call them
-with gradio_client. Image/file outputs need components (gr.api does not postprocess files), so they are
-wired to hidden components here."""
+fast part of `interpolate`), and one per card of the GAN family tab:
+
+- `family_vanilla(dataset, seed, n)` -> (vanilla GAN samples, DCGAN samples, info): dataset "animals" or
+  "digits", samples of seeds seed..seed+n-1 (n 1..16); info has each model's parameter count and Frechet
+  distance (with its floor, train vs test) and coverage from its eval.json.
+- `family_vae(dataset, seed, seed_b)` -> (VAE samples, GAN samples, reconstructions [real row above the
+  VAE's row], interpolation [VAE row above the GAN's, slerp seed -> seed_b], info).
+- `family_lapgan(label, seed_coarse, seed_middle, seed_fine)` -> (8x8, 16x16, 32x32 level images, info): a
+  class name or index and one seed per pyramid level; each finer level shows [given | residual | output],
+  the residual amplified family.RESIDUAL_GAIN times around mid-grey.
+- `family_superres(test_index, upload)` -> (low-res input, bicubic, SRResNet, SRGAN, real, info): an emoji
+  test image by index, or an uploaded image (centre-cropped, resized to 32x32; it wins over the index);
+  info has PSNR (dB) and SSIM of each panel against the real image.
+
+They take plain values, not the tabs' slider layout, so scripts can call them with gradio_client. Image/file
+outputs need components (gr.api does not postprocess files), so they are wired to hidden components here."""
 
 from __future__ import annotations
 
 import functools
+import math
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
@@ -15,8 +29,9 @@ from typing import Any, TypeVar
 import gradio as gr
 from gradio.utils import get_upload_folder
 
+from gan_models import family, render
 from gan_models import latent as L
-from gan_models import render
+from ui import real_images, uploads
 
 F = TypeVar("F", bound=Callable[..., Any])
 RENDER = {"concurrency_id": "render", "concurrency_limit": 8}  # the page's renders (Explore, Interpolate, Sine toy)
@@ -159,6 +174,69 @@ def interpolate_gif(
     return str(files["gif"]), render.strip_image(arr)
 
 
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def samples_info(s: family.Samples) -> dict:
+    q = s.quality
+    return {"id": s.model_id, "kind": s.kind, "parameters": s.parameters, "steps": s.steps,
+            "conditional": s.conditional,
+            "frechet": _round(q.frechet, 2), "frechet_floor": _round(q.floor, 2), "frechet_ratio": _round(q.ratio, 2),
+            "coverage": _round(q.coverage, 3), "classes_drawn": q.classes_drawn, "classes": q.classes,
+            "note": s.note}
+
+
+def vanilla_view(dataset: Any, seed: Any, n: Any = 8) -> tuple:
+    r = family.vanilla(dataset, seed, n)
+    info = {"dataset": r.dataset, "seeds": r.seeds, "models": [samples_info(r.mlp), samples_info(r.dcgan)]}
+    return family.row_image(r.mlp.images), family.row_image(r.dcgan.images), info
+
+
+def vae_view(dataset: Any, seed: Any, seed_b: Any) -> tuple:
+    name = family.check_dataset(dataset)
+    r = family.vae_panel(name, seed, seed_b, real_images.test_split(family.DATASETS[name]).images)
+    info = {"dataset": r.dataset, "seed": r.seed, "seed_b": r.seed_b, "models": [samples_info(r.vae),
+            samples_info(r.gan)], "test_indices": r.test_indices, "reconstruction_mse": _round(r.reconstruction_mse),
+            "reconstruction_psnr": _round(10 * math.log10(1 / max(r.reconstruction_mse, 1e-10)), 2)}
+    return (family.row_image(r.vae.images), family.row_image(r.gan.images),
+            family.rows_image([r.real, r.reconstructed]), family.rows_image([r.vae_path, r.gan_path]), info)
+
+
+def lapgan_view(label: Any, seed_coarse: Any, seed_middle: Any, seed_fine: Any) -> tuple:
+    r = family.lapgan(label, [seed_coarse, seed_middle, seed_fine])
+    info = {"model": r.model_id, "class": r.class_name, "seeds": r.seeds, "residual_gain": family.RESIDUAL_GAIN,
+            "levels": [{"level": lv.index, "size": lv.size, "seed": lv.seed, "residual_rms": _round(lv.residual_rms)}
+                       for lv in r.levels], "note": r.note}
+    return (*[family.level_image(lv) for lv in r.levels], info)
+
+
+UPLOAD_NOTE = "Your upload was centre-cropped to a square and resized to 32x32; that is the real image here."
+
+
+def superres_view(test_index: Any, upload: Any) -> tuple:
+    picture = uploads.read_image(upload)  # header checked before a pixel is decoded; None: no upload
+    if picture is not None:
+        real, source, note = family.prepare_upload(picture), "your upload", UPLOAD_NOTE
+    else:
+        test = real_images.test_split(family.SR_DATASET)
+        if test_index is None:
+            test_index = 0
+        index = family.check_index(test_index, len(test))
+        real = test.images[index: index + 1]
+        source, note = f"test image {index} ({test.class_names[int(test.labels[index])]})", None
+    r = family.superres(real, source)
+    info = {"source": r.source, "note": note, "panels": [
+        {"name": p.name, "psnr": _round(p.psnr, 2), "ssim": _round(p.ssim, 4), "note": p.note} for p in r.panels]}
+    return (*[family.panel_image(p) for p in r.panels], info)
+
+
+family_vanilla = user_errors(vanilla_view)
+family_vae = user_errors(vae_view)
+family_lapgan = user_errors(lapgan_view)
+family_superres = user_errors(superres_view)
+
+
 def register() -> None:
     """Create the endpoints (inside the page's gr.Blocks); the hidden components carry their data."""
     gr.api(models, api_name="models", queue=True)
@@ -182,3 +260,27 @@ def register() -> None:
                   api_name="interpolate", show_progress="hidden", **API)
     trigger.click(interpolate_gif, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, strip],
                   api_name="interpolate_gif", show_progress="hidden", **API)
+    _register_family()
+
+
+def _register_family() -> None:
+    """The GAN family tab's endpoints (one per card), on hidden components of their own."""
+    with gr.Column(visible=False):
+        dataset = gr.Textbox("animals", label="dataset")
+        seed, seed_b, n = gr.Number(0, label="seed"), gr.Number(1, label="seed_b"), gr.Number(8, label="n")
+        label = gr.Textbox(label="label")
+        levels = [gr.Number(0, label=f"seed_{name}") for name in ("coarse", "middle", "fine")]
+        test_index = gr.Number(0, label="test_index")
+        upload = gr.Image(label="upload", type="filepath")
+        images = [gr.Image(label=f"image_{i}", format="png") for i in range(5)]
+        info = gr.JSON(label="info")
+        trigger = gr.Button()
+    trigger.click(family_vanilla, [dataset, seed, n], [*images[:2], info], api_name="family_vanilla",
+                  show_progress="hidden", **API)
+    trigger.click(family_vae, [dataset, seed, seed_b], [*images[:4], info], api_name="family_vae",
+                  show_progress="hidden", **API)
+    trigger.click(family_lapgan, [label, *levels], [*images[:3], info], api_name="family_lapgan",
+                  show_progress="hidden", **API)
+    # preprocess=False: the upload arrives as a file reference and is read by ui.uploads, header first.
+    trigger.click(family_superres, [test_index, upload], [*images, info], api_name="family_superres",
+                  show_progress="hidden", preprocess=False, **API)

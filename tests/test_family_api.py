@@ -1,0 +1,147 @@
+"""The GAN family tab's public endpoints (family_vanilla, family_vae, family_lapgan, family_superres) through
+gradio_client against the app launched in-process: normal input, bad input (a clear message, and the server
+keeps answering), uploads (header-checked, non-images refused). LAPGAN and super-resolution use tiny models
+built in tests/test_family.py; the shipped vanilla GAN, VAE and DCGAN checkpoints serve for structure only."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from gan_models import family
+from tests.test_family import install, tiny_family
+from ui import family_tab
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        install(mp, tiny_family(tmp_path_factory.mktemp("family")))
+        yield
+    family.clear_cache()
+
+
+def _info(value) -> dict:
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def _images(paths) -> list[Image.Image]:
+    return [Image.open(p) for p in paths]
+
+
+def test_family_vanilla(client):
+    mlp, dcgan, info = client.predict("animals", 5, 4, api_name="/family_vanilla")
+    a, b = _images([mlp, dcgan])
+    assert a.size == b.size and a.width > 3 * a.height  # one row of four samples
+    info = _info(info)
+    assert info["seeds"] == [5, 6, 7, 8]
+    assert [m["kind"] for m in info["models"]] == ["mlpgan", "dcgan"]
+    for m in info["models"]:
+        assert m["parameters"] > 10_000 and m["frechet"] > m["frechet_floor"] > 0 and m["classes"] == 10
+
+
+def test_family_vae(client):
+    *images, info = client.predict("digits", 3, 4, api_name="/family_vae")
+    vae, gan, recon, path = _images(images)
+    assert vae.size == gan.size and recon.height > vae.height and path.height > vae.height  # two rows each
+    info = _info(info)
+    assert [m["kind"] for m in info["models"]] == ["vae", "cdcgan"] and info["models"][1]["conditional"]
+    assert len(info["test_indices"]) == family.RECONSTRUCTIONS and 0 < info["reconstruction_mse"] < 1
+
+
+def test_family_lapgan(client, tiny):
+    *levels, info = client.predict("hand", 1, 2, 3, api_name="/family_lapgan")
+    sizes = [im.size for im in _images(levels)]
+    assert sizes[0][0] < sizes[1][0] == sizes[2][0]  # level 0 one tile; finer levels given | residual | output
+    info = _info(info)
+    assert info["class"] == "hand" and info["seeds"] == [1, 2, 3]
+    assert [lv["size"] for lv in info["levels"]] == [8, 16, 32] and info["levels"][0]["residual_rms"] is None
+    again = client.predict("hand", 1, 2, 3, api_name="/family_lapgan")
+    assert Path(again[2]).read_bytes() == Path(levels[2]).read_bytes()
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_family_superres_on_a_test_image_and_an_upload(client, tiny, tmp_path):
+    *images, info = client.predict(3, None, api_name="/family_superres")
+    assert all(Image.open(p).size == (family.TILE_PX, family.TILE_PX) for p in images)
+    info = _info(info)
+    assert info["source"].startswith("test image 3 (") and info["note"] is None
+    names = [p["name"] for p in info["panels"]]
+    assert names == ["Low-res input", "Bicubic", "SRResNet", "SRGAN", "Real"]
+    assert all(p["psnr"] > 5 and 0 < p["ssim"] <= 1 for p in info["panels"][:4])
+
+    picture = tmp_path / "mine.png"
+    picture.write_bytes(_png(Image.new("RGB", (90, 60), (200, 40, 40))))
+    *_, info = client.predict(3, handle_file(str(picture)), api_name="/family_superres")
+    info = _info(info)
+    assert info["source"] == "your upload" and "resized to 32x32" in info["note"]
+
+
+@pytest.mark.parametrize(
+    ("api_name", "args", "message"),
+    [
+        ("/family_vanilla", ("cifar", 0, 8), "Unknown data set"),
+        ("/family_vanilla", ("animals", -1, 8), "Seed"),
+        ("/family_vanilla", ("animals", 2**32, 8), "Seed"),
+        ("/family_vanilla", ("animals", 0, 100), "Number of samples"),
+        ("/family_vae", ("animals", 0, "seven"), "Seed"),
+        ("/family_vae", (None, 0, 1), "Unknown data set"),
+        ("/family_lapgan", ("unicorn", 1, 2, 3), "not one of"),
+        ("/family_lapgan", ("heart", 1, -5, 3), "Level 1"),
+        ("/family_lapgan", ("heart", 1, 2, 1.5), "Level 2"),
+        ("/family_superres", (10**6, None), "Test image"),
+        ("/family_superres", ("first", None), "Test image"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_the_server_keeps_working(client, tiny, api_name, args, message):
+    with pytest.raises(AppError, match=message) as error:
+        client.predict(*args, api_name=api_name)
+    assert len(str(error.value)) <= 300
+    *_, info = client.predict("animals", 0, 1, api_name="/family_vanilla")
+    assert _info(info)["seeds"] == [0]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.png", b"this is not an image at all" * 10, "not a readable image"),
+        ("tiff.tif", None, "Not a supported image"),
+        ("huge.png", None, "Mpx"),
+    ],
+    ids=["not-an-image", "tiff", "decompression-bomb"],
+)
+def test_a_bad_upload_is_refused_from_its_header(client, tiny, tmp_path, name, content, message):
+    if name == "tiff.tif":
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(out, format="TIFF")
+        content = out.getvalue()
+    elif name == "huge.png":
+        content = _png(Image.new("1", (9000, 9000)))  # 81 Mpx declared in a small file
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(AppError, match=message):
+        client.predict(0, handle_file(str(path)), api_name="/family_superres")
+
+
+def test_the_tab_shows_a_model_that_is_not_there_yet_as_a_message(tmp_path, monkeypatch):
+    install(monkeypatch, {"lapgan-emoji": tmp_path / "still-training"})
+    *images, text = family_tab.show_lapgan("heart", 1, 2, 3)
+    assert images == [None, None, None] and "lapgan-emoji is not available right now" in text
+    family.clear_cache()
+
+
+def test_the_page_events_are_not_in_the_public_api(client):
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/family_vanilla", "/family_vae", "/family_lapgan", "/family_superres"} <= names
+    assert not any(n.endswith("_ui") and n.startswith("/family") for n in names)

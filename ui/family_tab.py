@@ -1,0 +1,235 @@
+"""The "GAN family" tab: one card per family (vanilla GAN, VAE, LAPGAN, SRGAN), each with its history, a
+shipped small model and a live panel. Layout and wiring only: the work is in gan_models.family, the views
+(images + JSON info) are the public endpoints' in ui.api, and this module turns their info into readouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from gan_models import family
+from gan_models.lapgan import SIZES
+from training.data import EMOJI_CLASSES
+from ui import api, real_images
+from ui.api import RENDER, user_errors
+
+PRIVATE = {"api_visibility": "private"}
+LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
+SEED_MAX = 9999  # the page's sliders; the API takes any seed in 0..2^32-1
+NAMES = {"mlpgan": "vanilla GAN (MLP)", "dcgan": "DCGAN", "cdcgan": "conditional DCGAN", "vae": "VAE"}
+
+INTRO = """
+**The family tree of the models in this app.** Each card tells what a model family solved, with the paper that
+introduced it, and runs a small model of that family trained here. Move a slider and the card redraws.
+"""
+
+
+def _card_head(key: str, number: int) -> None:
+    f = family.family(key)
+    gr.Markdown(f"### {number}. {f.title}\n*{f.paper}*\n\n{f.history}")
+
+
+def _fmt(value: float | None, pattern: str = "{:.1f}", missing: str = "not measured") -> str:
+    return missing if value is None else pattern.format(value)
+
+
+def _quality_table(models: list[dict]) -> str:
+    rows = ["| model | parameters | trained steps | Frechet distance (x floor) | coverage | classes drawn |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for m in models:
+        frechet = "not measured" if m["frechet"] is None else (
+            f"{m['frechet']:.1f} ({_fmt(m['frechet_ratio'], '{:.0f}', '?')}x)")
+        classes = "not measured" if m["classes_drawn"] is None else f"{m['classes_drawn']} of {m['classes']}"
+        rows.append(f"| {NAMES.get(m['kind'], m['kind'])} `{m['id']}` | {m['parameters']:,} | "
+                    f"{_fmt(m['steps'], '{:,}', '?')} | {frechet} | {_fmt(m['coverage'], '{:.2f}')} | {classes} |")
+    floor = next((m["frechet_floor"] for m in models if m["frechet_floor"] is not None), None)
+    notes = [m["note"] for m in models if m.get("note")]
+    text = "\n".join(rows)
+    text += ("\n\nFrechet distance on classifier features, 10,000 samples vs the test set (lower is better; the "
+             f"floor, train vs test, is {_fmt(floor)}). Coverage: share of test images with a generated "
+             "neighbour. Classes drawn: classes the classifier finds in at least 2% of the samples.")
+    if any(m["conditional"] for m in models):
+        text += " The conditional GAN is told its class (sample i draws class seed+i mod 10): it cannot drop one."
+    return text + "".join(f"\n\n⚠️ {n}" for n in notes)
+
+
+def _unavailable(count: int, error: family.ModelUnavailable) -> tuple:
+    """A card whose model cannot be loaded now: empty images and the reason in its readout."""
+    return (*([None] * count), f"⚠️ {error}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Callbacks: the API's views + a readout
+# ---------------------------------------------------------------------------------------------
+
+
+@user_errors
+def show_vanilla(dataset: Any, seed: Any) -> tuple:
+    try:
+        mlp, dcgan, info = api.vanilla_view(dataset, seed, 8)
+    except family.ModelUnavailable as error:
+        return _unavailable(2, error)
+    lead = (f"Seeds {info['seeds'][0]}..{info['seeds'][-1]}: the same seeds through both generators. About the "
+            "same number of weights, yet the MLP must learn every pixel position on its own, while the DCGAN's "
+            "filters are shared across the image.\n\n")
+    return mlp, dcgan, lead + _quality_table(info["models"])
+
+
+@user_errors
+def show_vae(dataset: Any, seed: Any, seed_b: Any) -> tuple:
+    try:
+        vae, gan, recon, path, info = api.vae_view(dataset, seed, seed_b)
+    except family.ModelUnavailable as error:
+        return _unavailable(4, error)
+    lead = (f"VAE reconstructions of test images {', '.join(map(str, info['test_indices']))}: mean squared error "
+            f"{info['reconstruction_mse']:.4f} ({info['reconstruction_psnr']:.1f} dB). The GAN has no encoder, so "
+            "it cannot reconstruct (Explore's inversion has to search for a z instead). Look for: VAE samples "
+            "blurrier, GAN samples sharper; the VAE's Frechet distance is worse, yet it draws every class.\n\n")
+    return vae, gan, recon, path, lead + _quality_table(info["models"])
+
+
+@user_errors
+def show_lapgan(label: Any, seed_coarse: Any, seed_middle: Any, seed_fine: Any) -> tuple:
+    try:
+        *levels, info = api.lapgan_view(label, seed_coarse, seed_middle, seed_fine)
+    except family.ModelUnavailable as error:
+        return _unavailable(3, error)
+    rms = ", ".join(f"{lv['size']}x{lv['size']}: {lv['residual_rms']:.3f}" for lv in info["levels"][1:])
+    text = (f"Class **{info['class']}**, seeds {' / '.join(map(str, info['seeds']))} (`{info['model']}`). "
+            f"Residuals are shown {info['residual_gain']:g}x amplified around mid-grey (grey = no change, lighter = "
+            f"adds light); their size (RMS, image units): {rms}.")
+    if info["note"]:
+        text += f"\n\n⚠️ {info['note']}"
+    return (*levels, text)
+
+
+SR_NAMES = ("Low-res input", "Bicubic", "SRResNet", "SRGAN", "Real")
+SR_LABELS = {"Low-res input": "Input (8x8)", "Bicubic": "Bicubic", "SRResNet": "SRResNet (L1)",
+             "SRGAN": "SRGAN (L1 + adv.)", "Real": "Real (32x32)"}
+
+
+@user_errors
+def show_superres(test_index: Any, upload: Any) -> tuple:
+    *images, info = api.superres_view(test_index, upload)
+    panels = info["panels"]
+    head = "| | " + " | ".join(SR_LABELS[p["name"]] for p in panels) + " |"
+    rule = "|---|" + "---:|" * len(panels)
+    psnr = "| PSNR (dB) | " + " | ".join("reference" if p["name"] == "Real" else (
+        "—" if p["psnr"] is None else f"{p['psnr']:.2f}") for p in panels) + " |"
+    ssim = "| SSIM | " + " | ".join("reference" if p["name"] == "Real" else (
+        "—" if p["ssim"] is None else f"{p['ssim']:.3f}") for p in panels) + " |"
+    text = (f"**{info['source']}**, downscaled 4x and brought back four ways; each scored against the real image "
+            f"(higher is closer). The input is shown enlarged (nearest neighbour).\n\n{head}\n{rule}\n{psnr}\n{ssim}")
+    text += "".join(f"\n\n⚠️ {p['name']}: {p['note']}" for p in panels if p["note"] and p["name"] != "Real")
+    if info["note"]:
+        text += f"\n\n{info['note']}"
+    return (*images, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------------------------
+
+
+def _image(label: str, elem_id: str, height: int | None = None) -> gr.Image:
+    return gr.Image(label=label, format="png", interactive=False, elem_id=elem_id, height=height,
+                    buttons=["download"])
+
+
+def _seed(label: str, value: int, elem_id: str, info: str | None = None) -> gr.Slider:
+    return gr.Slider(0, SEED_MAX, value=value, step=1, label=label, elem_id=elem_id, info=info)
+
+
+def _lapgan_classes() -> list[str]:
+    try:
+        return list(family.load(family.LAPGAN_ID, ("lapgan",)).model.class_names)
+    except ValueError:  # not trained yet: the emoji classes it is being trained on
+        return list(EMOJI_CLASSES)
+
+
+def build(tab: gr.Tab) -> None:
+    """Lay out the tab's cards and wire them (inside the page's gr.Blocks); each card draws when the tab opens."""
+    real_images.warm_up(tuple(dict.fromkeys([*family.DATASETS.values(), family.SR_DATASET])))
+    gr.Markdown(INTRO)
+    datasets = list(family.DATASETS)
+
+    with gr.Column(variant="panel", elem_id="fam-vanilla"):
+        _card_head("vanilla", 1)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                v_data = gr.Radio(datasets, value="animals", label="Data", elem_id="fam-v-data")
+                v_seed = _seed("Seed", 0, "fam-v-seed", "Samples use seeds seed .. seed+7.")
+            with gr.Column(scale=3):
+                v_mlp = _image("Vanilla GAN (fully connected)", "fam-v-mlp")
+                v_dcgan = _image("DCGAN (convolutional)", "fam-v-dcgan")
+        v_text = gr.Markdown(elem_id="fam-v-text")
+
+    with gr.Column(variant="panel", elem_id="fam-vae"):
+        _card_head("vae", 2)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                a_data = gr.Radio(datasets, value="animals", label="Data", elem_id="fam-a-data")
+                a_seed = _seed("Seed A", 0, "fam-a-seed", "Samples, the start of the interpolation, and which "
+                                                          "test images are reconstructed.")
+                a_seed_b = _seed("Seed B", 1, "fam-a-seed-b", "The end of the interpolation.")
+            with gr.Column(scale=3):
+                a_vae = _image("VAE samples", "fam-a-vae")
+                a_gan = _image("GAN samples (same seeds)", "fam-a-gan")
+                a_recon = _image("Test images (top) and the VAE's reconstructions (bottom)", "fam-a-recon")
+                a_path = _image("Seed A → seed B: VAE (top), GAN (bottom)", "fam-a-path")
+        a_text = gr.Markdown(elem_id="fam-a-text")
+
+    with gr.Column(variant="panel", elem_id="fam-lapgan"):
+        _card_head("lapgan", 3)
+        classes = _lapgan_classes()
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                l_class = gr.Dropdown(classes, value="heart" if "heart" in classes else classes[0], label="Class",
+                                      elem_id="fam-l-class")
+                l_seeds = [_seed(f"Level {k} noise ({s}x{s})", k, f"fam-l-seed-{k}", info)
+                           for k, (s, info) in enumerate(zip(SIZES, ("Layout and colour.", "Coarse detail.",
+                                                                     "Fine texture."), strict=True))]
+            with gr.Column(scale=3):
+                l_levels = [_image(f"Level 0 · {SIZES[0]}x{SIZES[0]} from noise and class", "fam-l-level-0", 190)]
+                l_levels += [_image(f"Level {k} · {s}x{s}: given (level {k - 1} upsampled) | residual "
+                                    f"(x{family.RESIDUAL_GAIN:g}) | output", f"fam-l-level-{k}", 190)
+                             for k, s in enumerate(SIZES) if k]
+        l_text = gr.Markdown(elem_id="fam-l-text")
+
+    with gr.Column(variant="panel", elem_id="fam-superres"):
+        _card_head("superres", 4)
+        count = _test_count()
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                s_index = gr.Slider(0, max(0, count - 1), value=min(12, max(0, count - 1)), step=1,
+                                    label="Emoji test image", elem_id="fam-s-index",
+                                    info="Never seen in training. Downscaled 4x by area to 8x8.")
+                s_upload = gr.Image(label="…or upload your own", type="filepath", sources=["upload", "clipboard"],
+                                    height=160, elem_id="fam-s-upload")
+                gr.Markdown("An upload is centre-cropped to a square and resized to 32x32 (that is the real image "
+                            "here), then downscaled to 8x8 like the test images. PNG, JPEG, GIF, WebP or BMP.")
+            with gr.Column(scale=3):
+                with gr.Row():
+                    s_images = [_image(SR_LABELS[name], f"fam-s-{k}", 180) for k, name in enumerate(SR_NAMES)]
+        s_text = gr.Markdown(elem_id="fam-s-text")
+
+    v_in, v_out = [v_data, v_seed], [v_mlp, v_dcgan, v_text]
+    a_in, a_out = [a_data, a_seed, a_seed_b], [a_vae, a_gan, a_recon, a_path, a_text]
+    l_in, l_out = [l_class, *l_seeds], [*l_levels, l_text]
+    s_in, s_out = [s_index, s_upload], [*s_images, s_text]
+    gr.on([tab.select, v_data.input, v_seed.input], show_vanilla, v_in, v_out, api_name="family_vanilla_ui", **LIVE)
+    gr.on([tab.select, a_data.input, a_seed.input, a_seed_b.input], show_vae, a_in, a_out,
+          api_name="family_vae_ui", **LIVE)
+    gr.on([tab.select, l_class.input, *[s.input for s in l_seeds]], show_lapgan, l_in, l_out,
+          api_name="family_lapgan_ui", **LIVE)
+    # preprocess=False: the upload arrives as a file reference and ui.uploads reads it, header first.
+    gr.on([tab.select, s_index.input, s_upload.change], show_superres, s_in, s_out, api_name="family_superres_ui",
+          preprocess=False, **LIVE)
+
+
+def _test_count() -> int:
+    try:
+        return len(real_images.test_split(family.SR_DATASET))
+    except Exception:  # the card still lays out; picking an image then shows the error
+        return 1
