@@ -16,8 +16,10 @@ from gan_models.dcgan import DCGANConfig, DCGANGenerator
 from gan_models.registry import ModelLoadError, load_from_folder
 
 SHIPPED = {"dcgan-animals", "cdcgan-animals", "cdcgan-digits", "cdcgan-emoji", "dcgan-emoji-faces", "infogan-digits",
-           "mlpgan-animals", "mlpgan-digits", "vae-animals", "vae-digits"}
-WITHOUT_D = {"vae-animals", "vae-digits"}  # a VAE has an encoder, not a discriminator
+           "mlpgan-animals", "mlpgan-digits", "vae-animals", "vae-digits", "lapgan-emoji"}
+# image-to-image models (the GAN family tab): input shape [C, H, W] of each
+IMAGE_TO_IMAGE = {"srresnet-emoji": (3, 8, 8), "srgan-emoji": (3, 8, 8)}
+WITHOUT_D = {"vae-animals", "vae-digits", "srresnet-emoji"}  # a VAE has an encoder; SRResNet is trained on L1 only
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -71,12 +73,24 @@ def test_shipped_checkpoint_loads_and_generates_deterministically(model_id: str)
         assert m.generator.first_layer_features(torch.zeros(n, c.latent_dim), labels).shape[0] == n
 
 
+@pytest.mark.parametrize("model_id", sorted(IMAGE_TO_IMAGE))
+def test_shipped_image_to_image_model_loads_and_is_deterministic(model_id: str) -> None:
+    m = registry.load(model_id)
+    assert (m.discriminator is None) == (model_id in WITHOUT_D)
+    x = torch.rand(2, *IMAGE_TO_IMAGE[model_id], generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.inference_mode():
+        y = m.generator(x)
+        assert y.shape == (2, 3, 32, 32) and torch.equal(y, m.generator(x))
+    assert model_id not in {e["id"] for e in registry.list_models()}  # Explore lists generators of z only
+    assert model_id in {e["id"] for e in registry.list_models(task=None)}
+
+
 def test_checkpoints_size_budget() -> None:
     for folder in (REPO / "checkpoints").iterdir():
         if folder.is_dir():
             size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
             assert size < 10 * 2**20, f"{folder.name} is {size / 2**20:.1f} MB (budget 10 MB)"
-    for model_id in SHIPPED:
+    for model_id in SHIPPED | set(IMAGE_TO_IMAGE):
         names = {p.name for p in (REPO / "checkpoints" / model_id).iterdir()}
         assert {"config.json", "model.safetensors", "README.md", "samples.png", "eval.json", "training.json"} <= names
         assert ("discriminator" in names) == (model_id not in WITHOUT_D)
