@@ -9,7 +9,7 @@ import sys
 
 import gradio as gr
 
-from ui import api, explore_tab, family_tab, guard, interpolate_tab, inversion_panel, share, sine_tab, train_tab
+from ui import api, explore_tab, family_tab, guard, interpolate_tab, inversion_panel, links, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
 # The image stays in view while the sliders beside it are dragged: its column sticks to the top of the
@@ -38,7 +38,7 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
         with gr.Tab("Sine toy", id="sine"):
             sine_tab.build()
     api.register()  # public endpoints: models, generate, interpolate, interpolate_gif, family_*
-    share.wire(demo, tabs, explore, interpolate)  # a shared link's query string restores both tabs
+    links.wire(demo, tabs, explore, interpolate)  # a shared link's query string restores both tabs
 # Every event (page and API): refusals are short messages and one log line, faults a logged traceback.
 guard.guard_events(demo)
 guard.guard_preprocessing(demo)

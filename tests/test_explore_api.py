@@ -143,11 +143,11 @@ def test_recipe_file_round_trip_and_rejects_junk(tmp_path):
 def test_restore_with_a_bad_link_falls_back_to_the_default_view(ids, query):
     from types import SimpleNamespace
 
-    from ui import explore_tab, interpolate_tab, share
+    from ui import explore_tab, interpolate_tab, links
 
     query = {k: v.format(uncond=ids[0]) for k, v in query.items()}
     request = SimpleNamespace(query_params=query)
-    outs = share.restore(request, explore_tab.setup, interpolate_tab.on_model, 25)
+    outs = links.restore(request, explore_tab.setup, interpolate_tab.on_model, 25)
     assert len(outs) == 1 + 25 + 8
     image = outs[1 + 22]
     assert getattr(image, "shape", None) is not None  # the default view still renders an image

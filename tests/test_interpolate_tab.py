@@ -108,7 +108,7 @@ def test_page_load_draws_the_default_or_the_linked_interpolation(ids, monkeypatc
     assert controls[5:] == (8, "Both, side by side", 1.0)
     assert "seed 3 → 9" in outputs[8] and "8 frames" in outputs[8] and Image.open(outputs[5]).n_frames == 8
 
-    # A link that cannot be drawn opens on the default instead, and says so (as share.restore does).
+    # A link that cannot be drawn opens on the default instead, and says so (as links.restore does).
     bad = T.on_load(SimpleNamespace(query_params={"tab": "interpolate", "model": cond, "seed": "4",
                                                   "label": "no-such-class"}))
     assert "could not be drawn" in bad[-2] and "no-such-class" in bad[-2]

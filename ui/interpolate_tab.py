@@ -176,7 +176,7 @@ def on_model_ui(model: str, label_a: Any, label_b: Any) -> tuple:
 
 
 def link_values(params: dict) -> list:
-    """The controls a page load shows: the shared link's interpolation or the defaults, as share.restore sets
+    """The controls a page load shows: the shared link's interpolation or the defaults, as links.restore sets
     them (so the image drawn on load matches the controls)."""
     try:
         state = share.from_query(params)

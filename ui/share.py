@@ -1,5 +1,5 @@
-"""Shareable state: the page URL's query parameters and the downloadable "recipe" JSON hold the same
-dict, and `restore` (run by demo.load) puts it back into both tabs.
+"""Shareable state, as a pure codec: the page URL's query parameters and the downloadable "recipe" JSON
+hold the same dict (ui/links.py puts it back into both tabs when a page loads).
 
 Query format (every key optional):
   Explore:     ?tab=explore&model=cdcgan-animals&seed=7&label=cat&trunc=0.8&n=4&dims=3,5,9&z3=1.5&pc0=-2
@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-
-import gradio as gr
 
 from gan_models import latent as L
 
@@ -109,55 +107,3 @@ def from_recipe_file(path: str | Path) -> dict:
     if not isinstance(data, dict) or "model" not in data or "seed" not in data:
         raise ValueError("A recipe is a JSON object with at least 'model' and 'seed'.")
     return data
-
-
-def restore(request: gr.Request, explore_setup, interpolate_labels, n_explore: int) -> list:
-    """demo.load: fill both tabs from the query string (or defaults). A bad link shows a warning and the
-    default view instead of a broken page."""
-    from ui.explore_tab import default_model
-
-    params = dict(request.query_params) if request is not None else {}
-    try:
-        state = from_query(params)
-    except ValueError as exc:
-        gr.Warning(f"Ignoring the link's settings: {exc}")
-        state = {"tab": "explore"}
-    model = state.get("model") or default_model()
-    if model is None:
-        gr.Warning("No models are available yet.")
-        return [gr.update()] * (1 + n_explore + 8)
-    seed = state.get("seed", 0)
-    try:
-        explore = explore_setup(model, seed, state.get("label"), state.get("truncation", 1.0),
-                                state.get("n", 1) if state["tab"] == "explore" else 1, state.get("dims"),
-                                state.get("edits"))
-    except gr.Error as exc:
-        gr.Warning(f"Could not restore the link: {exc.message}")
-        model, seed, state = default_model(), 0, {"tab": "explore"}
-        explore = explore_setup(model, 0)
-    method = {"slerp": "Spherical (slerp)", "lerp": "Linear (lerp)", "both": "Both, side by side"}.get(
-        state.get("method", "slerp"), "Spherical (slerp)")
-    try:
-        la, lb = interpolate_labels(model, state.get("label"), state.get("label_b"))
-    except gr.Error:
-        la = lb = gr.update()
-    frames = min(max(int(state.get("frames", 16)), 2), 64)
-    interp = [gr.update(value=model), gr.update(value=seed), gr.update(value=state.get("seed_b", seed + 1)), la, lb,
-              gr.update(value=frames), gr.update(value=method), gr.update(value=state.get("truncation", 1.0))]
-    # Only a link that names a tab switches tabs: a plain visit must not yank a person who already
-    # clicked another tab back to Explore when this load event returns.
-    tab = gr.Tabs(selected=state["tab"]) if "tab" in params else gr.skip()
-    return [tab, *explore, *interp]
-
-
-def wire(demo: gr.Blocks, tabs: gr.Tabs, explore: Any, interpolate: Any) -> None:
-    """Register the demo.load that restores a shared link (call once, after both tabs are built)."""
-    from ui import explore_tab, interpolate_tab
-
-    outs = explore.setup_outputs
-
-    def on_load(request: gr.Request):
-        return restore(request, explore_tab.setup, interpolate_tab.on_model, len(outs))
-
-    demo.load(on_load, None, [tabs, *outs, *interpolate.controls], api_name="restore_link",
-              api_visibility="private", show_progress="hidden")
