@@ -6,8 +6,10 @@
     model = trainer.to_loaded_model("my-run")                      # ready for gan_models.registry / render
     trainer.save_pretrained("out/")                                # the folder the registry and the Hub load
 
-Every optimisation step is training.loop.train_step, the same one the CLI uses; this file only adds what
-watching needs: running means of the losses, a fixed-noise sample grid every few seconds, steps/s and ETA.
+Every optimisation step is training.loop.train_step (a GAN) or training.loop.vae_step (the VAE), the ones the
+CLI uses; this file only adds what watching needs: running means of the losses, a fixed-noise sample grid
+every few seconds, steps/s and ETA. The VAE (model "vae") has no discriminator: its records carry None for
+the GAN-only fields and its own `recon` and `kl`, and its decoder is the "generator" that is explored.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ from gan_models.dcgan import DCGANConfig
 from gan_models.kinds import ModelConfig, build_pair
 from gan_models.mlpgan import MLPGANConfig
 from gan_models.registry import LoadedModel
+from gan_models.vae import VAEConfig
 from training.augment import DiffAugment
 from training.checkpoint import EMOJI_CREDIT, export, fixed_noise, init_weights, make_optimizers, recalibrate_batchnorm
 from training.data import BatchSampler, ImageData, load_dataset, to_float
 from training.device import cpu_threads, resolve_device, sync
-from training.loop import LOSS_KEYS, Recipe, make_ema, train_step
+from training.loop import LOSS_KEYS, Recipe, make_ema, train_step, vae_step
 
-MODELS = ("dcgan", "cdcgan", "mlpgan")  # mlpgan: the vanilla GAN, to watch beside a DCGAN
+# mlpgan: the vanilla GAN, to watch beside a DCGAN; vae: the other deep generative model, to watch beside both
+MODELS = ("dcgan", "cdcgan", "mlpgan", "vae")
+VAE_KEYS = ("loss", "recon", "kl")  # training.loop.vae_step's losses, summed on the device between records
 OFFLINE_DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "fake")  # bundled: no download needed
 ONLINE_DATASETS = ("mnist", "fashion-mnist")  # torchvision downloads: need internet on the server
 MAX_STEPS = 20_000
@@ -45,15 +50,15 @@ GRID_ROWS = 6  # rows of the page's sample grid (training.checkpoint.fixed_noise
 @dataclass(frozen=True)
 class LiveTrainConfig:
     dataset: str = "animal-mnist"
-    model: str = "dcgan"  # "dcgan", "cdcgan" (class-conditional) or "mlpgan" (fully connected)
+    model: str = "dcgan"  # "dcgan", "cdcgan" (class-conditional), "mlpgan" (fully connected) or "vae"
     latent_dim: int = 32
     steps: int = 500
     batch_size: int = 64
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
+    lr_g: float = 2e-4  # the VAE's one learning rate (encoder and decoder)
+    lr_d: float = 2e-4  # unused by the VAE
     seed: int = 0
     device: str = "auto"
-    base_channels: int = 32  # generator and discriminator width; 32 is the shipped checkpoints' width
+    base_channels: int = 32  # G and D width (the VAE's two trunks); the shipped GANs have 32, the VAE 16
     report_every: int = 5  # steps between records
     grid_every_s: float = 2.0  # wall seconds between sample grids: watchable without slowing training
     # The small-data recipe (training.loop.Recipe), as in the CLI's --loss / --spectral-norm / ...
@@ -65,6 +70,10 @@ class LiveTrainConfig:
     @property
     def recipe(self) -> Recipe:
         return Recipe(self.loss, self.diffaugment, self.ema, self.spectral_norm)
+
+    @property
+    def is_vae(self) -> bool:
+        return self.model == "vae"
 
     def validate(self) -> None:
         """Raise ValueError with a message a learner can act on."""
@@ -91,21 +100,29 @@ class LiveTrainConfig:
         if not isinstance(self.diffaugment, str) or len(self.diffaugment) > 64:
             raise ValueError("diffaugment must be a short policy such as 'color,translation,cutout'.")
         self.recipe.validate()
+        if self.is_vae and self.recipe != Recipe():
+            raise ValueError("The small-data recipe is a GAN recipe (hinge loss, spectral norm in D, DiffAugment, "
+                             "a weight average of G): the VAE has no discriminator. Turn the recipe off for the VAE.")
         resolve_device(self.device)
 
 
 @dataclass
 class LiveRecord:
+    """Losses are means over the steps since the last record. GAN-only fields are None for the VAE and the
+    VAE's own None for GANs (never NaN: records travel to the browser as JSON, which has no NaN)."""
+
     step: int
-    d_loss: float  # means over the steps since the last record
-    g_loss: float
-    d_real: float  # mean sigmoid(D) on real images (0.5 at equilibrium)
-    d_fake: float  # mean sigmoid(D) on generated images (0.5 at equilibrium)
+    d_loss: float | None  # D's loss; None for the VAE
+    g_loss: float  # G's loss; for the VAE its whole loss, the negative ELBO = recon + beta * kl (beta 1 here)
+    d_real: float | None  # mean sigmoid(D) on real images (0.5 at equilibrium); None for the VAE
+    d_fake: float | None  # mean sigmoid(D) on generated images (0.5 at equilibrium); None for the VAE
     steps_per_s: float  # over the whole run so far, grids included: what the learner experiences
     elapsed_s: float
     eta_s: float  # seconds to the last step at the current rate (or to the time cap, if sooner)
     done: bool
     stop_reason: str = ""  # "finished" | "time limit" | "stopped" when done
+    recon: float | None = None  # VAE: reconstruction error, BCE summed over pixels (nats per image); else None
+    kl: float | None = None  # VAE: KL(q(z|x) || N(0, I)) in nats per image; else None
     grid: np.ndarray | None = field(default=None, repr=False)  # uint8 [H, W, C] samples, when refreshed
 
     def to_dict(self, with_grid: bool = False) -> dict:
@@ -125,7 +142,14 @@ class BudgetExceeded(ValueError):
         self.estimate_s, self.budget_s = estimate_s, budget_s
 
 
-def build_models(config: LiveTrainConfig, data: ImageData) -> tuple[torch.nn.Module, torch.nn.Module, ModelConfig]:
+def build_models(
+    config: LiveTrainConfig, data: ImageData
+) -> tuple[torch.nn.Module, torch.nn.Module | None, ModelConfig]:
+    """(G, D, config) for a run; D is None for the VAE, whose G is the whole VAE (it decodes z)."""
+    if config.is_vae:  # width 16 -> the shipped vae-animals' size (base_channels 16)
+        model_config = VAEConfig(latent_dim=config.latent_dim, image_size=data.image_size, channels=data.channels,
+                                 base_channels=config.base_channels, dataset=data.name).validate()
+        return (*build_pair(model_config), model_config)
     if config.model == "mlpgan":  # width 32 -> G hidden 128: the shipped mlpgan models' size
         model_config = MLPGANConfig(latent_dim=config.latent_dim, image_size=data.image_size, channels=data.channels,
                                     hidden=4 * config.base_channels, d_hidden=2 * config.base_channels,
@@ -156,10 +180,12 @@ class LiveTrainer:
             torch.manual_seed(config.seed)
             self.G, self.D, self.model_config = build_models(config, data)
             self.G.apply(init_weights)
-            self.D.apply(init_weights)
+            if self.D is not None:
+                self.D.apply(init_weights)
         self.G.to(self.device)
-        self.D.to(self.device)
-        self.opt_g, self.opt_d = make_optimizers(self.G, self.D, config.lr_g, config.lr_d)
+        if self.D is not None:
+            self.D.to(self.device)
+        self.opt_g, self.opt_d = _optimizers(self.G, self.D, config)
         self.recipe = config.recipe.validate()
         self.ema = make_ema(self.G, self.recipe.ema)
         aug_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
@@ -186,10 +212,17 @@ class LiveTrainer:
         z = torch.randn(len(idx), self.config.latent_dim, generator=self.rng, device=self.device)
         return real, z, self.labels[idx] if self.conditional else None
 
+    @property
+    def loss_keys(self) -> tuple[str, ...]:
+        return VAE_KEYS if self.D is None else LOSS_KEYS
+
     def train_one(self) -> dict:
-        """One D+G update (training.loop.train_step) on the next batch; returns its losses (0-d tensors)."""
+        """One D+G update (training.loop.train_step), or one VAE update (vae_step), on the next batch; returns
+        its losses (0-d tensors)."""
         real, z, y = self._batch()
         self.step += 1
+        if self.D is None:  # z doubles as the reparameterisation noise, as in the CLI: a function of (seed, step)
+            return vae_step(self.G, self.opt_g, real, z, step=self.step)
         return train_step(self.G, self.D, self.opt_g, self.opt_d, real, z, y, step=self.step, recipe=self.recipe,
                           augment=self.augment, ema=self.ema)
 
@@ -212,8 +245,8 @@ class LiveTrainer:
         """Wall seconds the run would take, from timing `probe_steps` steps on throwaway copies of the
         models (after one warm-up step), plus 10% for records and grids. Costs about 4 steps."""
         probe = copy.copy(self)  # shallow: shares data and sampler, gets its own models and optimisers
-        probe.G, probe.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
-        probe.opt_g, probe.opt_d = make_optimizers(probe.G, probe.D, self.config.lr_g, self.config.lr_d)
+        probe.G, probe.D = copy.deepcopy(self.G), copy.deepcopy(self.D)  # deepcopy(None) is None
+        probe.opt_g, probe.opt_d = _optimizers(probe.G, probe.D, self.config)
         probe.ema = make_ema(probe.G, self.recipe.ema)
         probe.augment = DiffAugment(self.recipe.diffaugment, torch.Generator(device=self.device))  # own RNG
         probe.rng = torch.Generator(device=self.device).manual_seed(self.config.seed)
@@ -239,16 +272,18 @@ class LiveTrainer:
         """
         cfg = self.config
         self.G.train()
-        self.D.train()
+        if self.D is not None:
+            self.D.train()
         start = time.perf_counter()
         last_grid = -math.inf
-        totals = torch.zeros(4, device=self.device)  # summed on the device: read once per record
+        keys = self.loss_keys
+        totals = torch.zeros(len(keys), device=self.device)  # summed on the device: read once per record
         since_report = 0
         first_step = self.step
         with cpu_threads(1, self.device):
             while self.step < cfg.steps:
                 out = self.train_one()
-                totals += torch.stack([out[k] for k in LOSS_KEYS])
+                totals += torch.stack([out[k] for k in keys])
                 since_report += 1
                 if since_report < cfg.report_every and self.step < cfg.steps:
                     continue
@@ -267,10 +302,14 @@ class LiveTrainer:
                 eta = (cfg.steps - self.step) / rate if rate > 0 else math.inf
                 if max_seconds is not None:
                     eta = min(eta, max(0.0, max_seconds - elapsed))
-                d, g, dr, df = (totals / since_report).tolist()
-                yield LiveRecord(step=self.step, d_loss=d, g_loss=g, d_real=dr, d_fake=df, steps_per_s=rate,
-                                 elapsed_s=elapsed, eta_s=0.0 if reason else eta, done=bool(reason),
-                                 stop_reason=reason, grid=grid)
+                means = dict(zip(keys, (totals / since_report).tolist(), strict=True))
+                if self.D is None:
+                    losses = {"d_loss": None, "g_loss": means["loss"], "d_real": None, "d_fake": None,
+                              "recon": means["recon"], "kl": means["kl"]}
+                else:
+                    losses = means
+                yield LiveRecord(step=self.step, **losses, steps_per_s=rate, elapsed_s=elapsed,
+                                 eta_s=0.0 if reason else eta, done=bool(reason), stop_reason=reason, grid=grid)
                 if reason:
                     return
                 totals[:] = 0
@@ -280,65 +319,94 @@ class LiveTrainer:
     # The result, in the forms the app and the Hub take
     # -----------------------------------------------------------------------------------------
 
-    def _export_copies(self) -> tuple[torch.nn.Module, torch.nn.Module]:
+    def _export_copies(self) -> tuple[torch.nn.Module, torch.nn.Module | None]:
         """CPU copies in eval mode with G's BatchNorm statistics recomputed for the final weights (what the
-        training CLI exports); the training copies are left untouched, so a run could go on."""
+        training CLI exports); the training copies are left untouched, so a run could go on. D is None for the
+        VAE, whose encoder keeps the statistics it was trained with (recalibration only runs the decoder)."""
         G = copy.deepcopy(self.shipped_generator).cpu()
+        encoder = copy.deepcopy(G.encoder.state_dict()) if self.D is None else None
         with torch.random.fork_rng(devices=[]):
             recalibrate_batchnorm(G, self.model_config)
-        return G.eval(), copy.deepcopy(self.D).cpu().eval()
+        if encoder is not None:  # recalibrate_batchnorm resets every BatchNorm in G, the encoder's too
+            G.encoder.load_state_dict(encoder)
+        return G.eval(), None if self.D is None else copy.deepcopy(self.D).cpu().eval()
 
     def result(self) -> TrainedRun:
         """The run as it stands, in plain picklable form (it may cross from a worker process)."""
         G, D = self._export_copies()
         cfg = self.config
+        kind = self.model_config.kind
+        if D is None:
+            tags, what = "vae", "A variational autoencoder (VAE, Kingma & Welling 2013), no discriminator,"
+            optimiser = (f"Adam lr {cfg.lr_g}, betas (0.9, 0.999), on the negative ELBO (Bernoulli reconstruction "
+                         f"error + KL to N(0, I))")
+            use = "Its decoder maps z ~ N(0, I) to images: the app explores it like a GAN's generator. "
+        else:
+            tags, what = f"gan, {kind}", f"A {kind} GAN (generator and discriminator)"
+            optimiser = f"Adam lr G {cfg.lr_g} / D {cfg.lr_d}, betas (0.5, 0.999), {self.recipe.describe()}"
+            use = ""
         card = (
-            "---\nlibrary_name: pytorch\ntags: [gan, dcgan, gan-latent-explorer, pytorch_model_hub_mixin]\n---\n\n"
-            f"# {self.model_config.kind} trained live in GAN Latent Explorer\n\n"
+            f"---\nlibrary_name: pytorch\ntags: [{tags}, gan-latent-explorer, pytorch_model_hub_mixin]\n---\n\n"
+            f"# {kind} trained live in GAN Latent Explorer\n\n"
+            f"{what} trained live in the app's Train tab.\n\n"
             f"- Data: {self.data.name} train split ({len(self.data):,} images)\n"
-            f"- Steps: {self.step:,} of {cfg.steps:,} planned, batch {cfg.batch_size}, Adam lr G {cfg.lr_g} / "
-            f"D {cfg.lr_d}, betas (0.5, 0.999), {self.recipe.describe()}, seed {cfg.seed}\n"
+            f"- Steps: {self.step:,} of {cfg.steps:,} planned, batch {cfg.batch_size}, {optimiser}, seed {cfg.seed}\n"
             f"- Latent size {cfg.latent_dim}, width {cfg.base_channels}\n"
             + (f"- Licence of the data: {EMOJI_CREDIT}\n" if self.data.name.startswith("emoji") else "")
             + "\n"
-            "A short live run: expect rough samples. Load with `gan_models.registry.load_from_folder(path)` "
+            f"A short live run: expect rough samples. {use}Load with `gan_models.registry.load_from_folder(path)` "
             "or upload the folder to the Hub and open `org/name` in the app.\n"
         )
-        return TrainedRun(G.requires_grad_(False), D.requires_grad_(False), self.model_config, card)
+        return TrainedRun(G.requires_grad_(False), None if D is None else D.requires_grad_(False),
+                          self.model_config, card)
+
+
+def _optimizers(
+    G: torch.nn.Module, D: torch.nn.Module | None, config: LiveTrainConfig
+) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer | None]:
+    """GANs: Adam with betas (0.5, 0.999) for G and D. The VAE: one Adam with its usual betas, as in the CLI."""
+    if D is None:
+        return torch.optim.Adam(G.parameters(), lr=config.lr_g), None
+    return make_optimizers(G, D, config.lr_g, config.lr_d)
 
 
 @dataclass
 class TrainedRun:
-    """A finished run: CPU, eval-mode copies of G and D (read-only), their config and a model card."""
+    """A finished run: CPU, eval-mode copies of G and D (read-only; D is None for the VAE, whose G is the whole
+    VAE), their config and a model card."""
 
     generator: torch.nn.Module
-    discriminator: torch.nn.Module
-    model_config: DCGANConfig
+    discriminator: torch.nn.Module | None
+    model_config: ModelConfig
     card: str
 
     # A run crosses from a worker process as a pickle, and a spectrally normalised D cannot be pickled as a
     # module ("only supported through state_dict()"): both networks travel as config + state_dict instead.
     def __getstate__(self) -> dict:
-        return {"model_config": self.model_config, "card": self.card,
-                "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict()}
+        return {"model_config": self.model_config, "card": self.card, "generator": self.generator.state_dict(),
+                "discriminator": None if self.discriminator is None else self.discriminator.state_dict()}
 
     def __setstate__(self, state: dict) -> None:
         G, D = build_pair(state["model_config"])
+        if (D is None) != (state["discriminator"] is None):
+            raise ValueError(f"a {state['model_config'].kind} run's discriminator does not match its kind")
         G.load_state_dict(state["generator"])
-        D.load_state_dict(state["discriminator"])
         self.model_config, self.card = state["model_config"], state["card"]
         self.generator = G.eval().requires_grad_(False)
-        self.discriminator = D.eval().requires_grad_(False)
+        self.discriminator = None
+        if D is not None:
+            D.load_state_dict(state["discriminator"])
+            self.discriminator = D.eval().requires_grad_(False)
 
     def to_loaded_model(self, model_id: str) -> LoadedModel:
-        """The trained pair as the registry's LoadedModel, for registry.register."""
+        """The trained pair (the VAE alone) as the registry's LoadedModel, for registry.register."""
         return LoadedModel(
             id=model_id, kind=self.model_config.kind, generator=self.generator, discriminator=self.discriminator,
             config=self.model_config, class_names=list(self.model_config.class_names),
         )
 
     def save_pretrained(self, folder: str | Path) -> Path:
-        """Write config.json + model.safetensors (+ discriminator/) and the model card: the layout
+        """Write config.json + model.safetensors (+ discriminator/ for a GAN) and the model card: the layout
         gan_models.registry.load_from_folder and the Hub loader accept."""
         folder = Path(folder)
         export(self.generator, self.discriminator, folder)
