@@ -475,13 +475,26 @@ def _drawn_latent(model: Any, z: torch.Tensor) -> torch.Tensor:
     return z if offset is None else z + offset.detach().cpu()
 
 
+def _norm_warnings(norms: Sequence[float], latent_dim: int, truncation: float) -> list[str]:
+    """One line per kind of problem for a whole grid, not one per image: a single image's own warning, or
+    "3 of 16 latents: ..." with the range of the offending norms."""
+    found: dict[str, list[float]] = {}
+    for v in norms:
+        if (w := L.norm_warning(v, latent_dim, truncation)) is not None:
+            found.setdefault(w.split(" is ", 1)[1], []).append(v)
+    if len(norms) == 1:
+        return [f"norm {vs[0]:.2f} is {why}" for why, vs in found.items()]
+    return [f"{len(vs)} of {len(norms)} latents (norm {min(vs):.2f}-{max(vs):.2f}) are {why}"
+            for why, vs in sorted(found.items())]
+
+
 def _grid_and_info(
     req: Request, n: int, z: torch.Tensor, images: torch.Tensor, probs: list[float | None], captions: bool
 ) -> tuple[np.ndarray, dict]:
     norms = [round(float(v), 3) for v in z.norm(dim=1)]
     latent_dim = z.shape[1]
     lo, hi = L.typical_norm_range(latent_dim)
-    warnings = sorted({w for v in norms if (w := L.norm_warning(v, latent_dim, req.truncation))})
+    warnings = _norm_warnings(norms, latent_dim, req.truncation)
     nrow = int(math.isqrt(n))
     spec = model_spec(req.model)
     caps = None

@@ -267,3 +267,14 @@ def test_interpolation_rejects_bad_method_and_seed(ids):
         R.interpolation_frames(ids[0], 1, 2, frames=4, method="cubic")
     with pytest.raises(ValueError, match="Seed"):
         R.interpolation_frames(ids[0], 1, -5, frames=4)
+
+
+def test_a_grid_pushed_off_the_prior_gets_one_warning_not_one_per_image() -> None:
+    _, info = R.generate("dcgan-animals", seed=1, truncation=1.0, edits={"0": 50.0}, n=16)
+    assert len(info["warnings"]) == 1 and info["warnings"][0].startswith("16 of 16 latents")
+    _, single = R.generate("dcgan-animals", seed=1, truncation=1.0, edits={"0": 50.0}, n=1)
+    assert len(single["warnings"]) == 1 and single["warnings"][0].startswith("norm ")
+    from ui.explore_tab import _readout
+
+    text = _readout(info)
+    assert "mean" in text and text.count("|z|") == 1 and "16 of 16" in text

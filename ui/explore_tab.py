@@ -78,12 +78,17 @@ class Explore:
 def _readout(info: dict) -> str:
     probs = [p for p in info["d_prob"] if p is not None]
     lo, hi = info["typical_norm"]
+    norms = info["latent_norm"]
     parts = [f"**Seeds** {info['seeds'][0]}" + (f"..{info['seeds'][-1]}" if info["n"] > 1 else "")]
     if info["class"]:
         parts.append(f"**class** {info['class']}")
-    if probs:
-        parts.append(f"**D(real)** {', '.join(f'{p:.2f}' for p in probs[:16])}")
-    parts.append(f"**|z|** {', '.join(f'{v:.1f}' for v in info['latent_norm'][:16])} (typical {lo:.1f}-{hi:.1f})")
+    # A grid's numbers are under each tile; the readout summarises them instead of listing 2 x 16 numbers.
+    if probs and len(probs) == 1:
+        parts.append(f"**D(real)** {probs[0]:.2f}")
+    elif probs:
+        parts.append(f"**D(real)** mean {sum(probs) / len(probs):.2f} (range {min(probs):.2f}-{max(probs):.2f})")
+    shown = f"{norms[0]:.1f}" if len(norms) == 1 else f"{min(norms):.1f}-{max(norms):.1f}"
+    parts.append(f"**|z|** {shown} (typical {lo:.1f}-{hi:.1f})")
     text = " · ".join(parts)
     if info["warnings"]:
         text += "\n\n⚠️ " + "; ".join(info["warnings"])
