@@ -1,5 +1,6 @@
 """The GAN family tab's computations: the vanilla GAN beside a DCGAN, a VAE beside a GAN, a LAPGAN's pyramid
-level by level, and 4x super-resolution (bicubic, SRResNet, SRGAN) scored with PSNR and SSIM.
+level by level, 4x super-resolution (bicubic, SRResNet, SRGAN) scored with PSNR and SSIM, sketch -> emoji
+(pix2pix) and Twemoji <-> Noto without pairs (CycleGAN, A -> B -> A with its cycle error).
 
 Pure: model ids, seeds and image tensors in; typed results (tensors in [-1, 1]) and uint8 display images out.
 No gradio, no datasets (the caller passes real images in, so this module never imports training). Inputs are
@@ -71,6 +72,20 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "high-resolution image that fits the input: good PSNR, smooth texture. SRGAN adds a discriminator, "
            "which pulls the output towards images that look real: sharper, often at a lower PSNR. The paper's "
            "VGG content loss is left out here (its weights cannot be downloaded): L1 plus the adversarial term."),
+    Family("pix2pix", "pix2pix", "Isola et al. 2017, *Image-to-Image Translation with Conditional Adversarial "
+           "Networks* (CVPR)",
+           "A conditional GAN whose condition is a whole image: a U-Net generator maps the input (here a line "
+           "sketch) to the output, its skip connections carrying the layout straight through, and a PatchGAN "
+           "discriminator judges (input, output) pairs patch by patch. An L1 term ties the output to the real "
+           "target; the adversarial term keeps it from the blurry average that L1 alone gives. It needs pairs: "
+           "every training sketch here was derived from its emoji (Canny edges, thickened like brush strokes)."),
+    Family("cyclegan", "CycleGAN", "Zhu et al. 2017, *Unpaired Image-to-Image Translation using Cycle-Consistent "
+           "Adversarial Networks* (ICCV)",
+           "Most styles come without pairs: nobody draws the same picture twice. CycleGAN trains two translators, "
+           "A -> B and B -> A, each against a discriminator of its target style, and asks that going there and "
+           "back returns the input (cycle consistency), which stops a translator from mapping every input to one "
+           "convincing output. Here A is Twemoji and B is Noto, trained on disjoint halves of the code points, so "
+           "no pair was ever seen; emoji held out of training, drawn by both vendors, score the translation."),
 )}
 
 # The shipped models of each card, by data set.
@@ -80,6 +95,10 @@ VAE_PAIRS = {"animals": ("vae-animals", "dcgan-animals"), "digits": ("vae-digits
 LAPGAN_ID = "lapgan-emoji"
 SR_IDS = {"SRResNet": "srresnet-emoji", "SRGAN": "srgan-emoji"}
 SR_DATASET = "emoji"
+PIX2PIX_ID, SKETCH_DATASET = "pix2pix-sketch", "emoji-sketch"
+CYCLEGAN_ID, STYLES_DATASET = "cyclegan-emoji", "emoji-styles"
+# A = Twemoji (emoji-styles' inputs), B = Noto (its images); each direction -> (from style, to style).
+DIRECTIONS = {"a2b": ("Twemoji", "Noto"), "b2a": ("Noto", "Twemoji")}
 # Kinds each role accepts: a folder of another kind under one of these ids is refused, not mis-drawn.
 GAN_KINDS = ("dcgan", "cdcgan")
 FOLDERS: dict[str, Path] = {}  # id -> folder, overriding checkpoints/<id> (tests point ids at tiny models)
@@ -553,3 +572,150 @@ def superres(real: torch.Tensor, source: str = "image", models: dict[str, str] |
 
 def panel_image(panel: Panel, px: int = TILE_PX) -> np.ndarray | None:
     return None if panel.image is None else row_image(panel.image, px=px, pad=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Card 5: sketch -> emoji (pix2pix)
+# ---------------------------------------------------------------------------------------------
+
+BLANK_INK = 0.1  # a drawing whose darkest pixel has less ink than this (0 = white paper, 1 = black) is blank
+BLANK_MESSAGE = "Draw something first: the sketch is blank (the model turns dark lines on white into an emoji)."
+
+
+def _rgb_on_white(image: object) -> np.ndarray:
+    """uint8 [H, W], [H, W, 1|3|4] -> float [H, W, 3] in [0, 1], transparency composited on white paper."""
+    arr = np.asarray(image)
+    if arr.dtype != np.uint8 or arr.ndim not in (2, 3) or min(arr.shape[:2]) < 2 or (
+            arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
+        raise ValueError(f"Expected a uint8 image [H, W] or [H, W, 3|4], got {arr.dtype} {arr.shape}.")
+    x = arr.astype(np.float32) / 255.0
+    x = x[..., None] if x.ndim == 2 else x
+    if x.shape[2] == 4:
+        x = x[..., :3] * x[..., 3:4] + (1.0 - x[..., 3:4])
+    return np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
+
+
+def prepare_sketch(image: object) -> torch.Tensor:
+    """A drawing or uploaded line drawing (uint8 [H, W], [H, W, 3|4]) -> [1, 1, 32, 32] in [-1, 1] like the
+    training sketches: composited on white, grey (the channel mean), centre-cropped to a square, reduced to
+    32x32 by area averaging (a 12 px brush stroke on a 256 px canvas becomes a soft ~1.5 px stroke), then the
+    ink scaled up so the darkest stroke is black (faint pencil lines of a large upload stay visible).
+    A drawing without ink raises ValueError(BLANK_MESSAGE)."""
+    from PIL import Image
+
+    grey = _rgb_on_white(image).mean(axis=2)
+    h, w = grey.shape
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    grey = grey[top: top + side, left: left + side]
+    if float(1.0 - grey.min()) < BLANK_INK:
+        raise ValueError(BLANK_MESSAGE)
+    small = np.asarray(Image.fromarray(grey.astype(np.float32), "F").resize((SR_SIZE, SR_SIZE), Image.BOX))
+    ink = (1.0 - small).clip(0, 1)
+    peak = float(ink.max())
+    if peak < BLANK_INK / 4:  # strokes too thin to survive the reduction
+        raise ValueError(BLANK_MESSAGE)
+    ink = (ink / peak).clip(0, 1)
+    return torch.from_numpy(1.0 - 2.0 * ink).float()[None, None].contiguous()
+
+
+@dataclass(frozen=True)
+class Pix2PixResult:
+    model_id: str
+    source: str  # "test sketch 12 (Noto drawing)", "your drawing" or "your upload"
+    sketch: torch.Tensor  # [1, 1, 32, 32] in [-1, 1]: what the model was given
+    output: torch.Tensor  # [1, 3, 32, 32] in [-1, 1]
+    real: torch.Tensor | None  # [1, 3, 32, 32]: the emoji the test sketch was made from (None for drawings)
+    psnr: float | None  # output vs real, dB on [0, 1] pixels
+    ssim: float | None
+    l1: float | None  # mean |output - real| on [0, 1] pixels
+    parameters: int
+    steps: int | None
+    note: str | None = None
+
+
+def _translator(model_id: str, kind: str, check) -> Loaded:
+    loaded = load(model_id, (kind,))
+    problem = check(loaded.model.config)
+    if problem:
+        raise ModelUnavailable(f"{model_id} {problem}.")
+    return loaded
+
+
+def _scores(out: torch.Tensor, real: torch.Tensor | None) -> tuple[float | None, float | None, float | None]:
+    if real is None:
+        return None, None, None
+    psnr, ssim = image_quality(out, real)
+    return psnr, ssim, float((out - real).abs().mean() / 2)
+
+
+@torch.inference_mode()
+def pix2pix(sketch: torch.Tensor, real: torch.Tensor | None = None, source: str = "your drawing",
+            model_id: str = PIX2PIX_ID) -> Pix2PixResult:
+    """The emoji the pix2pix model draws for `sketch` ([1, 1, 32, 32], uint8 or [-1, 1]; prepare_sketch makes one
+    from a drawing), scored against `real` ([1, 3, 32, 32]) when the sketch was made from a known emoji."""
+    x = check_test_images(sketch, 1, SR_SIZE)[:1]
+    target = None if real is None else check_test_images(real, 3, SR_SIZE)[:1]
+    loaded = _translator(model_id, "pix2pix", lambda c: None if int(c.in_channels) == 1 else (
+        f"translates {c.source} images, not sketches"))
+    out = loaded.model.generator(x).float().clamp(-1, 1)
+    return Pix2PixResult(model_id, source, x, out, target, *_scores(out, target),
+                         parameter_count(loaded.model.generator), training_steps(model_id), loaded.note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Card 6: Twemoji <-> Noto without pairs (CycleGAN)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_direction(direction: object) -> str:
+    """"a2b" / "b2a", or the styles by name ("Twemoji -> Noto", "noto→twemoji") -> "a2b" | "b2a"."""
+    if isinstance(direction, str) and len(direction) <= 40:
+        key = "".join(direction.lower().replace("→", "->").split())
+        for code, (a, b) in DIRECTIONS.items():
+            if key in (code, f"{a}->{b}".lower(), f"{a}2{b}".lower()):
+                return code
+    names = ", ".join(f"'{a} -> {b}' ({code})" for code, (a, b) in DIRECTIONS.items())
+    raise ValueError(f"Unknown direction {L.shown(direction)}: choose {names}.")
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    model_id: str
+    direction: str  # "a2b" (Twemoji -> Noto) or "b2a"
+    source: str
+    input: torch.Tensor  # [1, 3, 32, 32] in [-1, 1], in the `from` style
+    translated: torch.Tensor  # input -> the other style
+    back: torch.Tensor  # translated -> the input's style again
+    real: torch.Tensor | None  # the same emoji drawn by the other vendor (held-out test pairs only)
+    cycle_l1: float  # mean |back - input| on [0, 1] pixels
+    psnr: float | None  # translated vs real
+    ssim: float | None
+    l1: float | None
+    baseline_psnr: float | None  # the input itself vs real: what doing nothing scores
+    baseline_ssim: float | None
+    parameters: int  # of one translator
+    steps: int | None
+    note: str | None = None
+
+    @property
+    def styles(self) -> tuple[str, str]:
+        return DIRECTIONS[self.direction]
+
+
+@torch.inference_mode()
+def cyclegan(image: torch.Tensor, direction: object = "a2b", real: torch.Tensor | None = None,
+             source: str = "your upload", model_id: str = CYCLEGAN_ID) -> CycleResult:
+    """`image` ([1, 3, 32, 32], uint8 or [-1, 1]) translated into the other style and back, with the cycle
+    error; scored against `real` (the same code point drawn by the other vendor) when it exists."""
+    code = check_direction(direction)
+    x = check_test_images(image, 3, SR_SIZE)[:1]
+    target = None if real is None else check_test_images(real, 3, SR_SIZE)[:1]
+    loaded = _translator(model_id, "cyclegan", lambda c: None)
+    gen = loaded.model.generator
+    there = gen(x, code).float().clamp(-1, 1)
+    back = gen(there, "b2a" if code == "a2b" else "a2b").float().clamp(-1, 1)
+    psnr, ssim, l1 = _scores(there, target)
+    base = (None, None) if target is None else image_quality(x, target)
+    return CycleResult(model_id, code, source, x, there, back, target, float((back - x).abs().mean() / 2),
+                       psnr, ssim, l1, *base, parameter_count(gen.a_to_b), training_steps(model_id), loaded.note)

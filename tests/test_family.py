@@ -17,16 +17,24 @@ import pytest
 import torch
 
 from gan_models import family
+from gan_models.cyclegan import CycleGANConfig, CycleGANGenerators
 from gan_models.lapgan import LAPGANConfig, LAPGANGenerator, upsample
+from gan_models.pix2pix import Pix2PixConfig, UNetGenerator
 from gan_models.srgan import SRConfig, SRResNet, bicubic, downscale
 
 CLASSES = ["face", "heart", "hand"]
 
 
 def tiny_family(root: Path) -> dict[str, Path]:
-    """A tiny LAPGAN and two tiny super-resolvers (SRResNet, SRGAN) saved with save_pretrained under `root`."""
+    """A tiny LAPGAN, two tiny super-resolvers (SRResNet, SRGAN), a tiny sketch pix2pix and a tiny CycleGAN,
+    saved with save_pretrained under `root`."""
     torch.manual_seed(0)
-    folders = {"lapgan-emoji": root / "lapgan", "srresnet-emoji": root / "srresnet", "srgan-emoji": root / "srgan"}
+    folders = {"lapgan-emoji": root / "lapgan", "srresnet-emoji": root / "srresnet", "srgan-emoji": root / "srgan",
+               "pix2pix-sketch": root / "pix2pix", "cyclegan-emoji": root / "cyclegan"}
+    UNetGenerator(Pix2PixConfig(base_channels=4, d_base_channels=4, dataset="emoji-sketch")).save_pretrained(
+        folders["pix2pix-sketch"])
+    CycleGANGenerators(CycleGANConfig(base_channels=4, blocks=1, d_base_channels=4, dataset="emoji-styles")
+                       ).save_pretrained(folders["cyclegan-emoji"])
     LAPGANGenerator(LAPGANConfig(coarse_dim=4, detail_dim=3, coarse_channels=8, detail_channels=4, d_base_channels=4,
                                  embed_dim=2, num_classes=3, class_names=CLASSES, dataset="emoji")
                     ).save_pretrained(folders["lapgan-emoji"])
@@ -66,8 +74,9 @@ def emoji_like(seed: int = 0) -> torch.Tensor:
 
 
 def test_every_family_has_a_card_with_its_paper():
-    assert list(family.FAMILIES) == ["vanilla", "vae", "lapgan", "superres"]
-    for key, year in (("vanilla", "2014"), ("vae", "2013"), ("lapgan", "2015"), ("superres", "2017")):
+    assert list(family.FAMILIES) == ["vanilla", "vae", "lapgan", "superres", "pix2pix", "cyclegan"]
+    for key, year in (("vanilla", "2014"), ("vae", "2013"), ("lapgan", "2015"), ("superres", "2017"),
+                      ("pix2pix", "Isola et al. 2017"), ("cyclegan", "Zhu et al. 2017")):
         card = family.family(key)
         assert year in card.paper and card.history.count(". ") >= 1
     with pytest.raises(ValueError, match="Unknown family"):
@@ -307,6 +316,113 @@ def test_an_upload_is_composited_cropped_and_resized():
     for bad in (np.zeros((4, 4, 2), np.uint8), np.zeros((1, 9, 3), np.uint8), np.zeros((8, 8), np.float32)):
         with pytest.raises(ValueError, match="Expected a uint8 image"):
             family.prepare_upload(bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sketch -> emoji (pix2pix)
+# ---------------------------------------------------------------------------------------------
+
+
+def canvas_stroke(side: int = 256, width: int = 12) -> np.ndarray:
+    """What the sketchpad sends: RGBA, transparent paper, one black horizontal stroke `width` px thick."""
+    rgba = np.zeros((side, side, 4), np.uint8)
+    top = side * 100 // 256
+    rgba[top: top + width, side // 8: side - side // 8, 3] = 255
+    return rgba
+
+
+def test_a_drawing_becomes_a_32px_sketch_like_the_training_ones():
+    x = family.prepare_sketch(canvas_stroke())
+    assert x.shape == (1, 1, 32, 32) and x.min() == -1 and x.max() == 1
+    ink = (1 - x[0, 0]) / 2  # 0 paper, 1 ink
+    assert torch.equal(ink[0], torch.zeros(32)) and ink[:, 0].sum() == 0  # the transparent paper is white
+    rows = ink[:, 16]
+    assert 1.2 <= float(rows.sum()) <= 2.0 and int((rows > 0).sum()) == 2  # a 12 px stroke -> ~1.5 px, soft edge
+    # A faint, thin pencil line on a large white upload is still a black stroke after the reduction.
+    grey = np.full((600, 800), 255, np.uint8)
+    grey[300:302, 100:700] = 150
+    faint = family.prepare_sketch(grey)
+    assert faint.min() == -1 and faint.shape == (1, 1, 32, 32)
+    assert torch.equal(family.prepare_sketch(canvas_stroke()), x)  # deterministic
+
+
+@pytest.mark.parametrize("blank", [np.zeros((256, 256, 4), np.uint8), np.full((256, 256), 255, np.uint8),
+                                   np.full((64, 64, 3), 250, np.uint8)])
+def test_a_blank_drawing_is_refused(blank):
+    with pytest.raises(ValueError, match="Draw something first"):
+        family.prepare_sketch(blank)
+
+
+def test_pix2pix_draws_an_emoji_for_a_sketch_and_scores_it_against_the_real_one(tiny):
+    sketch = ((family.prepare_sketch(canvas_stroke()) + 1) * 127.5).round().to(torch.uint8)
+    real = emoji_like()
+    r = family.pix2pix(sketch, real, "test sketch 0")
+    assert r.sketch.shape == (1, 1, 32, 32) and r.output.shape == r.real.shape == (1, 3, 32, 32)
+    assert r.output.abs().max() <= 1 and r.parameters > 1000 and r.note is None
+    assert 0 < r.psnr < 100 and -1 <= r.ssim <= 1 and 0 < r.l1 < 1
+    assert r.psnr == pytest.approx(family.image_quality(r.output, r.real)[0])
+    again = family.pix2pix(sketch, real)
+    assert torch.equal(again.output, r.output) and again.psnr == r.psnr  # eval mode: no dropout, no noise
+    drawn = family.pix2pix(family.prepare_sketch(canvas_stroke()))
+    assert drawn.real is None and drawn.psnr is None and drawn.ssim is None and drawn.l1 is None
+    assert not torch.equal(family.pix2pix(torch.full((1, 1, 32, 32), 255, dtype=torch.uint8)).output, r.output)
+    assert family.row_image(r.sketch, px=family.TILE_PX, pad=0).shape == (family.TILE_PX, family.TILE_PX)
+
+
+def test_pix2pix_refuses_wrong_inputs_and_a_model_that_is_not_a_sketch_model(tiny, tmp_path, monkeypatch):
+    for bad, message in ((torch.zeros(1, 3, 32, 32), r"\[N, 1, 32, 32\]"), (torch.zeros(1, 1, 28, 28), "Real images"),
+                         (torch.full((1, 1, 32, 32), float("inf")), "finite")):
+        with pytest.raises(ValueError, match=message):
+            family.pix2pix(bad)
+    with pytest.raises(ValueError, match=r"\[N, 3, 32, 32\]"):
+        family.pix2pix(torch.zeros(1, 1, 32, 32), torch.zeros(1, 1, 32, 32))
+    UNetGenerator(Pix2PixConfig(in_channels=3, source="twemoji", base_channels=4, d_base_channels=4)
+                  ).save_pretrained(tmp_path / "paired")
+    monkeypatch.setitem(family.FOLDERS, "pix2pix-sketch", tmp_path / "paired")
+    family.clear_cache()
+    with pytest.raises(family.ModelUnavailable, match="translates twemoji images, not sketches"):
+        family.pix2pix(torch.zeros(1, 1, 32, 32))
+    monkeypatch.setitem(family.FOLDERS, "pix2pix-sketch", tmp_path / "still-training")
+    family.clear_cache()
+    with pytest.raises(family.ModelUnavailable, match="pix2pix-sketch is not available right now"):
+        family.pix2pix(torch.zeros(1, 1, 32, 32))
+
+
+# ---------------------------------------------------------------------------------------------
+# Twemoji <-> Noto without pairs (CycleGAN)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cyclegan_translates_there_and_back_with_its_cycle_error(tiny):
+    a, b = emoji_like(0), emoji_like(60)
+    r = family.cyclegan(a, "a2b", b, "held-out emoji 0")
+    assert r.styles == ("Twemoji", "Noto")
+    for x in (r.input, r.translated, r.back, r.real):
+        assert x.shape == (1, 3, 32, 32) and x.abs().max() <= 1
+    assert r.cycle_l1 == pytest.approx(float((r.back - r.input).abs().mean() / 2))
+    assert 0 < r.cycle_l1 < 1 and 0 < r.psnr < 100 and r.l1 > 0
+    assert (r.baseline_psnr, r.baseline_ssim) == family.image_quality(r.input, r.real)
+    assert r.parameters > 1000 and r.note is None
+    again = family.cyclegan(a, "Twemoji -> Noto", b)
+    assert torch.equal(again.translated, r.translated) and torch.equal(again.back, r.back)
+    other = family.cyclegan(a, "Noto → Twemoji")
+    assert other.direction == "b2a" and other.styles == ("Noto", "Twemoji") and other.real is None
+    assert other.psnr is None and other.baseline_psnr is None
+    assert not torch.equal(other.translated, r.translated)  # two separate translators
+
+
+@pytest.mark.parametrize("direction", ["c2d", "", None, 1, "twemoji", "a2b" * 100])
+def test_cyclegan_refuses_a_wrong_direction(tiny, direction):
+    with pytest.raises(ValueError, match="Unknown direction") as error:
+        family.cyclegan(emoji_like(), direction)
+    assert len(str(error.value)) <= 200
+
+
+def test_cyclegan_without_its_model_is_a_message(tmp_path, monkeypatch):
+    install(monkeypatch, {"cyclegan-emoji": tmp_path / "still-training"})
+    with pytest.raises(family.ModelUnavailable, match="cyclegan-emoji is not available right now"):
+        family.cyclegan(emoji_like(), "a2b")
+    family.clear_cache()
 
 
 # ---------------------------------------------------------------------------------------------
