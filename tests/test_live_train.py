@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import pickle
 import shutil
 import zipfile
@@ -207,3 +209,116 @@ def test_the_vanilla_gan_trains_live_too():
     assert last.done and trainer.model_config.kind == "mlpgan" and trainer.model_config.hidden == 16
     loaded = trainer.result().to_loaded_model("live-mlp")
     assert loaded.kind == "mlpgan" and loaded.discriminator is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# The VAE: no discriminator, one optimiser, its own losses in the records
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_few_live_vae_steps_lower_its_loss_and_records_carry_recon_and_kl():
+    trainer = LiveTrainer(tiny(model="vae", steps=20, report_every=5, lr_g=1e-3), FAKE)
+    assert trainer.D is None and trainer.opt_d is None and trainer.ema is None
+    assert trainer.opt_g.defaults["betas"] == (0.9, 0.999)  # the CLI's optimiser for the VAE
+    records = list(trainer.run())
+    assert [r.step for r in records] == [5, 10, 15, 20] and records[-1].done
+    assert records[-1].g_loss < records[0].g_loss and records[-1].recon < records[0].recon
+    for r in records:
+        assert r.d_loss is None and r.d_real is None and r.d_fake is None
+        assert r.recon > 0 and r.kl >= 0 and r.g_loss == pytest.approx(r.recon + r.kl, rel=1e-5)  # beta 1
+        json.dumps(r.to_dict(), allow_nan=False)  # what the browser and the API receive
+    assert records[-1].grid.shape == (6 * 30 + 2, 6 * 30 + 2, 1)  # decoded fixed noise, 6 x 6
+    gan = list(LiveTrainer(tiny(), FAKE).run())[-1]
+    assert gan.recon is None and gan.kl is None
+    json.dumps(gan.to_dict(), allow_nan=False)
+
+
+def test_the_vae_uses_the_shared_vae_step(monkeypatch):
+    import training.live as live
+
+    calls = []
+    real_step = live.vae_step
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("step"))
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(live, "vae_step", spy)
+    list(LiveTrainer(tiny(model="vae", steps=4), FAKE).run())
+    assert calls == [1, 2, 3, 4]
+
+
+def test_vae_width_is_its_base_channels_and_the_estimate_probes_copies():
+    trainer = LiveTrainer(tiny(model="vae", steps=1000, base_channels=16, latent_dim=64), FAKE)
+    shipped = json.loads((registry.CHECKPOINTS_DIR / "vae-animals" / "config.json").read_text())
+    assert trainer.model_config.kind == "vae" and trainer.model_config.base_channels == shipped["base_channels"]
+    before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    assert trainer.estimate_seconds() > 0 and trainer.step == 0
+    assert all(torch.equal(before[k], v) for k, v in trainer.G.state_dict().items())
+
+
+def test_vae_run_pickles_saves_and_loads_without_a_discriminator(tmp_path):
+    trainer = LiveTrainer(tiny(model="vae"), FAKE)
+    list(trainer.run())
+    result = trainer.result()
+    run = pickle.loads(pickle.dumps(result))  # what a worker process sends back
+    assert run.discriminator is None and run.model_config == result.model_config and run.card == result.card
+    assert "variational autoencoder" in run.card and "negative ELBO" in run.card and "tags: [vae," in run.card
+    assert "betas (0.9, 0.999)" in run.card and "6 of 6 planned" in run.card
+    # The export recalibrates the decoder's BatchNorm; the encoder keeps the statistics it was trained with.
+    trained = trainer.G.encoder.state_dict()
+    assert all(torch.equal(v.cpu(), trained[k].cpu()) for k, v in run.generator.encoder.state_dict().items())
+    z = torch.randn(4, 8)
+    with torch.inference_mode():
+        assert torch.equal(run.generator(z), result.generator(z))
+    folder = run.save_pretrained(tmp_path / "vae")
+    assert (folder / "model.safetensors").is_file() and not (folder / "discriminator").exists()
+    loaded = registry.load_from_folder(folder, model_id="my-vae")
+    memory = run.to_loaded_model("my-vae")
+    assert loaded.kind == memory.kind == "vae" and memory.discriminator is None and loaded.discriminator is None
+    with torch.inference_mode():
+        assert torch.allclose(loaded.generator(z), memory.generator(z), atol=1e-6)
+    assert trainer.G.training  # exporting leaves the training copy as it was
+
+
+@pytest.mark.parametrize("recipe", [{"loss": "hinge"}, {"spectral_norm": True}, {"diffaugment": "color"},
+                                    {"ema": 0.99}])
+def test_the_small_data_recipe_is_refused_for_the_vae(recipe):
+    with pytest.raises(ValueError, match="GAN recipe"):
+        tiny(model="vae", **recipe).validate()
+    tiny(model="dcgan", **recipe).validate()  # still fine for a GAN
+
+
+def test_the_train_tab_refuses_the_recipe_for_the_vae_and_draws_its_charts():
+    import gradio as gr
+
+    from ui import train_tab
+
+    with pytest.raises(gr.Error, match="GAN recipe"):
+        train_tab.make_config("fake", "vae", 8, 6, 8, 2e-4, 2e-4, 0, "cpu", 8, True)
+    config = train_tab.make_config("fake", "vae", 8, 6, 8, 2e-4, 2e-4, 0, "cpu", 8, False)
+    history = list(LiveTrainer(dataclasses.replace(config, report_every=2), FAKE).run())
+    losses, kl = train_tab._charts(history)
+    spec = json.loads(losses.plot)
+    assert {row["series"] for row in spec["layer"][0]["data"]["values"]} == {"negative ELBO", "reconstruction"}
+    assert "KL" in json.loads(kl.plot)["title"]
+    text = train_tab._progress(history[-1], config.steps)
+    assert "Negative ELBO" in text and "KL" in text and "D(real)" not in text and "Done." in text
+    assert "vae" in train_tab.train_image_gan.__doc__ and "recon" in train_tab.train_image_gan.__doc__
+    assert ("VAE (encoder + decoder, Kingma & Welling 2013)", "vae") in train_tab.MODEL_CHOICES
+
+
+def test_api_trains_a_vae_then_generates_with_its_decoder(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="GAN recipe"):
+        client.predict("fake", "vae", 8, 6, 8, 2e-4, 2e-4, 0, "cpu", 8, True, api_name="/train_image_gan")
+    records = list(client.submit("fake", "vae", 8, 6, 8, 1e-3, 2e-4, 0, "cpu", 8, api_name="/train_image_gan"))
+    last = records[-1]
+    assert last["done"] and last["step"] == 6 and last["d_loss"] is None and last["recon"] > 0
+    assert last["model_id"].startswith("trained-fake-vae-")
+    image, info = client.predict(last["model_id"], 3, None, 1.0, {}, 4, api_name="/generate")
+    assert info["model"] == last["model_id"] and info["d_prob"] == [None] * 4  # no discriminator to ask
+    from PIL import Image
+
+    assert Image.open(image).size[0] > 28

@@ -1,5 +1,5 @@
 """The Train tab and the inversion panel in headless chromium: start a short run, see the sample grid refresh,
-stop it, open the result in the explorer; draw a shape and find its latent."""
+stop it, open the result in the explorer; train the VAE and see its own charts; draw a shape and find its latent."""
 
 from __future__ import annotations
 
@@ -10,6 +10,23 @@ from tests.conftest import screenshot
 pytestmark = pytest.mark.browser
 
 GRID_SRC = "() => { const img = document.querySelector('#train-grid img'); return img ? img.src : null; }"
+
+
+def _drawn(page, selector: str) -> int:
+    """How many pixels of the chart's canvas are strongly coloured (lines and legend; axes and text are grey)."""
+    return page.evaluate(
+        """(selector) => {
+            const canvas = document.querySelector(selector + ' canvas');
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                const rgb = [data[i], data[i + 1], data[i + 2]];
+                if (data[i + 3] > 200 && Math.max(...rgb) - Math.min(...rgb) > 80) n++;
+            }
+            return n;
+        }""",
+        selector,
+    )
 
 
 def _set_number(page, elem_id: str, value: str) -> None:
@@ -47,6 +64,38 @@ def test_train_watch_the_grid_refresh_stop_and_open_in_explorer(page, app_url):
     page.wait_for_function("() => document.querySelector('#ex-image img')")
     assert page.get_by_role("tab", name="Explore").get_attribute("aria-selected") == "true"
     screenshot(page, "train-opened-in-explore")
+
+
+def test_train_the_vae_see_its_grid_and_charts_then_open_its_decoder_in_explorer(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-model label").filter(has_text="VAE").click()
+    page.wait_for_selector("#train-recipe input[type=checkbox]:disabled")  # a GAN recipe: off for the VAE
+    _set_number(page, "train-steps", "60")
+    _set_number(page, "train-batch", "8")
+    _set_number(page, "train-latent", "8")
+    page.locator("#train-width label").filter(has_text="8").click()
+    page.click("#train-start")
+
+    page.wait_for_selector("#train-progress:has-text('Done.')", timeout=180_000)
+    progress = page.inner_text("#train-progress")
+    assert "Negative ELBO" in progress and "KL" in progress and "D(real)" not in progress
+    assert page.evaluate(GRID_SRC)
+    for plot in ("#train-loss-plot", "#train-prob-plot"):
+        page.wait_for_function(f"() => document.querySelector('{plot} canvas')")
+    # The charts are canvases: their screen-reader labels name what they show, and both have drawn lines.
+    assert "Negative ELBO" in page.text_content("#train-loss-plot label")
+    assert "KL" in page.text_content("#train-prob-plot label")
+    assert _drawn(page, "#train-loss-plot") > 50 and _drawn(page, "#train-prob-plot") > 50
+    page.wait_for_selector("#train-open:not([disabled])")
+    screenshot(page, "train-vae-done")
+
+    page.click("#train-open")
+    page.wait_for_function(
+        "() => document.querySelector('#ex-model input').value.startsWith('trained-digits-vae-')")
+    page.wait_for_function("() => document.querySelector('#ex-image img')")
+    assert page.get_by_role("tab", name="Explore").get_attribute("aria-selected") == "true"
+    screenshot(page, "train-vae-opened-in-explore")
 
 
 def test_draw_find_latent_and_explore_from_it(page, app_url):

@@ -1,5 +1,5 @@
-"""Teaching charts as Vega-Lite specs for gr.Plot: loss curves with dashed, labelled equilibrium lines, and
-generated curves drawn over the target family's band.
+"""Teaching charts as Vega-Lite specs for gr.Plot: loss curves with dashed, labelled equilibrium lines (a GAN's)
+or the parts of the negative ELBO (a VAE's), and generated curves drawn over the target family's band.
 
 The specs are plain dicts handed to gr.Plot as ready JSON. Building them through Altair cost about 70 ms
 a chart (schema validation), which would have stalled live training at every plot update; this costs
@@ -16,6 +16,7 @@ from gradio.components.plot import AltairPlotData
 from training.sine import D_LOSS_EQUILIBRIUM, G_LOSS_EQUILIBRIUM
 
 HEIGHT = 240
+RECON_COLOR, KL_COLOR, ELBO_COLOR = "#2ca02c", "#9467bd", "#444444"
 D_COLOR, G_COLOR, BAND_COLOR, HIGHLIGHT_COLOR, REFERENCE_COLOR = "#1f77b4", "#ff7f0e", "#9aa5b1", "#d62728", "#444444"
 CURVE_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d", "#e45756"]
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # identifies the version; never fetched
@@ -127,3 +128,22 @@ def gan_training_charts(history: Sequence) -> tuple[AltairPlotData, AltairPlotDa
         y_domain=(0.0, 1.0),
     )
     return losses, probs
+
+
+def vae_training_charts(history: Sequence) -> tuple[AltairPlotData, AltairPlotData]:
+    """The two charts of a live VAE run, from records with step, g_loss (the negative ELBO), recon and kl: the
+    negative ELBO with its reconstruction part, and the KL part on its own axis (it is tens of nats where the
+    reconstruction is hundreds, so on one axis it would be a flat line at the bottom). No equilibrium lines:
+    a VAE minimises one loss, nothing plays against it."""
+    steps = [r.step for r in history]
+    losses = history_chart(
+        steps, {"negative ELBO": ([r.g_loss for r in history], ELBO_COLOR),
+                "reconstruction": ([r.recon for r in history], RECON_COLOR)},
+        [], "Negative ELBO = reconstruction + KL", "nats per image (lower is better)",
+    )
+    kl = history_chart(
+        steps, {"KL(q(z|x) || N(0, I))": ([r.kl for r in history], KL_COLOR)},
+        [(0.0, "0: z would tell the decoder nothing", REFERENCE_COLOR)],
+        "KL: how far the codes are from the prior", "nats per image",
+    )
+    return losses, kl

@@ -1,5 +1,5 @@
-"""The "Train" tab: train a small image GAN live, watch its samples sharpen, then open the result in the
-Explore tab (this session) or download it as a save_pretrained folder (zip)."""
+"""The "Train" tab: train a small image GAN (or the VAE, to watch the difference form) live, watch its samples
+sharpen, then open the result in the Explore tab (this session) or download it as a save_pretrained folder (zip)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from training.limits import RUNS, RunRefused
 from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
 from ui.api import learning_rates, scratch_dir, whole_number
-from ui.charts import gan_training_charts
+from ui.charts import gan_training_charts, vae_training_charts
 
 MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
 MIN_UPDATE_INTERVAL = 0.5  # seconds between plot updates: live enough, and costs training about 1%
@@ -33,7 +33,10 @@ DATASET_CHOICES = [
     ("Fashion-MNIST (downloads: needs internet on the server)", "fashion-mnist"),
 ]
 MODEL_CHOICES = [("DCGAN", "dcgan"), ("Conditional DCGAN (one class per column)", "cdcgan"),
-                 ("Vanilla GAN (fully connected, 2014)", "mlpgan")]
+                 ("Vanilla GAN (fully connected, 2014)", "mlpgan"),
+                 ("VAE (encoder + decoder, Kingma & Welling 2013)", "vae")]
+GAN_PLOT_LABELS = ("Losses", "D(real) and D(G(z))")
+VAE_PLOT_LABELS = ("Negative ELBO and reconstruction", "KL divergence")
 # The small-data recipe of the shipped emoji models (training.loop.Recipe). A live run is short, so its weight
 # average forgets faster than the CLI's 0.999: 0.99 averages about the last 100 steps.
 RECIPE = {"loss": "hinge", "spectral_norm": True, "diffaugment": "color,translation,cutout", "ema": 0.99}
@@ -52,8 +55,10 @@ except ImportError:
 INTRO = """
 **Train a GAN in your browser.** The generator starts from noise and learns to draw the dataset; the
 discriminator learns to tell real images from its fakes. The grid shows the *same* 16-64 input vectors every
-few seconds, so you watch the same samples sharpen. Small runs on a CPU take a few minutes: stop any time, then
-open the result in the **Explore** tab or download it.
+few seconds, so you watch the same samples sharpen. Pick the **VAE** to train the other kind of generative model
+on the same data: no discriminator, an encoder and a decoder trained to redraw each image from a short code;
+its samples come out blurrier but cover every kind of image. Small runs on a CPU take a few minutes: stop any
+time, then open the result in the **Explore** tab (a VAE's decoder draws from z like a generator) or download it.
 """
 
 
@@ -120,14 +125,17 @@ def train_image_gan(
     lr_g: float = 2e-4, lr_d: float = 2e-4, seed: int = 0, device: str = "auto", width: int = 16,
     recipe: bool = False, request: gr.Request = None,
 ) -> Iterator[dict]:
-    """Train a small image GAN and stream its training records.
+    """Train a small image GAN (or a VAE) and stream its training records.
 
     Datasets: animal-mnist, digits, emoji, emoji-faces (bundled), mnist, fashion-mnist (need internet), fake
-    (random blobs, for tests). Models: dcgan, cdcgan, mlpgan (the vanilla GAN). recipe=True trains with the
-    small-data recipe (hinge loss, spectral norm in D, DiffAugment, weight average of G). Each record: step,
-    d_loss, g_loss, d_real, d_fake, steps_per_s, elapsed_s, eta_s, done, stop_reason. The last record (done=True)
-    adds model_id: use it with /generate. Runs longer than 300 s (estimated from a few timed steps) are refused;
-    steps are capped at 20,000.
+    (random blobs, for tests). Models: dcgan, cdcgan, mlpgan (the vanilla GAN), vae (a convolutional VAE: no
+    discriminator, one Adam optimiser at lr_g; lr_d is unused). recipe=True trains with the small-data recipe
+    (hinge loss, spectral norm in D, DiffAugment, weight average of G); it is refused for vae. Each record: step,
+    d_loss, g_loss, d_real, d_fake, recon, kl, steps_per_s, elapsed_s, eta_s, done, stop_reason. For a GAN, recon
+    and kl are null; for vae, d_loss, d_real and d_fake are null, g_loss is the negative ELBO (recon + kl, nats
+    per image), recon the reconstruction error (BCE summed over pixels) and kl the KL divergence of q(z|x) from
+    N(0, I). The last record (done=True) adds model_id: use it with /generate (a VAE's decoder generates from z).
+    Runs longer than 300 s (estimated from a few timed steps) are refused; steps are capped at 20,000.
     """
     config = make_config(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width, recipe)
     for record, run in _records(config, _owner(request)):
@@ -143,6 +151,9 @@ def train_image_gan(
 
 
 def _charts(history: list[LiveRecord]) -> tuple:
+    """(loss chart, second chart): a GAN's losses and D's beliefs, or a VAE's negative ELBO and KL."""
+    if history and history[-1].recon is not None:
+        return vae_training_charts(history)
     return gan_training_charts(history)
 
 
@@ -153,8 +164,13 @@ def _progress(record: LiveRecord, steps: int) -> str:
             f"{record.elapsed_s:,.0f} s{eta}")
     bar = (f'<div style="background:#e5e7eb;border-radius:4px;height:10px;margin:6px 0">'
            f'<div style="background:#f97316;width:{share:.1%};height:10px;border-radius:4px"></div></div>')
-    stats = (f"D(real) <b>{record.d_real:.2f}</b> · D(G(z)) <b>{record.d_fake:.2f}</b> (both 0.5 at equilibrium) · "
-             f"D loss {record.d_loss:.3f} · G loss {record.g_loss:.3f}")
+    if record.recon is not None:  # the VAE: one loss, no discriminator
+        stats = (f"Negative ELBO <b>{record.g_loss:,.1f}</b> = reconstruction <b>{record.recon:,.1f}</b> + "
+                 f"KL <b>{record.kl:,.1f}</b> (nats per image, lower is better): how badly the decoder redraws "
+                 "an image from its code, plus how far the codes stray from N(0, I)")
+    else:
+        stats = (f"D(real) <b>{record.d_real:.2f}</b> · D(G(z)) <b>{record.d_fake:.2f}</b> (both 0.5 at "
+                 f"equilibrium) · D loss {record.d_loss:.3f} · G loss {record.g_loss:.3f}")
     done = ""
     if record.done:
         why = {"finished": "Done", "time limit": f"Stopped at the {MAX_RUN_SECONDS} s limit",
@@ -190,6 +206,19 @@ def _train_ui(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, d
                gr.update(interactive=True, value=f"Open {model_id} in Explore"))
 
 
+def _model_controls(model: str) -> tuple:
+    """The VAE has no discriminator: the recipe and D's learning rate do not apply, lr G is its one rate, and its
+    charts are its loss's parts (the plots' labels are hidden on screen but read out by screen readers)."""
+    if model == "vae":
+        return (gr.update(value=False, interactive=False),
+                gr.update(label="lr", info="The VAE's Adam step size (encoder and decoder)."),
+                gr.update(interactive=False, info="No discriminator: unused by the VAE."),
+                gr.update(label=VAE_PLOT_LABELS[0]), gr.update(label=VAE_PLOT_LABELS[1]))
+    return (gr.update(interactive=True), gr.update(label="lr G", info="Generator's Adam step size."),
+            gr.update(interactive=True, info="Discriminator's Adam step size."),
+            gr.update(label=GAN_PLOT_LABELS[0]), gr.update(label=GAN_PLOT_LABELS[1]))
+
+
 def _stop(request: gr.Request) -> None:
     RUNS.request_stop(_owner(request))
 
@@ -217,10 +246,12 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
             with gr.Row():
                 seed = gr.Number(0, precision=0, minimum=0, label="Seed", elem_id="train-seed")
                 width = gr.Radio([8, 16, 32], value=16, label="Width", elem_id="train-width",
-                                 info="Channels of the first layer: 32 = the shipped models, 4x slower than 16.")
+                                 info="Channels of the first layer: 32 = the shipped GANs (the VAE: 16), "
+                                      "4x slower than 16.")
             recipe = gr.Checkbox(False, label="Small-data recipe", elem_id="train-recipe",
                                  info="Hinge loss, spectral norm in D, DiffAugment and a weight average of G: "
-                                      "what the emoji models were trained with. About 1.5x slower per step.")
+                                      "what the emoji models were trained with. About 1.5x slower per step. "
+                                      "GANs only.")
             device = gr.Radio(
                 ["auto", "cpu", "cuda"], value="auto", label="Device", elem_id="train-device",
                 info="auto uses the GPU when the server has one"
@@ -238,10 +269,12 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
                             height=400, buttons=["download", "fullscreen"])
             with gr.Row():
                 # The charts carry their own titles; at half width the label badge covered them.
-                loss_plot = gr.Plot(label="Losses", show_label=False, elem_id="train-loss-plot")
-                prob_plot = gr.Plot(label="D(real) and D(G(z))", show_label=False, elem_id="train-prob-plot")
+                loss_plot = gr.Plot(label=GAN_PLOT_LABELS[0], show_label=False, elem_id="train-loss-plot")
+                prob_plot = gr.Plot(label=GAN_PLOT_LABELS[1], show_label=False, elem_id="train-prob-plot")
 
     settings = [dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width, recipe]
+    model.change(_model_controls, model, [recipe, lr_g, lr_d, loss_plot, prob_plot], api_name=False, queue=False,
+                 show_progress="hidden")
     start.click(
         _train_ui, [*settings, session_models],
         [loss_plot, prob_plot, grid, progress, session_models, download, open_btn],
