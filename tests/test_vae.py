@@ -76,3 +76,14 @@ def test_cli_resumes_exactly_and_the_registry_loads_it(tmp_path) -> None:
     model = registry.load_from_folder(a)
     assert model.kind == "vae" and model.discriminator is None
     assert "variational autoencoder" in (a / "README.md").read_text()
+
+
+def test_cli_export_keeps_the_encoders_batchnorm_statistics(tmp_path) -> None:
+    out = main(["--model", "vae", "--dataset", "fake", "--steps", "4", "--latent-dim", "4", "--base-channels", "4",
+                "--batch-size", "8", "--out", str(tmp_path / "v"), "--work-dir", str(tmp_path / "w"),
+                "--no-progress", "--sample-every", "100"])
+    state = load_file(str(out / "model.safetensors"))
+    tracked = {k: int(v) for k, v in state.items() if k.endswith("num_batches_tracked")}
+    encoder = [k for k in tracked if k.startswith("encoder")]
+    assert encoder and all(tracked[k] == 4 for k in encoder)  # the 4 training steps, not reset by the export
+    assert all(tracked[k] > 0 for k in tracked)  # and the decoder's were recomputed

@@ -7,6 +7,7 @@ samples.png, training.json, eval.json (after `python -m training.evaluate`) and 
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
     # draw fresh inputs from).
     if not bns or kind_of(config.kind).task != "generate":
         return
-    saved = [m.momentum for m in bns]
+    saved = [(m.momentum, copy.deepcopy(m.state_dict())) for m in bns]
     for m in bns:
         m.reset_running_stats()
         m.momentum = None
@@ -70,8 +71,10 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
         if config.num_classes:
             labels = torch.randint(0, config.num_classes, (batch_size,), generator=g).to(device)
         G(z, labels)
-    for m, mom in zip(bns, saved, strict=True):
-        m.momentum = mom
+    for m, (momentum, state) in zip(bns, saved, strict=True):
+        m.momentum = momentum
+        if int(m.num_batches_tracked) == 0:  # not on the sampling path (a VAE's encoder): keep what it learned
+            m.load_state_dict(state)
 
 
 @torch.no_grad()

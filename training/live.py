@@ -324,11 +324,8 @@ class LiveTrainer:
         training CLI exports); the training copies are left untouched, so a run could go on. D is None for the
         VAE, whose encoder keeps the statistics it was trained with (recalibration only runs the decoder)."""
         G = copy.deepcopy(self.shipped_generator).cpu()
-        encoder = copy.deepcopy(G.encoder.state_dict()) if self.D is None else None
         with torch.random.fork_rng(devices=[]):
             recalibrate_batchnorm(G, self.model_config)
-        if encoder is not None:  # recalibrate_batchnorm resets every BatchNorm in G, the encoder's too
-            G.encoder.load_state_dict(encoder)
         return G.eval(), None if self.D is None else copy.deepcopy(self.D).cpu().eval()
 
     def result(self) -> TrainedRun:
