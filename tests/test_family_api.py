@@ -1,7 +1,8 @@
-"""The GAN family tab's public endpoints (family_vanilla, family_vae, family_lapgan, family_superres) through
-gradio_client against the app launched in-process: normal input, bad input (a clear message, and the server
-keeps answering), uploads (header-checked, non-images refused). LAPGAN and super-resolution use tiny models
-built in tests/test_family.py; the shipped vanilla GAN, VAE and DCGAN checkpoints serve for structure only."""
+"""The GAN family tab's public endpoints (family_vanilla, family_vae, family_lapgan, family_superres,
+family_pix2pix, family_cyclegan) through gradio_client against the app launched in-process: normal input, bad
+input (a clear message, and the server keeps answering), uploads (header-checked, non-images refused). LAPGAN,
+super-resolution, pix2pix and CycleGAN use tiny models built in tests/test_family.py (on the real held-out test
+sketches and pairs); the shipped vanilla GAN, VAE and DCGAN checkpoints serve for structure only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
@@ -88,6 +90,97 @@ def test_family_superres_on_a_test_image_and_an_upload(client, tiny, tmp_path):
     assert info["source"] == "your upload" and "resized to 32x32" in info["note"]
 
 
+def test_family_pix2pix_on_a_test_sketch_and_an_uploaded_drawing(client, tiny, tmp_path):
+    *images, info = client.predict(600, None, api_name="/family_pix2pix")
+    sketch, out, real = _images(images)
+    assert sketch.size == out.size == real.size == (family.TILE_PX, family.TILE_PX)
+    assert sketch.mode == "L" and out.mode == real.mode == "RGB"
+    info = _info(info)
+    assert info["source"] == "test sketch 600 (made from the Twemoji drawing)" and info["model"] == "pix2pix-sketch"
+    assert info["psnr"] > 0 and -1 <= info["ssim"] <= 1 and 0 < info["l1"] < 1 and info["parameters"] > 1000
+    *_, info0 = client.predict(0, None, api_name="/family_pix2pix")
+    assert "Noto drawing" in _info(info0)["source"]
+    again = client.predict(600, None, api_name="/family_pix2pix")
+    assert Path(again[1]).read_bytes() == Path(images[1]).read_bytes()
+
+    drawing = Image.new("L", (300, 300), 255)
+    drawing.paste(0, (40, 140, 260, 152))  # a black line on white
+    picture = tmp_path / "line.png"
+    picture.write_bytes(_png(drawing))
+    sketch_up, out_up, real_up, info = client.predict(600, handle_file(str(picture)), api_name="/family_pix2pix")
+    info = _info(info)
+    assert info["source"] == "your upload" and info["psnr"] is None and real_up is None
+    assert Image.open(out_up).size == (family.TILE_PX, family.TILE_PX)
+
+
+def test_family_cyclegan_both_directions_and_an_upload(client, tiny, tmp_path):
+    *images, info = client.predict(3, None, "a2b", api_name="/family_cyclegan")
+    assert len(images) == 4 and all(Image.open(p).size == (family.TILE_PX, family.TILE_PX) for p in images)
+    info = _info(info)
+    assert (info["from"], info["to"], info["direction"]) == ("Twemoji", "Noto", "a2b")
+    assert info["source"] == "held-out emoji 3 (Twemoji)"
+    assert 0 < info["cycle_l1"] < 1 and info["psnr"] > 0 and info["baseline_psnr"] > 0
+    *back_images, back = client.predict(3, None, "Noto -> Twemoji", api_name="/family_cyclegan")
+    back = _info(back)
+    assert (back["from"], back["to"], back["direction"]) == ("Noto", "Twemoji", "b2a")
+    # The same held-out pair, the other way round: b2a's input is a2b's real image, and vice versa.
+    assert Path(back_images[0]).read_bytes() == Path(images[3]).read_bytes()
+    assert Path(back_images[3]).read_bytes() == Path(images[0]).read_bytes()
+    assert back["baseline_psnr"] == info["baseline_psnr"]
+
+    picture = tmp_path / "mine.png"
+    picture.write_bytes(_png(Image.new("RGBA", (50, 70), (250, 200, 30, 255))))
+    *up_images, up = client.predict(0, handle_file(str(picture)), "a2b", api_name="/family_cyclegan")
+    up = _info(up)
+    assert up["source"] == "your upload" and up["psnr"] is None and up_images[3] is None
+
+
+@pytest.mark.parametrize(
+    ("api_name", "args", "message"),
+    [
+        ("/family_pix2pix", (10**6, None), "Test image"),
+        ("/family_pix2pix", (-1, None), "Test image"),
+        ("/family_pix2pix", ("x" * 5000, None), "Test image"),
+        ("/family_cyclegan", (3, None, "sideways"), "Unknown direction"),
+        ("/family_cyclegan", (3, None, "x" * 10_000), "Unknown direction"),
+        ("/family_cyclegan", (586, None, "a2b"), "Test image"),
+        ("/family_cyclegan", (2.5, None, "b2a"), "Test image"),
+    ],
+)
+def test_translation_endpoints_refuse_bad_input_and_keep_working(client, tiny, api_name, args, message):
+    with pytest.raises(AppError, match=message) as error:
+        client.predict(*args, api_name=api_name)
+    assert len(str(error.value)) <= 300
+    *_, info = client.predict(1, None, "b2a", api_name="/family_cyclegan")
+    assert _info(info)["direction"] == "b2a"
+
+
+@pytest.mark.parametrize("api_name", ["/family_pix2pix", "/family_cyclegan"])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.png", b"this is not an image at all" * 10, "not a readable image"),
+        ("huge.png", None, "Mpx"),
+        ("blank.png", None, "Draw something first"),
+    ],
+    ids=["not-an-image", "decompression-bomb", "blank"],
+)
+def test_a_bad_drawing_or_emoji_upload_is_refused(client, tiny, tmp_path, api_name, name, content, message):
+    if name == "huge.png":
+        content = _png(Image.new("1", (9000, 9000)))
+    elif name == "blank.png":
+        content = _png(Image.new("RGB", (200, 200), "white"))
+    path = tmp_path / name
+    path.write_bytes(content)
+    args = (0, handle_file(str(path))) + (("a2b",) if api_name == "/family_cyclegan" else ())
+    if name == "blank.png" and api_name == "/family_cyclegan":
+        *_, info = client.predict(*args, api_name=api_name)  # a white square is an emoji upload, if a dull one
+        assert _info(info)["source"] == "your upload"
+        return
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name=api_name)
+
+
 @pytest.mark.parametrize(
     ("api_name", "args", "message"),
     [
@@ -141,7 +234,45 @@ def test_the_tab_shows_a_model_that_is_not_there_yet_as_a_message(tmp_path, monk
     family.clear_cache()
 
 
+def test_the_sketch_card_shows_a_blank_canvas_and_a_missing_model_as_messages(tmp_path, monkeypatch):
+    *images, text = family_tab.show_pix2pix_drawing(None)
+    assert images == [None, None, None] and "Draw something first" in text
+    *images, text = family_tab.show_pix2pix_drawing(np.zeros((256, 256, 4), np.uint8))  # nothing drawn
+    assert images == [None, None, None] and "Draw something first" in text
+    *_, text = family_tab.show_pix2pix_drawing("The drawing could not be read: ...")
+    assert text.startswith("⚠️ The drawing could not be read")
+    install(monkeypatch, {"pix2pix-sketch": tmp_path / "still-training", "cyclegan-emoji": tmp_path / "no"})
+    stroke = np.zeros((256, 256, 4), np.uint8)
+    stroke[100:112, 30:220, 3] = 255
+    *images, text = family_tab.show_pix2pix_drawing(stroke)
+    assert images == [None, None, None] and "pix2pix-sketch is not available right now" in text
+    *images, text = family_tab.show_cyclegan(0, None, "Twemoji → Noto")
+    assert images == [None] * 4 and "cyclegan-emoji is not available right now" in text
+    family.clear_cache()
+
+
+def test_the_canvas_reads_only_a_small_png_composite(tmp_path):
+    from gradio.components.image_editor import EditorData, EditorDataBlobs
+    from gradio.data_classes import FileData
+
+    canvas = family_tab.SketchCanvas()
+    assert canvas.get_block_name() == "imageeditor"
+    assert canvas.preprocess(None) is None
+    good = _png(Image.new("RGBA", (256, 256), (0, 0, 0, 0)))
+    canvas.blob_storage["abc"] = EditorDataBlobs(background=None, layers=[b"never decoded"], composite=good)
+    pixels = canvas.preprocess(EditorData(id="abc"))
+    assert pixels.shape == (256, 256, 4) and "abc" not in canvas.blob_storage
+    assert canvas.preprocess(EditorData(id="gone")) is None
+    for bad in (_png(Image.new("L", (4000, 3000))), b"GIF89a not really", b""):
+        canvas.blob_storage["x"] = EditorDataBlobs(background=None, layers=[], composite=bad)
+        assert "could not be read" in canvas.preprocess(EditorData(id="x"))
+    path = tmp_path / "c.png"
+    path.write_bytes(good)
+    assert canvas.preprocess(EditorData(composite=FileData(path=str(path)))).shape == (256, 256, 4)
+
+
 def test_the_page_events_are_not_in_the_public_api(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/family_vanilla", "/family_vae", "/family_lapgan", "/family_superres"} <= names
+    assert {"/family_vanilla", "/family_vae", "/family_lapgan", "/family_superres", "/family_pix2pix",
+            "/family_cyclegan"} <= names
     assert not any(n.endswith("_ui") and n.startswith("/family") for n in names)

@@ -1,6 +1,8 @@
 """The GAN family tab in headless chromium: opening it draws every card, moving a card's slider redraws that
-card's images, the LAPGAN's finest-level noise leaves the coarser levels as they were, and an upload replaces
-the super-resolution test image. LAPGAN and super-resolution run on the tiny models of tests/test_family.py."""
+card's images, the LAPGAN's finest-level noise leaves the coarser levels as they were, an upload replaces
+the super-resolution test image, a stroke drawn on the sketchpad (brush ready on opening) becomes pix2pix's
+emoji, and CycleGAN's direction switch translates the other way. LAPGAN, super-resolution, pix2pix and CycleGAN
+run on the tiny models of tests/test_family.py."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ CARDS = {
     "vae": ["fam-a-vae", "fam-a-gan", "fam-a-recon", "fam-a-path"],
     "lapgan": ["fam-l-level-0", "fam-l-level-1", "fam-l-level-2"],
     "superres": [f"fam-s-{k}" for k in range(5)],
+    "pix2pix": [f"fam-p-{k}" for k in range(3)],
+    "cyclegan": [f"fam-c-{k}" for k in range(4)],
 }
 
 
@@ -53,13 +57,15 @@ def test_every_card_draws_and_follows_its_sliders(page, app_url, tiny, tmp_path)
     page.goto(app_url)
     page.locator("button[role=tab]", has_text="GAN family").click()
     before = {elem: _wait_src(page, elem) for elems in CARDS.values() for elem in elems}
-    for text_id in ("fam-v-text", "fam-a-text", "fam-l-text", "fam-s-text"):
+    for text_id in ("fam-v-text", "fam-a-text", "fam-l-text", "fam-s-text", "fam-p-text", "fam-c-text"):
         page.wait_for_function("(sel) => { const e = document.querySelector(sel); return !!e && "
                                "e.innerText.length > 40; }", arg=f"#{text_id}")
     assert "Frechet distance" in page.locator("#fam-v-text").inner_text()
     assert "reconstructions" in page.locator("#fam-a-text").inner_text()
     assert "amplified" in page.locator("#fam-l-text").inner_text()
     assert "PSNR" in page.locator("#fam-s-text").inner_text()
+    assert "test sketch 5" in page.locator("#fam-p-text").inner_text()
+    assert "Cycle error" in page.locator("#fam-c-text").inner_text()
 
     _set_slider(page, "fam-v-seed", 17)
     for elem in CARDS["vanilla"]:
@@ -93,4 +99,32 @@ def test_every_card_draws_and_follows_its_sliders(page, app_url, tiny, tmp_path)
     page.locator("#fam-s-upload input[type=file]").set_input_files(str(picture))
     page.wait_for_function("() => document.querySelector('#fam-s-text').innerText.includes('your upload')")
     assert "resized to 32x32" in page.locator("#fam-s-text").inner_text()
+
+    # The sketchpad opens with the brush selected: a plain mouse stroke draws, and the emoji follows it.
+    brush = page.locator("#fam-p-draw button[aria-label=Brush]")
+    page.wait_for_function("(b) => b.classList.contains('highlight')", arg=brush.element_handle())
+    canvas = page.locator("#fam-p-draw canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y, w = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"]
+    page.mouse.move(x - w * 0.25, y)
+    page.mouse.down()
+    page.mouse.move(x, y + w * 0.2, steps=8)
+    page.mouse.move(x + w * 0.25, y - w * 0.1, steps=8)
+    page.mouse.up()
+    page.wait_for_function("() => document.querySelector('#fam-p-text').innerText.includes('your drawing')")
+    sketch = _wait_src(page, "fam-p-0", before["fam-p-0"])
+    _wait_src(page, "fam-p-1", before["fam-p-1"])
+    assert "no real emoji" in page.locator("#fam-p-text").inner_text()
+    page.locator("#fam-p-draw button[aria-label='Clear canvas']").click()
+    page.wait_for_function("() => document.querySelector('#fam-p-text').innerText.includes('Draw something first')")
+    _set_slider(page, "fam-p-index", 700)
+    page.wait_for_function("() => document.querySelector('#fam-p-text').innerText.includes('test sketch 700')")
+    assert _src(page, "fam-p-0") not in ("", sketch)
+
+    # CycleGAN: the direction switch translates the held-out pair the other way (the real B becomes the input).
+    page.locator("#fam-c-dir label", has_text="Noto → Twemoji").click()
+    page.wait_for_function("() => document.querySelector('#fam-c-text').innerText.includes('A = Noto')")
+    for elem in CARDS["cyclegan"]:
+        _wait_src(page, elem, before[elem])
     screenshot(page, "family_tab")

@@ -12,6 +12,16 @@ fast part of `interpolate`), and one per card of the GAN family tab:
 - `family_superres(test_index, upload)` -> (low-res input, bicubic, SRResNet, SRGAN, real, info): an emoji
   test image by index, or an uploaded image (centre-cropped, resized to 32x32; it wins over the index);
   info has PSNR (dB) and SSIM of each panel against the real image.
+- `family_pix2pix(test_index, upload)` -> (sketch, pix2pix's emoji, real emoji, info): a held-out test sketch of
+  emoji-sketch by index (0..1171; the first half made from Noto drawings, the second from Twemoji ones), or an
+  uploaded line drawing (dark lines on white; it wins over the index: composited on white, grey, centre-cropped,
+  reduced to 32x32 by area, ink scaled so the darkest stroke is black). info has PSNR (dB), SSIM and L1 of the
+  emoji against the real one (None for an upload). A blank drawing is refused: "Draw something first".
+- `family_cyclegan(test_index, upload, direction)` -> (input, translated, translated back, real other style,
+  info): direction "a2b" / "Twemoji -> Noto" or "b2a" / "Noto -> Twemoji"; a held-out emoji-styles pair by index
+  (0..585, the input in the direction's first style) or an upload (centre-cropped, 32x32, no real image). info has
+  the cycle error (mean |A -> B -> A - A| on [0, 1] pixels) and PSNR/SSIM of the translation against the real
+  image, beside those of the untranslated input (doing nothing).
 
 They take plain values, not the tabs' slider layout, so scripts can call them with gradio_client. Image/file
 outputs need components (gr.api does not postprocess files), so they are wired to hidden components here."""
@@ -231,10 +241,54 @@ def superres_view(test_index: Any, upload: Any) -> tuple:
     return (*[family.panel_image(p) for p in r.panels], info)
 
 
+def _tiles(images: Sequence[Any]) -> list:
+    return [None if x is None else family.row_image(x, px=family.TILE_PX, pad=0) for x in images]
+
+
+def pix2pix_view(test_index: Any, upload: Any, drawing: Any = None) -> tuple:
+    """`drawing` (uint8 pixels from the page's canvas) wins over `upload`, which wins over `test_index`."""
+    picture = drawing if drawing is not None else uploads.read_image(upload)
+    real = None
+    if picture is not None:
+        sketch = family.prepare_sketch(picture)
+        source = "your drawing" if drawing is not None else "your upload"
+    else:
+        test = real_images.test_split(family.SKETCH_DATASET)
+        index = family.check_index(0 if test_index is None else test_index, len(test))
+        sketch, real = test.inputs[index: index + 1], test.images[index: index + 1]
+        source = f"test sketch {index} (made from the {real_images.sketch_vendor(index, len(test))} drawing)"
+    r = family.pix2pix(sketch, real, source)
+    info = {"model": r.model_id, "source": r.source, "parameters": r.parameters, "steps": r.steps,
+            "psnr": _round(r.psnr, 2), "ssim": _round(r.ssim, 4), "l1": _round(r.l1), "note": r.note}
+    return (*_tiles([r.sketch, r.output, r.real]), info)
+
+
+def cyclegan_view(test_index: Any, upload: Any, direction: Any) -> tuple:
+    code = family.check_direction(direction)
+    picture = uploads.read_image(upload)
+    real = None
+    if picture is not None:
+        image, source = family.prepare_upload(picture), "your upload"
+    else:
+        test = real_images.test_split(family.STYLES_DATASET)
+        index = family.check_index(0 if test_index is None else test_index, len(test))
+        a, b = test.inputs[index: index + 1], test.images[index: index + 1]  # Twemoji, Noto: one code point
+        image, real = (a, b) if code == "a2b" else (b, a)
+        source = f"held-out emoji {index} ({family.DIRECTIONS[code][0]})"
+    r = family.cyclegan(image, code, real, source)
+    info = {"model": r.model_id, "direction": r.direction, "from": r.styles[0], "to": r.styles[1],
+            "source": r.source, "parameters": r.parameters, "steps": r.steps, "cycle_l1": _round(r.cycle_l1),
+            "psnr": _round(r.psnr, 2), "ssim": _round(r.ssim, 4), "l1": _round(r.l1),
+            "baseline_psnr": _round(r.baseline_psnr, 2), "baseline_ssim": _round(r.baseline_ssim, 4), "note": r.note}
+    return (*_tiles([r.input, r.translated, r.back, r.real]), info)
+
+
 family_vanilla = user_errors(vanilla_view)
 family_vae = user_errors(vae_view)
 family_lapgan = user_errors(lapgan_view)
 family_superres = user_errors(superres_view)
+family_pix2pix = user_errors(pix2pix_view)
+family_cyclegan = user_errors(cyclegan_view)
 
 
 def register() -> None:
@@ -272,6 +326,7 @@ def _register_family() -> None:
         levels = [gr.Number(0, label=f"seed_{name}") for name in ("coarse", "middle", "fine")]
         test_index = gr.Number(0, label="test_index")
         upload = gr.Image(label="upload", type="filepath")
+        direction = gr.Textbox("a2b", label="direction")
         images = [gr.Image(label=f"image_{i}", format="png") for i in range(5)]
         info = gr.JSON(label="info")
         trigger = gr.Button()
@@ -283,4 +338,8 @@ def _register_family() -> None:
                   show_progress="hidden", **API)
     # preprocess=False: the upload arrives as a file reference and is read by ui.uploads, header first.
     trigger.click(family_superres, [test_index, upload], [*images, info], api_name="family_superres",
+                  show_progress="hidden", preprocess=False, **API)
+    trigger.click(family_pix2pix, [test_index, upload], [*images[:3], info], api_name="family_pix2pix",
+                  show_progress="hidden", preprocess=False, **API)
+    trigger.click(family_cyclegan, [test_index, upload, direction], [*images[:4], info], api_name="family_cyclegan",
                   show_progress="hidden", preprocess=False, **API)

@@ -1,12 +1,16 @@
-"""The "GAN family" tab: one card per family (vanilla GAN, VAE, LAPGAN, SRGAN), each with its history, a
-shipped small model and a live panel. Layout and wiring only: the work is in gan_models.family, the views
+"""The "GAN family" tab: one card per family (vanilla GAN, VAE, LAPGAN, SRGAN, pix2pix, CycleGAN), each with
+its history, a shipped small model and a live panel. Layout and wiring only: the work is in gan_models.family, the views
 (images + JSON info) are the public endpoints' in ui.api, and this module turns their info into readouts."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import gradio as gr
+import numpy as np
+from gradio.components.image_editor import EditorData
+from PIL import Image
 
 from gan_models import family
 from gan_models.lapgan import SIZES
@@ -127,6 +131,149 @@ def show_superres(test_index: Any, upload: Any) -> tuple:
     return (*images, text)
 
 
+def _scores_line(name: str, psnr: float | None, ssim: float | None, l1: float | None) -> str:
+    return f"| {name} | {psnr:.2f} | {ssim:.3f} | {l1:.3f} |" if psnr is not None else f"| {name} | — | — | — |"
+
+
+def _pix2pix_text(info: dict) -> str:
+    text = f"**{info['source']}** through `{info['model']}` ({info['parameters']:,} weights"
+    text += f", {info['steps']:,} training steps)." if info["steps"] else ")."
+    if info["psnr"] is not None:
+        text += ("\n\n| emoji vs the real one | PSNR (dB) | SSIM | L1 |\n|---|---:|---:|---:|\n"
+                 + _scores_line("pix2pix", info["psnr"], info["ssim"], info["l1"])
+                 + "\n\nThe sketch was made from the real emoji; neither was seen in training. Higher PSNR and "
+                 "SSIM, lower L1: closer to the real emoji.")
+    else:
+        text += " A drawing has no real emoji to compare with: judge by eye."
+    if info["note"]:
+        text += f"\n\n⚠️ {info['note']}"
+    return text
+
+
+def _pix2pix_out(view: tuple) -> tuple:
+    *images, info = view
+    return (*images, _pix2pix_text(info))
+
+
+@user_errors
+def show_pix2pix_test(test_index: Any) -> tuple:
+    try:
+        return _pix2pix_out(api.pix2pix_view(test_index, None))
+    except family.ModelUnavailable as error:
+        return _unavailable(3, error)
+
+
+@user_errors
+def show_pix2pix_upload(upload: Any, test_index: Any) -> tuple:
+    """An uploaded line drawing; clearing the upload goes back to the picked test sketch."""
+    try:
+        return _pix2pix_out(api.pix2pix_view(test_index, upload))
+    except family.ModelUnavailable as error:
+        return _unavailable(3, error)
+    except ValueError as error:
+        if str(error) == family.BLANK_MESSAGE:
+            return None, None, None, f"✏️ {error}"
+        raise
+
+
+@user_errors
+def show_pix2pix_drawing(drawing: Any) -> tuple:
+    """The canvas (SketchCanvas hands over its pixels, None when empty, or a refusal as a string)."""
+    if isinstance(drawing, str):
+        return None, None, None, f"⚠️ {drawing}"
+    try:
+        if drawing is None:
+            raise ValueError(family.BLANK_MESSAGE)
+        return _pix2pix_out(api.pix2pix_view(None, None, drawing))
+    except family.ModelUnavailable as error:
+        return _unavailable(3, error)
+    except ValueError as error:
+        if str(error) == family.BLANK_MESSAGE:
+            return None, None, None, f"✏️ {error}"
+        raise
+
+
+CYCLE_DIRECTIONS = {"Twemoji → Noto": "a2b", "Noto → Twemoji": "b2a"}
+
+
+@user_errors
+def show_cyclegan(test_index: Any, upload: Any, direction: Any) -> tuple:
+    code = CYCLE_DIRECTIONS.get(direction, direction)
+    try:
+        *images, info = api.cyclegan_view(test_index, upload, code)
+    except family.ModelUnavailable as error:
+        return _unavailable(4, error)
+    a, b = info["from"], info["to"]
+    steps = f", {info['steps']:,} training steps" if info["steps"] else ""
+    text = (f"**{info['source']}**: A = {a}, B = {b}, through `{info['model']}` ({info['parameters']:,} weights "
+            f"per translator{steps}). Cycle error |A → B → A − A|: **{info['cycle_l1']:.3f}** (mean per pixel, "
+            "0..1; 0 = the input comes back exactly).")
+    if info["psnr"] is not None:
+        text += (f"\n\n| A → B vs the real {b} drawing | PSNR (dB) | SSIM | L1 |\n|---|---:|---:|---:|\n"
+                 + _scores_line(f"CycleGAN's {a} → {b}", info["psnr"], info["ssim"], info["l1"]) + "\n"
+                 + f"| the {a} input itself (doing nothing) | {info['baseline_psnr']:.2f} | "
+                 f"{info['baseline_ssim']:.3f} | — |\n\nThis emoji was held out of training: the model never saw "
+                 "it in either style, and never saw any emoji in both.")
+    else:
+        text += " An upload has no real drawing in the other style: judge by eye."
+    if info["note"]:
+        text += f"\n\n⚠️ {info['note']}"
+    return (*images, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The sketch canvas
+# ---------------------------------------------------------------------------------------------
+
+CANVAS_PX = 256  # 8x the model's 32 px: the brush's 12 px wide stroke becomes ~1.5 px, like the training sketches
+BRUSH_PX = 6  # gr.Brush's default_size is a radius
+MAX_CANVAS_SIDE = 2048
+# Gradio 6.31's Sketchpad opens on its "image" tool ("select the draw tool to start"): a first stroke would
+# select text instead of drawing. When the tab opens, pick the brush for the person, once the editor has set
+# itself up (it resets its tool when ready), unless they already chose a tool; give up after ~15 s.
+BRUSH_READY_JS = """() => {
+  let tries = 0, settled = 0;
+  const timer = setInterval(() => {
+    const pick = (name) => document.querySelector(`#fam-p-draw button[aria-label="${name}"]`);
+    const brush = pick("Brush"), erase = pick("Erase");
+    if (brush && brush.classList.contains("highlight")) { if (++settled >= 3) clearInterval(timer); }
+    else if (brush && !(erase && erase.classList.contains("highlight"))) { settled = 0; brush.click(); }
+    if (++tries > 75) clearInterval(timer);
+  }, 200);
+}"""
+
+
+class SketchCanvas(gr.Sketchpad):
+    """gr.Sketchpad whose preprocess decodes only the composite (never the layers), header first: at most
+    MAX_CANVAS_SIDE px a side, PNG or WebP. Hands the event uint8 RGBA pixels, None for no drawing, or a
+    refusal as a string (the canvas is page input: any client can send any bytes as its 'drawing')."""
+
+    def get_block_name(self) -> str:
+        return "imageeditor"  # the Sketchpad template's frontend
+
+    def preprocess(self, payload: EditorData | None) -> np.ndarray | str | None:  # type: ignore[override]
+        if payload is None:
+            return None
+        data: bytes | str | None = None
+        if payload.id is not None:
+            blobs = self.blob_storage.pop(payload.id, None)  # sent by the browser just before the event
+            data = None if blobs is None else blobs.composite
+        elif payload.composite is not None:
+            data = payload.composite.path  # a file in Gradio's cache (an API client's upload)
+        if data is None:
+            return None
+        refusal = (f"The drawing could not be read: a PNG or WebP image of at most {MAX_CANVAS_SIDE} px a side "
+                   "is expected.")
+        try:
+            with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as img:  # header only
+                if img.format not in ("PNG", "WEBP") or max(img.size) > MAX_CANVAS_SIDE or min(img.size) < 2:
+                    return refusal
+                img.load()
+                return np.asarray(img.convert("RGBA")).copy()
+        except (OSError, SyntaxError, EOFError, ValueError, Image.DecompressionBombError):
+            return refusal
+
+
 # ---------------------------------------------------------------------------------------------
 # Layout
 # ---------------------------------------------------------------------------------------------
@@ -150,7 +297,8 @@ def _lapgan_classes() -> list[str]:
 
 def build(tab: gr.Tab) -> None:
     """Lay out the tab's cards and wire them (inside the page's gr.Blocks); each card draws when the tab opens."""
-    real_images.warm_up(tuple(dict.fromkeys([*family.DATASETS.values(), family.SR_DATASET])))
+    real_images.warm_up(tuple(dict.fromkeys([*family.DATASETS.values(), family.SR_DATASET, family.SKETCH_DATASET,
+                                             family.STYLES_DATASET])))
     gr.Markdown(INTRO)
     datasets = list(family.DATASETS)
 
@@ -214,6 +362,56 @@ def build(tab: gr.Tab) -> None:
                     s_images = [_image(SR_LABELS[name], f"fam-s-{k}", 180) for k, name in enumerate(SR_NAMES)]
         s_text = gr.Markdown(elem_id="fam-s-text")
 
+    with gr.Column(variant="panel", elem_id="fam-pix2pix"):
+        _card_head("pix2pix", 5)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                p_draw = SketchCanvas(
+                    label="Draw here", elem_id="fam-p-draw", type="numpy",
+                    canvas_size=(CANVAS_PX, CANVAS_PX), fixed_canvas=True, layers=False, transforms=(),
+                    brush=gr.Brush(colors=["#000000"], default_size=BRUSH_PX, color_mode="fixed"),
+                    eraser=gr.Eraser(default_size=BRUSH_PX * 3), format="png", height=CANVAS_PX + 110,
+                    buttons=["download"])
+                gr.Markdown(f"Black brush on white; the emoji redraws after each stroke. Your {CANVAS_PX}x"
+                            f"{CANVAS_PX} drawing is turned grey and reduced to 32x32 by area averaging, so a brush "
+                            "stroke becomes a soft stroke about 1.5 px wide, like the training sketches (Canny edges "
+                            "of each emoji, thickened); its ink is then scaled so the darkest stroke is black. "
+                            "Outlines and a few features (eyes, mouth) work best. The model was trained on sketches "
+                            "of both vendors' drawings (Noto and Twemoji) at once, so there is no style to choose: "
+                            "it draws what the strokes suggest, often a mix of the two.")
+                count = 2 * _pair_count()
+                p_index = gr.Slider(0, max(0, count - 1), value=min(5, count - 1), step=1,
+                                    label="…or a held-out test sketch", elem_id="fam-p-index",
+                                    info=f"0..{count // 2 - 1}: made from Noto drawings; {count // 2}..{count - 1}: "
+                                         "the same emoji's Twemoji drawings.")
+                p_upload = gr.Image(label="…or upload a line drawing (dark lines on white)", type="filepath",
+                                    sources=["upload", "clipboard"], height=140, elem_id="fam-p-upload")
+            with gr.Column(scale=2):
+                with gr.Row():
+                    p_images = [_image(label, f"fam-p-{k}", 180) for k, label in enumerate(
+                        ("Sketch as the model sees it (32x32)", "pix2pix's emoji", "Real emoji (test sketches)"))]
+                p_text = gr.Markdown(elem_id="fam-p-text")
+
+    with gr.Column(variant="panel", elem_id="fam-cyclegan"):
+        _card_head("cyclegan", 6)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                c_dir = gr.Radio(list(CYCLE_DIRECTIONS), value="Twemoji → Noto", label="Direction",
+                                 elem_id="fam-c-dir")
+                count = _pair_count()
+                c_index = gr.Slider(0, max(0, count - 1), value=min(3, count - 1), step=1,
+                                    label="Held-out emoji", elem_id="fam-c-index",
+                                    info="Drawn by both vendors, never seen in training (in either style).")
+                c_upload = gr.Image(label="…or upload an emoji", type="filepath", sources=["upload", "clipboard"],
+                                    height=140, elem_id="fam-c-upload")
+                gr.Markdown("An upload is centre-cropped to a square and resized to 32x32; it has no real "
+                            "counterpart in the other style.")
+            with gr.Column(scale=3):
+                with gr.Row():
+                    c_images = [_image(label, f"fam-c-{k}", 180) for k, label in enumerate(
+                        ("Input (A)", "A → B", "A → B → A", "Real B (the other vendor's drawing)"))]
+        c_text = gr.Markdown(elem_id="fam-c-text")
+
     v_in, v_out = [v_data, v_seed], [v_mlp, v_dcgan, v_text]
     a_in, a_out = [a_data, a_seed, a_seed_b], [a_vae, a_gan, a_recon, a_path, a_text]
     l_in, l_out = [l_class, *l_seeds], [*l_levels, l_text]
@@ -226,10 +424,27 @@ def build(tab: gr.Tab) -> None:
     # preprocess=False: the upload arrives as a file reference and ui.uploads reads it, header first.
     gr.on([tab.select, s_index.input, s_upload.change], show_superres, s_in, s_out, api_name="family_superres_ui",
           preprocess=False, **LIVE)
+    p_out = [*p_images, p_text]
+    gr.on([tab.select, p_index.input], show_pix2pix_test, [p_index], p_out, api_name="family_pix2pix_ui", **LIVE)
+    tab.select(None, js=BRUSH_READY_JS)
+    p_draw.change(show_pix2pix_drawing, p_draw, p_out, api_name="family_pix2pix_draw_ui", **LIVE)
+    p_upload.change(show_pix2pix_upload, [p_upload, p_index], p_out, api_name="family_pix2pix_upload_ui",
+                    preprocess=False, **LIVE)
+    gr.on([tab.select, c_dir.input, c_index.input, c_upload.change], show_cyclegan, [c_index, c_upload, c_dir],
+          [*c_images, c_text], api_name="family_cyclegan_ui", preprocess=False, **LIVE)
 
 
 def _test_count() -> int:
     try:
         return len(real_images.test_split(family.SR_DATASET))
+    except Exception:  # the card still lays out; picking an image then shows the error
+        return 1
+
+
+def _pair_count() -> int:
+    """Held-out emoji-styles pairs (cheap to load). emoji-sketch's test split holds the same code points twice
+    (sketches of the Noto drawings, then of the Twemoji ones), so its slider needs no slow sketch load at build."""
+    try:
+        return len(real_images.test_split(family.STYLES_DATASET))
     except Exception:  # the card still lays out; picking an image then shows the error
         return 1

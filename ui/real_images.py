@@ -1,5 +1,6 @@
-"""Real test images for the GAN family tab (the VAE's reconstructions, the super-resolution inputs): each data
-set's test split, loaded once and shared read-only."""
+"""Real test images for the GAN family tab (the VAE's reconstructions, the super-resolution inputs, the test
+sketches of pix2pix and the held-out Twemoji/Noto pairs of CycleGAN): each data set's test split, loaded once
+(emoji-sketch derives its sketches on load, ~2 s) and shared read-only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from training.data import ImageData, load_dataset
 def test_split(name: str) -> ImageData:
     """uint8 [N, C, H, W] test images and labels of a vendored data set ("animal-mnist", "digits", "emoji")."""
     return load_dataset(name, "test", download=False)
+
+
+def sketch_vendor(index: int, count: int) -> str:
+    """Whose drawing test sketch `index` of emoji-sketch was made from: training.data lists every held-out code
+    point's Noto drawing first, then the same code points' Twemoji drawings (two equal halves)."""
+    return "Noto" if index < count // 2 else "Twemoji"
 
 
 def warm_up(names: tuple[str, ...]) -> None:
