@@ -252,23 +252,22 @@ def test_the_sketch_card_shows_a_blank_canvas_and_a_missing_model_as_messages(tm
 
 
 def test_the_canvas_reads_only_a_small_png_composite(tmp_path):
-    from gradio.components.image_editor import EditorData, EditorDataBlobs
-    from gradio.data_classes import FileData
+    import gradio as gr
+    from gradio.components.image_editor import EditorDataBlobs
 
-    canvas = family_tab.SketchCanvas()
-    assert canvas.get_block_name() == "imageeditor"
-    assert canvas.preprocess(None) is None
+    canvas = gr.Sketchpad()
+    assert family_tab.read_canvas(canvas, None) is None
     good = _png(Image.new("RGBA", (256, 256), (0, 0, 0, 0)))
     canvas.blob_storage["abc"] = EditorDataBlobs(background=None, layers=[b"never decoded"], composite=good)
-    pixels = canvas.preprocess(EditorData(id="abc"))
+    pixels = family_tab.read_canvas(canvas, {"id": "abc", "background": None, "layers": [], "composite": None})
     assert pixels.shape == (256, 256, 4) and "abc" not in canvas.blob_storage
-    assert canvas.preprocess(EditorData(id="gone")) is None
+    assert family_tab.read_canvas(canvas, {"id": "gone"}) is None
     for bad in (_png(Image.new("L", (4000, 3000))), b"GIF89a not really", b""):
         canvas.blob_storage["x"] = EditorDataBlobs(background=None, layers=[], composite=bad)
-        assert "could not be read" in canvas.preprocess(EditorData(id="x"))
-    path = tmp_path / "c.png"
-    path.write_bytes(good)
-    assert canvas.preprocess(EditorData(composite=FileData(path=str(path)))).shape == (256, 256, 4)
+        assert "could not be read" in family_tab.read_canvas(canvas, {"id": "x"})
+    # A composite sent as a file must be one of Gradio's uploads (ui.guard), never any path on the server.
+    assert "refused" in family_tab.read_canvas(canvas, {"id": None, "composite": {"path": "/etc/passwd"}})
+    assert "refused" in family_tab.read_canvas(canvas, {"composite": {"path": str(tmp_path / "c.png")}})
 
 
 def test_the_page_events_are_not_in_the_public_api(client):

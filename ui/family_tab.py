@@ -9,13 +9,12 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
-from gradio.components.image_editor import EditorData
 from PIL import Image
 
 from gan_models import family
 from gan_models.lapgan import SIZES
 from training.data import EMOJI_CLASSES
-from ui import api, real_images
+from ui import api, real_images, uploads
 from ui.api import RENDER, user_errors
 
 PRIVATE = {"api_visibility": "private"}
@@ -178,7 +177,7 @@ def show_pix2pix_upload(upload: Any, test_index: Any) -> tuple:
 
 @user_errors
 def show_pix2pix_drawing(drawing: Any) -> tuple:
-    """The canvas (SketchCanvas hands over its pixels, None when empty, or a refusal as a string)."""
+    """The canvas's pixels (read_canvas: uint8 RGBA, None when empty, or a refusal as a string)."""
     if isinstance(drawing, str):
         return None, None, None, f"⚠️ {drawing}"
     try:
@@ -243,35 +242,34 @@ BRUSH_READY_JS = """() => {
 }"""
 
 
-class SketchCanvas(gr.Sketchpad):
-    """gr.Sketchpad whose preprocess decodes only the composite (never the layers), header first: at most
-    MAX_CANVAS_SIDE px a side, PNG or WebP. Hands the event uint8 RGBA pixels, None for no drawing, or a
-    refusal as a string (the canvas is page input: any client can send any bytes as its 'drawing')."""
-
-    def get_block_name(self) -> str:
-        return "imageeditor"  # the Sketchpad template's frontend
-
-    def preprocess(self, payload: EditorData | None) -> np.ndarray | str | None:  # type: ignore[override]
-        if payload is None:
-            return None
-        data: bytes | str | None = None
-        if payload.id is not None:
-            blobs = self.blob_storage.pop(payload.id, None)  # sent by the browser just before the event
-            data = None if blobs is None else blobs.composite
-        elif payload.composite is not None:
-            data = payload.composite.path  # a file in Gradio's cache (an API client's upload)
-        if data is None:
-            return None
-        refusal = (f"The drawing could not be read: a PNG or WebP image of at most {MAX_CANVAS_SIDE} px a side "
-                   "is expected.")
+def read_canvas(canvas: gr.ImageEditor, payload: Any) -> np.ndarray | str | None:
+    """The drawing of a Sketchpad event wired with preprocess=False -> uint8 RGBA pixels, None for no drawing,
+    or a refusal as a string. Only the composite is decoded (never the layers), header first: at most
+    MAX_CANVAS_SIDE px a side, PNG or WebP (the canvas is page input: any client can send any bytes as its
+    'drawing'). A subclass with its own preprocess would do the same, but Gradio writes a .pyi stub beside the
+    module of every component class, which would hide this module's own types."""
+    if not isinstance(payload, dict):
+        return None
+    data: bytes | str | None = None
+    if isinstance(payload.get("id"), str):
+        blobs = canvas.blob_storage.pop(payload["id"], None)  # sent by the browser just before the event
+        data = None if blobs is None else blobs.composite
+    elif payload.get("composite") is not None:
         try:
-            with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as img:  # header only
-                if img.format not in ("PNG", "WEBP") or max(img.size) > MAX_CANVAS_SIDE or min(img.size) < 2:
-                    return refusal
-                img.load()
-                return np.asarray(img.convert("RGBA")).copy()
-        except (OSError, SyntaxError, EOFError, ValueError, Image.DecompressionBombError):
-            return refusal
+            data = uploads.path_of(payload["composite"])  # a file in Gradio's cache, checked by ui.guard
+        except ValueError as error:
+            return str(error)
+    if data is None:
+        return None
+    refusal = f"The drawing could not be read: a PNG or WebP image of at most {MAX_CANVAS_SIDE} px a side is expected."
+    try:
+        with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as img:  # reads the header only
+            if img.format not in ("PNG", "WEBP") or max(img.size) > MAX_CANVAS_SIDE or min(img.size) < 2:
+                return refusal
+            img.load()
+            return np.asarray(img.convert("RGBA")).copy()
+    except (OSError, SyntaxError, EOFError, ValueError, Image.DecompressionBombError):
+        return refusal
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,8 +364,8 @@ def build(tab: gr.Tab) -> None:
         _card_head("pix2pix", 5)
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                p_draw = SketchCanvas(
-                    label="Draw here", elem_id="fam-p-draw", type="numpy",
+                p_draw = gr.Sketchpad(
+                    label="Draw here", elem_id="fam-p-draw",
                     canvas_size=(CANVAS_PX, CANVAS_PX), fixed_canvas=True, layers=False, transforms=(),
                     brush=gr.Brush(colors=["#000000"], default_size=BRUSH_PX, color_mode="fixed"),
                     eraser=gr.Eraser(default_size=BRUSH_PX * 3), format="png", height=CANVAS_PX + 110,
@@ -427,7 +425,9 @@ def build(tab: gr.Tab) -> None:
     p_out = [*p_images, p_text]
     gr.on([tab.select, p_index.input], show_pix2pix_test, [p_index], p_out, api_name="family_pix2pix_ui", **LIVE)
     tab.select(None, js=BRUSH_READY_JS)
-    p_draw.change(show_pix2pix_drawing, p_draw, p_out, api_name="family_pix2pix_draw_ui", **LIVE)
+    # preprocess=False: read_canvas decodes the composite alone, header first (Gradio would decode every layer).
+    p_draw.change(lambda payload: show_pix2pix_drawing(read_canvas(p_draw, payload)), p_draw, p_out,
+                  api_name="family_pix2pix_draw_ui", preprocess=False, **LIVE)
     p_upload.change(show_pix2pix_upload, [p_upload, p_index], p_out, api_name="family_pix2pix_upload_ui",
                     preprocess=False, **LIVE)
     gr.on([tab.select, c_dir.input, c_index.input, c_upload.change], show_cyclegan, [c_index, c_upload, c_dir],
