@@ -8,8 +8,10 @@ without gradio_client's ~80 ms of polling). Cases run round-robin so background 
     .venv/bin/python benchmarks/render_latency.py [--iters 40] [--model cdcgan-animals]
 
 Targets on 2 CPU cores: 1 image p50 <= 2x echo, 16-grid p50 <= 4x echo, 16-frame GIF p50 < 150 ms, and each
-GAN family card (family_vanilla, family_vae, family_lapgan, family_superres) p50 < 150 ms for one image
-(`--no-family` leaves them out; a card whose model is not exported yet is reported and skipped).
+GAN family card (family_vanilla, family_vae, family_lapgan, family_superres, family_pix2pix, family_cyclegan)
+p50 < 150 ms for one image (`--no-family` leaves them out; a card whose model is not exported yet is reported
+and skipped). "family_pix2pix drawing" sends a 256x256 PNG line drawing, uploaded once, as the sketchpad's
+drawing is read: header check, decode, reduction to 32x32, model.
 """
 
 from __future__ import annotations
@@ -75,15 +77,40 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def uploaded_drawing(client: httpx.Client, app_url: str) -> dict:
+    """A 256x256 PNG line drawing (a circle with two eyes, like a sketchpad's) uploaded once: its FileData."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (256, 256), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((40, 40, 216, 216), outline="black", width=12)
+    draw.line((100, 100, 100, 130), fill="black", width=12)
+    draw.line((156, 100, 156, 130), fill="black", width=12)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    resp = client.post(f"{app_url}gradio_api/upload", files={"files": ("drawing.png", buf.getvalue(), "image/png")})
+    resp.raise_for_status()
+    return {"path": resp.json()[0], "orig_name": "drawing.png", "meta": {"_type": "gradio.FileData"}}
+
+
 def family_cases(app_url: str, seed) -> dict:
     """The GAN family cards, one image each (the vanilla card with 1 sample and with the tab's 8), every
-    call a new seed. A card whose model cannot be loaded (still training) is left out, with a line saying so."""
+    call a new seed or test image. A card whose model cannot be loaded (still training) is left out, with a
+    line saying so."""
+    with httpx.Client(timeout=60) as client:
+        drawing = uploaded_drawing(client, app_url)
     cases = {
         "family_vanilla 1 sample": lambda c: call(c, app_url, "family_vanilla", ["animals", next(seed), 1]),
         "family_vanilla 8 samples": lambda c: call(c, app_url, "family_vanilla", ["animals", next(seed), 8]),
         "family_vae": lambda c: call(c, app_url, "family_vae", ["animals", next(seed), next(seed)]),
         "family_lapgan": lambda c: call(c, app_url, "family_lapgan", ["heart", next(seed), next(seed), next(seed)]),
         "family_superres": lambda c: call(c, app_url, "family_superres", [next(seed) % 300, None]),
+        "family_pix2pix": lambda c: call(c, app_url, "family_pix2pix", [next(seed) % 1172, None]),
+        "family_pix2pix drawing": lambda c: call(c, app_url, "family_pix2pix", [0, drawing]),
+        "family_cyclegan": lambda c: call(c, app_url, "family_cyclegan",
+                                          [next(seed) % 586, None, ("a2b", "b2a")[next(seed) % 2]]),
     }
     with httpx.Client(timeout=60) as client:
         for name, fn in list(cases.items()):
