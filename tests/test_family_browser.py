@@ -127,4 +127,6 @@ def test_every_card_draws_and_follows_its_sliders(page, app_url, tiny, tmp_path)
     page.wait_for_function("() => document.querySelector('#fam-c-text').innerText.includes('A = Noto')")
     for elem in CARDS["cyclegan"]:
         _wait_src(page, elem, before[elem])
+    page.wait_for_function("() => document.querySelector('#fam-c-0').innerText.includes('Noto (input)')")
+    assert "Real Twemoji" in page.locator("#fam-c-3").inner_text()
     screenshot(page, "family_tab")

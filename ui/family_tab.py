@@ -217,7 +217,8 @@ def show_cyclegan(test_index: Any, upload: Any, direction: Any) -> tuple:
         text += " An upload has no real drawing in the other style: judge by eye."
     if info["note"]:
         text += f"\n\n⚠️ {info['note']}"
-    return (*images, text)
+    labels = (f"{a} (input)", f"{a} → {b}", f"{a} → {b} → {a}", f"Real {b} (same emoji)")
+    return (*[gr.update(value=image, label=label) for image, label in zip(images, labels, strict=True)], text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,7 +408,7 @@ def build(tab: gr.Tab) -> None:
             with gr.Column(scale=3):
                 with gr.Row():
                     c_images = [_image(label, f"fam-c-{k}", 180) for k, label in enumerate(
-                        ("Input (A)", "A → B", "A → B → A", "Real B (the other vendor's drawing)"))]
+                        ("Twemoji (input)", "Twemoji → Noto", "Twemoji → Noto → Twemoji", "Real Noto (same emoji)"))]
         c_text = gr.Markdown(elem_id="fam-c-text")
 
     v_in, v_out = [v_data, v_seed], [v_mlp, v_dcgan, v_text]
