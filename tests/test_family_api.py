@@ -234,9 +234,11 @@ def test_the_tab_shows_a_model_that_is_not_there_yet_as_a_message(tmp_path, monk
     family.clear_cache()
 
 
-def test_the_sketch_card_shows_a_blank_canvas_and_a_missing_model_as_messages(tmp_path, monkeypatch):
+def test_the_sketch_card_shows_a_blank_canvas_and_a_missing_model_as_messages(tiny, tmp_path, monkeypatch):
     *images, text = family_tab.show_pix2pix_drawing(None)
     assert images == [None, None, None] and "Draw something first" in text
+    *images, text = family_tab.show_pix2pix_upload(None, 7)  # a cleared upload: back to the picked test sketch
+    assert all(i is not None for i in images) and "test sketch 7" in text
     *images, text = family_tab.show_pix2pix_drawing(np.zeros((256, 256, 4), np.uint8))  # nothing drawn
     assert images == [None, None, None] and "Draw something first" in text
     *_, text = family_tab.show_pix2pix_drawing("The drawing could not be read: ...")
