@@ -520,11 +520,8 @@ def image_quality(image: torch.Tensor, real: torch.Tensor) -> tuple[float, float
     return (psnr if math.isfinite(psnr) else 100.0), ssim  # identical images: PSNR is infinite, shown as 100
 
 
-def prepare_upload(image: object) -> torch.Tensor:
-    """An uploaded picture (uint8 [H, W], [H, W, 3] or [H, W, 4]) -> [1, 3, 32, 32] in [-1, 1]: transparency
-    composited on white (the emoji's paper), centre-cropped to a square, resized to 32x32 (Lanczos)."""
-    from PIL import Image
-
+def _rgb_on_white(image: object) -> np.ndarray:
+    """uint8 [H, W], [H, W, 1|3|4] -> float [H, W, 3] in [0, 1], transparency composited on white paper."""
     arr = np.asarray(image)
     if arr.dtype != np.uint8 or arr.ndim not in (2, 3) or min(arr.shape[:2]) < 2 or (
             arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
@@ -533,12 +530,22 @@ def prepare_upload(image: object) -> torch.Tensor:
     x = x[..., None] if x.ndim == 2 else x
     if x.shape[2] == 4:
         x = x[..., :3] * x[..., 3:4] + (1.0 - x[..., 3:4])
-    if x.shape[2] == 1:
-        x = np.repeat(x, 3, axis=2)
+    return np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
+
+
+def _centre_square(x: np.ndarray) -> np.ndarray:
     h, w = x.shape[:2]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
-    x = x[top: top + side, left: left + side]
+    return x[top: top + side, left: left + side]
+
+
+def prepare_upload(image: object) -> torch.Tensor:
+    """An uploaded picture (uint8 [H, W], [H, W, 3] or [H, W, 4]) -> [1, 3, 32, 32] in [-1, 1]: transparency
+    composited on white (the emoji's paper), centre-cropped to a square, resized to 32x32 (Lanczos)."""
+    from PIL import Image
+
+    x = _centre_square(_rgb_on_white(image))
     img = Image.fromarray((x * 255).round().clip(0, 255).astype(np.uint8), "RGB").resize(
         (SR_SIZE, SR_SIZE), Image.LANCZOS)
     return torch.from_numpy(np.asarray(img, dtype=np.float32) / 127.5 - 1.0).permute(2, 0, 1)[None].contiguous()
@@ -582,19 +589,6 @@ BLANK_INK = 0.1  # a drawing whose darkest pixel has less ink than this (0 = whi
 BLANK_MESSAGE = "Draw something first: the sketch is blank (the model turns dark lines on white into an emoji)."
 
 
-def _rgb_on_white(image: object) -> np.ndarray:
-    """uint8 [H, W], [H, W, 1|3|4] -> float [H, W, 3] in [0, 1], transparency composited on white paper."""
-    arr = np.asarray(image)
-    if arr.dtype != np.uint8 or arr.ndim not in (2, 3) or min(arr.shape[:2]) < 2 or (
-            arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
-        raise ValueError(f"Expected a uint8 image [H, W] or [H, W, 3|4], got {arr.dtype} {arr.shape}.")
-    x = arr.astype(np.float32) / 255.0
-    x = x[..., None] if x.ndim == 2 else x
-    if x.shape[2] == 4:
-        x = x[..., :3] * x[..., 3:4] + (1.0 - x[..., 3:4])
-    return np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
-
-
 def prepare_sketch(image: object) -> torch.Tensor:
     """A drawing or uploaded line drawing (uint8 [H, W], [H, W, 3|4]) -> [1, 1, 32, 32] in [-1, 1] like the
     training sketches: composited on white, grey (the channel mean), centre-cropped to a square, reduced to
@@ -603,11 +597,7 @@ def prepare_sketch(image: object) -> torch.Tensor:
     A drawing without ink raises ValueError(BLANK_MESSAGE)."""
     from PIL import Image
 
-    grey = _rgb_on_white(image).mean(axis=2)
-    h, w = grey.shape
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    grey = grey[top: top + side, left: left + side]
+    grey = _centre_square(_rgb_on_white(image).mean(axis=2))
     if float(1.0 - grey.min()) < BLANK_INK:
         raise ValueError(BLANK_MESSAGE)
     small = np.asarray(Image.fromarray(grey.astype(np.float32), "F").resize((SR_SIZE, SR_SIZE), Image.BOX))
