@@ -87,3 +87,12 @@ def test_cli_export_keeps_the_encoders_batchnorm_statistics(tmp_path) -> None:
     encoder = [k for k in tracked if k.startswith("encoder")]
     assert encoder and all(tracked[k] == 4 for k in encoder)  # the 4 training steps, not reset by the export
     assert all(tracked[k] > 0 for k in tracked)  # and the decoder's were recomputed
+
+
+def test_evaluation_reports_reconstruction_error() -> None:
+    from training.data import load_dataset
+    from training.evaluate import reconstruction_report
+
+    vae = tiny().eval()
+    report = reconstruction_report(vae, load_dataset("fake", "test"))
+    assert report["n_test"] == 256 and report["mse"] > 0 and 0 < report["psnr"] < 60 and -1 <= report["ssim"] <= 1

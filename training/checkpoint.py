@@ -248,6 +248,10 @@ def write_model_card(out: Path) -> None:
                 f"| density / coverage floor: real train vs test | {ev['density_train_vs_test']:.2f} / "
                 f"{ev['coverage_train_vs_test']:.2f} |",
             ]
+        if "reconstruction" in ev:
+            r = ev["reconstruction"]
+            lines.append(f"| reconstruction of the {r['n_test']} real test images (posterior mean): PSNR / SSIM / "
+                         f"MSE on [-1, 1] | {r['psnr']:.2f} dB / {r['ssim']:.3f} / {r['mse']:.4f} |")
         hist = ev["class_histogram"]
         lines += ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
                   "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),

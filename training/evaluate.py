@@ -178,6 +178,7 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     density, coverage = density_coverage(feats_test, feats_fake[: 4 * len(feats_test)])
     floor_density, floor_coverage = density_coverage(feats_test, feats_train[: 4 * len(feats_test)])
     codes = code_report(model, seed=seed) if getattr(model.config, "n_continuous", 0) else None
+    reconstruction = reconstruction_report(model.generator, test) if model.kind == "vae" else None
     class_match = None if labels is None else float((pred == labels).float().mean())
     if codes is not None and labels is not None:  # learned codes have no given class: match them one to one
         from scipy.optimize import linear_sum_assignment
@@ -191,6 +192,7 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         class_match = None  # code i is not class i
     return {
         **({"codes": codes} if codes else {}),
+        **({"reconstruction": reconstruction} if reconstruction else {}),
         "checkpoint": str(checkpoint), "dataset": dataset, "n_generated": n, "seed": seed,
         "classifier_test_accuracy": accuracy(clf, test),
         "class_match": class_match,
@@ -210,6 +212,15 @@ def image_scores(pred: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
         "ssim": float(structural_similarity_index_measure(p, r, data_range=1.0)),
         "l1": float((p - r).abs().mean()),
     }
+
+
+@torch.no_grad()
+def reconstruction_report(vae: nn.Module, test: ImageData) -> dict[str, float]:
+    """A VAE on every real test image: decode(encode(x)'s mean), scored against x (PSNR, SSIM, L1; MSE on
+    [-1, 1] pixels too)."""
+    real = to_float(test.images)
+    recon = torch.cat([vae.reconstruct(real[i : i + 500]) for i in range(0, len(real), 500)])
+    return {**image_scores(recon, real), "mse": float((recon - real).square().mean()), "n_test": len(real)}
 
 
 @torch.no_grad()
