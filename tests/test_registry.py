@@ -289,3 +289,17 @@ def test_cache_is_keyed_by_resolved_revision_and_bounded(fake_hub, monkeypatch) 
     with pytest.raises(ModelLoadError):
         registry.load("no-such-model")
     assert not registry._load_locks
+
+
+def test_half_precision_weights_load_as_float32_with_the_same_images(tmp_path) -> None:
+    from training.checkpoint import halve_weights
+
+    folder = tiny_folder(tmp_path / "m")
+    before = load_from_folder(folder)
+    size = (folder / "model.safetensors").stat().st_size
+    assert halve_weights(folder) < 0.6 * size
+    after = load_from_folder(folder)
+    assert next(after.generator.parameters()).dtype == torch.float32
+    z, labels = torch.randn(2, 8, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 2])
+    with torch.inference_mode():
+        torch.testing.assert_close(after.generator(z, labels), before.generator(z, labels), atol=2e-2, rtol=0)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
 from torchvision.utils import make_grid, save_image
 
 from gan_models.kinds import ModelConfig, config_from_dict, kind_of
@@ -160,6 +161,16 @@ def export(G: torch.nn.Module, D: torch.nn.Module | None, out: Path) -> None:
         (out / "discriminator" / "README.md").unlink(missing_ok=True)  # the main card describes both
 
 
+def halve_weights(folder: Path) -> int:
+    """Store a checkpoint's generator weights as float16 (the registry casts them back to float32 on load):
+    half the bytes, for a model over the repository's per-folder budget. Returns the new file size."""
+    path = Path(folder) / "model.safetensors"
+    state = load_file(str(path))
+    save_file({k: v.half() if v.is_floating_point() else v for k, v in state.items()}, str(path),
+              metadata={"format": "pt"})
+    return path.stat().st_size
+
+
 def make_optimizers(G: torch.nn.Module, D: torch.nn.Module, lr_g: float, lr_d: float):
     """Adam with the DCGAN paper's betas (0.5, 0.999) for both networks (what every trainer here uses)."""
     return (torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999)),
@@ -275,3 +286,12 @@ DATA_NOTES = {
     "digits": "scikit-learn load_digits (8x8, upsampled bilinearly to 28x28); seeded stratified 80/20 split "
               "(training.data, seed 0): 1,437 train images used",
 }
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m training.checkpoint", description="checkpoint folder tools")
+    parser.add_argument("--halve", type=Path, metavar="FOLDER", required=True,
+                        help="store FOLDER/model.safetensors as float16")
+    print(f"{halve_weights(parser.parse_args().halve):,} bytes")
