@@ -64,7 +64,7 @@ def test_every_card_draws_and_follows_its_sliders(page, app_url, tiny, tmp_path)
     assert "reconstructions" in page.locator("#fam-a-text").inner_text()
     assert "amplified" in page.locator("#fam-l-text").inner_text()
     assert "PSNR" in page.locator("#fam-s-text").inner_text()
-    assert "test sketch 5" in page.locator("#fam-p-text").inner_text()
+    assert "test sketch 428" in page.locator("#fam-p-text").inner_text()
     assert "Cycle error" in page.locator("#fam-c-text").inner_text()
 
     _set_slider(page, "fam-v-seed", 17)
