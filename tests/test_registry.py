@@ -18,7 +18,8 @@ from gan_models.registry import ModelLoadError, load_from_folder
 SHIPPED = {"dcgan-animals", "cdcgan-animals", "cdcgan-digits", "cdcgan-emoji", "dcgan-emoji-faces", "infogan-digits",
            "mlpgan-animals", "mlpgan-digits", "vae-animals", "vae-digits", "lapgan-emoji"}
 # image-to-image models (the GAN family tab): input shape [C, H, W] of each
-IMAGE_TO_IMAGE = {"srresnet-emoji": (3, 8, 8), "srgan-emoji": (3, 8, 8)}
+IMAGE_TO_IMAGE = {"srresnet-emoji": (3, 8, 8), "srgan-emoji": (3, 8, 8), "pix2pix-sketch": (1, 32, 32),
+                  "cyclegan-emoji": (3, 32, 32)}
 WITHOUT_D = {"vae-animals", "vae-digits", "srresnet-emoji"}  # a VAE has an encoder; SRResNet is trained on L1 only
 REPO = Path(__file__).resolve().parent.parent
 
