@@ -17,7 +17,14 @@ import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
-from gan_models.dcgan import _ConfigMixin, check_family_config, config_from_mapping, spectral
+from gan_models.dcgan import (
+    _ConfigMixin,
+    check_family_config,
+    check_images,
+    check_weight,
+    config_from_mapping,
+    spectral,
+)
 
 LIMITS = {"base_channels": (4, 256), "blocks": (1, 16), "d_base_channels": (4, 256)}
 DOMAINS = ("twemoji", "noto")  # A, B
@@ -44,9 +51,7 @@ class CycleGANConfig:
         if self.image_size != 32 or self.channels != 3:
             raise ValueError("config: CycleGAN here translates 32x32 RGB images")
         for name in ("cycle_weight", "identity_weight"):
-            w = getattr(self, name)
-            if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 100:
-                raise ValueError(f"config.{name} must be a number in 0..100, got {w!r}")
+            check_weight(self, name, 100)
         return self
 
     @classmethod
@@ -103,12 +108,6 @@ class PatchCritic(nn.Module):
         return self.net(x).squeeze(1)
 
 
-def _check_images(x: torch.Tensor, c: CycleGANConfig) -> None:
-    if x.ndim != 4 or tuple(x.shape[1:]) != (c.channels, c.image_size, c.image_size):
-        raise ValueError(f"input must have shape [N, {c.channels}, {c.image_size}, {c.image_size}], "
-                         f"got {tuple(x.shape)}")
-
-
 class CycleGANGenerators(
     nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "cyclegan", "gan-latent-explorer"]
 ):
@@ -122,7 +121,7 @@ class CycleGANGenerators(
         self.a_to_b, self.b_to_a = ResnetGenerator(c), ResnetGenerator(c)
 
     def forward(self, x: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
-        _check_images(x, self.config)
+        check_images(x, self.config.channels, self.config.image_size)
         if direction not in ("a2b", "b2a"):
             raise ValueError(f"direction must be 'a2b' or 'b2a', got {str(direction)[:20]!r}")
         return (self.a_to_b if direction == "a2b" else self.b_to_a)(x)
@@ -141,5 +140,5 @@ class CycleGANDiscriminators(
         self.d_a, self.d_b = PatchCritic(c), PatchCritic(c)
 
     def forward(self, x: torch.Tensor, domain: str = "b") -> torch.Tensor:
-        _check_images(x, self.config)
+        check_images(x, self.config.channels, self.config.image_size)
         return (self.d_a if domain == "a" else self.d_b)(x)

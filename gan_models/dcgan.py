@@ -92,6 +92,19 @@ def check_family_config(config: object, kind: str, limits: dict[str, tuple[int, 
         raise ValueError("config.dataset must be a string")
 
 
+def check_weight(config: object, name: str, high: float) -> None:
+    """A loss weight read from config.json: a real number in 0..high (bools and NaN refused)."""
+    w = getattr(config, name)
+    if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= high:
+        raise ValueError(f"config.{name} must be a number in 0..{high}, got {w!r}")
+
+
+def check_images(x: torch.Tensor, channels: int, size: int) -> None:
+    """An image-to-image network's input: [N, channels, size, size]."""
+    if x.ndim != 4 or tuple(x.shape[1:]) != (channels, size, size):
+        raise ValueError(f"input must have shape [N, {channels}, {size}, {size}], got {tuple(x.shape)}")
+
+
 def config_from_mapping(cls: type, data: object) -> object:
     """A family config from parsed JSON: unknown keys ignored, then validated; a non-object is refused."""
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from gan_models.dcgan import (
     _check_z,
     _ConfigMixin,
     check_family_config,
+    check_weight,
     config_from_mapping,
 )
 
@@ -60,9 +61,7 @@ class InfoGANConfig:
                 raise ValueError(f"config.{name} has {len(values)} names for {n} values")
         if len(self.code_names) not in (0, self.n_continuous):
             raise ValueError("config.code_names needs one name per continuous code (or none)")
-        w = self.info_weight
-        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 100:
-            raise ValueError(f"config.info_weight must be a number in [0, 100], got {w!r}")
+        check_weight(self, "info_weight", 100)
         return self
 
     @classmethod

@@ -17,7 +17,14 @@ import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
-from gan_models.dcgan import _ConfigMixin, check_family_config, config_from_mapping, spectral
+from gan_models.dcgan import (
+    _ConfigMixin,
+    check_family_config,
+    check_images,
+    check_weight,
+    config_from_mapping,
+    spectral,
+)
 
 LIMITS = {"in_channels": (1, 3), "base_channels": (4, 256), "d_base_channels": (4, 256)}
 SOURCES = ("sketch", "twemoji")  # what the input images are: line sketches, or Twemoji drawings (target: Noto)
@@ -46,9 +53,7 @@ class Pix2PixConfig:
             raise ValueError("config: pix2pix here translates to 32x32 RGB")
         if self.source not in SOURCES:
             raise ValueError(f"config.source must be one of {SOURCES}, got {self.source!r}")
-        w = self.l1_weight
-        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1000:
-            raise ValueError(f"config.l1_weight must be a number in 0..1000, got {w!r}")
+        check_weight(self, "l1_weight", 1000)
         return self
 
     @classmethod
@@ -92,14 +97,8 @@ class UNetGenerator(nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", 
         self.u1 = up(4 * w, w)  # [N, w, 16, 16] (+ d1 -> 2w)
         self.out = nn.Sequential(nn.ConvTranspose2d(2 * w, c.channels, 4, 2, 1), nn.Tanh())  # [N, C, 32, 32]
 
-    def check_input(self, x: torch.Tensor) -> None:
-        c = self.config
-        if x.ndim != 4 or tuple(x.shape[1:]) != (c.in_channels, c.image_size, c.image_size):
-            raise ValueError(f"input must have shape [N, {c.in_channels}, {c.image_size}, {c.image_size}], "
-                             f"got {tuple(x.shape)}")
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check_input(x)
+        check_images(x, self.config.in_channels, self.config.image_size)
         h1 = self.d1(x)
         h2 = self.d2(h1)
         h3 = self.d3(h2)

@@ -17,7 +17,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 
-from gan_models.dcgan import _ConfigMixin, check_family_config, config_from_mapping, spectral
+from gan_models.dcgan import (
+    _ConfigMixin,
+    check_family_config,
+    check_images,
+    check_weight,
+    config_from_mapping,
+    spectral,
+)
 
 SCALE = 4
 LIMITS = {"base_channels": (4, 256), "blocks": (1, 32), "d_base_channels": (4, 256)}
@@ -50,10 +57,8 @@ class SRConfig:
         check_family_config(self, self.kind, LIMITS)
         if self.scale != SCALE or self.image_size != 32:
             raise ValueError(f"config: super-resolution here is {SCALE}x to 32x32")
-        w = self.adversarial_weight
-        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1:
-            raise ValueError(f"config.adversarial_weight must be a number in 0..1, got {w!r}")
-        if (w > 0) != (self.kind == "srgan"):
+        check_weight(self, "adversarial_weight", 1)
+        if (self.adversarial_weight > 0) != (self.kind == "srgan"):
             raise ValueError("config.adversarial_weight must be > 0 for srgan and 0 for srresnet")
         return self
 
@@ -102,14 +107,8 @@ class SRResNet(nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "srga
         nn.init.zeros_(self.up[-1].weight)  # start exactly at bicubic
         nn.init.zeros_(self.up[-1].bias)
 
-    def check_input(self, low: torch.Tensor) -> None:
-        c = self.config
-        if low.ndim != 4 or tuple(low.shape[1:]) != (c.channels, c.low_size, c.low_size):
-            raise ValueError(f"input must have shape [N, {c.channels}, {c.low_size}, {c.low_size}], "
-                             f"got {tuple(low.shape)}")
-
     def forward(self, low: torch.Tensor) -> torch.Tensor:
-        self.check_input(low)
+        check_images(low, self.config.channels, self.config.low_size)
         h = self.head(low)
         return bicubic(low, self.config.image_size) + self.up(h + self.fuse(self.blocks(h)))
 
