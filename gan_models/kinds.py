@@ -26,6 +26,7 @@ from gan_models.lapgan import LAPGANConfig, LAPGANDiscriminator, LAPGANGenerator
 from gan_models.mlpgan import MLPDiscriminator, MLPGANConfig, MLPGenerator
 from gan_models.pix2pix import PatchDiscriminator, Pix2PixConfig, UNetGenerator
 from gan_models.srgan import SRConfig, SRDiscriminator, SRResNet
+from gan_models.textgan import MatchingDiscriminator, TextGANConfig, TextToImageGenerator
 from gan_models.vae import VAE, VAEConfig
 
 
@@ -50,11 +51,13 @@ class Kind:
     # "gan": training.loop.train_step with D; "vae": training.loop.vae_step, no D; "infogan": train_step with
     # random categorical codes as labels and the Q head's mutual-information term; "lapgan":
     # training.loop.lapgan_step (each pyramid level on real coarse images); "superres": superres_step;
-    # "paired": pix2pix_step on (input, target) pairs; "cycle": cycle_step on unpaired images of two styles
+    # "paired": pix2pix_step on (input, target) pairs; "cycle": cycle_step on unpaired images of two styles;
+    # "text": text_step on (image, caption) pairs
     objective: str = "gan"
     # "generate": G maps (z, labels) to images, so Explore, evaluation by Frechet distance and sample grids
     # apply; "superres": G maps a low-resolution image to a high-resolution one; "translate": G maps an
-    # image to an image of another kind (both are shown in the GAN family tab, not in Explore)
+    # image to an image of another kind; "text": G maps (z, a phrase's word ids) to images (the last three
+    # are shown in the GAN family tab, not in Explore)
     task: str = "generate"
 
 
@@ -91,6 +94,8 @@ register_kind(Kind("pix2pix", Pix2PixConfig, UNetGenerator, PatchDiscriminator, 
                    "pix2pix (Isola et al. 2017): paired translation, U-Net G and PatchGAN D", "paired", "translate"))
 register_kind(Kind("cyclegan", CycleGANConfig, CycleGANGenerators, CycleGANDiscriminators, False,
                    "CycleGAN (Zhu et al. 2017): translation learned without pairs", "cycle", "translate"))
+register_kind(Kind("textgan", TextGANConfig, TextToImageGenerator, MatchingDiscriminator, False,
+                   "GAN-CLS + GAN-INT (Reed et al. 2016): text to image with a matching-aware D", "text", "text"))
 
 
 def kind_of(name: str) -> Kind:

@@ -17,6 +17,7 @@ from torchvision.utils import make_grid, save_image
 
 from gan_models.kinds import ModelConfig, config_from_dict, kind_of
 from gan_models.srgan import bicubic, downscale
+from gan_models.textgan import sample_phrases
 from training.data import load_dataset, to_float
 
 SAMPLE_SEED = 1234  # the fixed noise of every sample grid
@@ -82,6 +83,9 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
 def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
     """Save the fixed-noise grid as the app will render it: G in eval mode (for a super-resolution model,
     `comparison_grid` for image-to-image models)."""
+    if kind_of(config.kind).task == "text":
+        text_grid(G, config, path)
+        return
     if kind_of(config.kind).task != "generate":
         comparison_grid(G, config, path)
         return
@@ -93,6 +97,21 @@ def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
     G.train(was_training)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_image(make_grid(x, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2), str(path))
+
+
+@torch.no_grad()
+def text_grid(G: torch.nn.Module, config: ModelConfig, path: Path, seeds: int = 8) -> None:
+    """One row per sample phrase (gan_models.textgan.sample_phrases), one column per fixed-noise seed."""
+    phrases = sample_phrases(config)
+    z = torch.randn(seeds, config.latent_dim, generator=torch.Generator().manual_seed(SAMPLE_SEED))
+    device = next(G.parameters()).device
+    was_training = G.training
+    G.eval()
+    ids = G.text.ids([p for p in phrases for _ in range(seeds)]).to(device)
+    x = G(z.repeat(len(phrases), 1).to(device), ids).float().cpu()
+    G.train(was_training)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(make_grid(x, nrow=seeds, normalize=True, value_range=(-1, 1), padding=2), str(path))
 
 
 COLUMNS = {"superres": ("input (nearest)", "bicubic", "model", "real"),
@@ -109,6 +128,10 @@ def _objective_note(config: ModelConfig, info: dict) -> str:
     gan = f", betas (0.5, 0.999); {info.get('recipe', 'non-saturating loss')}"
     if config.kind == "vae":
         return ", betas (0.9, 0.999); negative ELBO"
+    if config.kind == "textgan":
+        return (f"{gan}; matching-aware D (real/mismatched/fake text), GAN-INT weight {config.int_weight}, "
+                f"text encoder trained jointly with a contrastive image-text term (weight "
+                f"{config.contrastive_weight})")
     if config.kind == "srresnet":
         return ", betas (0.9, 0.999); L1 to the real image"
     if config.kind == "srgan":
@@ -186,9 +209,11 @@ def write_model_card(out: Path) -> None:
     kind_name = config.kind
     kind = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN",
             "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN", "lapgan": "LAPGAN",
-            "srresnet": "SRResNet (L1 only)", "srgan": "SRGAN"}.get(kind_name, kind_name)
+            "srresnet": "SRResNet (L1 only)", "srgan": "SRGAN",
+            "textgan": "text-to-image GAN (GAN-CLS + GAN-INT)"}.get(kind_name, kind_name)
     superres = kind_of(kind_name).task == "superres"
-    to_image = kind_of(kind_name).task != "generate"
+    text = kind_of(kind_name).task == "text"
+    to_image = kind_of(kind_name).task not in ("generate", "text")
     target = info.get("target_steps", info["steps"])
     steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
     lines = [
@@ -207,6 +232,8 @@ def write_model_card(out: Path) -> None:
         "", "![samples](samples.png)", "",
         ("Samples above: seeded test images, one per row: " + ", ".join(_columns_of(kind_name)) + "."
          if to_image else
+         "Samples above: one row per phrase (" + "; ".join(sample_phrases(config)) + "), one column per fixed "
+         "noise vector (seed 1234), generator in eval mode." if text else
          "Samples above: fixed noise (seed 1234), generator in eval mode"
          + (", one column per class: " + ", ".join(config.class_names) if config.num_classes else "") + "."),
         "", "## How it was made", "",
@@ -232,6 +259,8 @@ def write_model_card(out: Path) -> None:
                  "frechet_input_vs_target": "Frechet distance: inputs (untranslated) vs real targets",
                  "cycle_l1": "cycle error: mean L1 of A -> B -> A against A"}
         lines += ["", *[f"- {text}: {ev[key]:.3f}" for key, text in extra.items() if key in ev]]
+    elif ev is not None and text:
+        lines += text_quality_lines(ev)
     elif ev is None:
         lines.append("Not evaluated yet: run `python -m training.evaluate " + str(out) + "`.")
     else:
@@ -273,6 +302,30 @@ def write_model_card(out: Path) -> None:
     (out / "README.md").write_text("\n".join(lines))
 
 
+def text_quality_lines(ev: dict) -> list[str]:
+    """The card's quality table for a text-to-image model (training.evaluate.text_report)."""
+    test, train = ev["test"], ev["train"]
+    lines = [f"Measured by `python -m training.evaluate {ev['checkpoint']}`: every emoji's Unicode name drawn with "
+             f"{ev['seeds_per_name']} seeds; text match = the emoji classifier (`checkpoints/classifiers/emoji`, 8 "
+             "classes) puts the image in the named emoji's class, over the names whose emoji is in one of them.",
+             "", "| | held-out names (never trained on) | training names |", "|---|---|---|"]
+    rows = [("names (with no known word: not drawn)", "names", None),
+            ("text match", "text_match", ".3f"),
+            ("text match, names shuffled (text ignored)", "text_match_shuffled_names", ".3f"),
+            ("classifier on the real drawings (ceiling)", "classifier_on_real_drawings", ".3f")]
+    for label, key, fmt in rows:
+        if fmt is None:
+            cells = [f"{e['names']} ({e['names_without_known_words']})" for e in (test, train)]
+        else:
+            cells = [format(e[key], fmt) if key in e else "-" for e in (test, train)]
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    if "frechet_generated_vs_real" in test:
+        lines += ["", f"- Frechet distance, classifier features, held-out names' images vs their real drawings: "
+                  f"{test['frechet_generated_vs_real']:.1f} (floor, real train vs real test: "
+                  f"{ev['frechet_train_vs_test']:.1f})"]
+    return lines
+
+
 DATA_NOTES = {
     "animal-mnist": "animal-mnist 0.4 (PyPI, MIT): 28x28 grayscale silhouettes, 10 classes; seeded stratified "
                     "80/20 split (training.data, seed 0): 8,000 train images used",
@@ -283,6 +336,10 @@ DATA_NOTES = {
     "emoji-faces": "the face-* subcategories of Smileys & Emotion from Noto Emoji (Google, Apache-2.0) and Twemoji "
                    "(Twitter, CC-BY 4.0), 32x32 RGB (training/assets/emoji-32.npz); seeded 80/20 split over code "
                    "points: 176 train images used",
+    "emoji-text": "Noto Emoji (Google, Apache-2.0) and Twemoji (Twitter, CC-BY 4.0), 32x32 RGB "
+                  "(training/assets/emoji-32.npz), every emoji without skin-tone variants, captioned by its Unicode "
+                  "name, short names and subcategory (emoji-datasource 16.0.0 metadata); seeded 80/20 split over code "
+                  "points, exact duplicate drawings dropped: 3,019 train images used",
     "digits": "scikit-learn load_digits (8x8, upsampled bilinearly to 28x28); seeded stratified 80/20 split "
               "(training.data, seed 0): 1,437 train images used",
 }

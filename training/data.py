@@ -30,6 +30,11 @@ Datasets:
   emoji-styles   Unpaired Twemoji (inputs) and Noto (images) for CycleGAN: the train code points are cut into
                  two disjoint seeded halves, Twemoji from one and Noto from the other, so no pair is ever
                  trained on; the test split is the held-out code points as true pairs (to score translations).
+  emoji-text     Every emoji of both vendors with its captions for text-to-image: the Unicode name, each short
+                 name ("face_with_tears_of_joy" -> "face with tears of joy") and the subcategory's words
+                 ("face smiling"); skin-tone variants left out (their names only add the tone). Labels: the
+                 emoji's class of EMOJI_CLASSES, -1 for emoji in none (used only to score text match).
+                 Split 80/20 over code points, as for the other emoji sets: test names are never trained on.
   fake           random blobs with labels, for tests and dry runs (no files, no network).
 """
 
@@ -47,7 +52,7 @@ import torch
 import torch.nn.functional as F
 
 DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "emoji-sketch", "emoji-twemoji-noto", "emoji-styles",
-            "mnist", "fashion-mnist", "cifar10", "fake")
+            "emoji-text", "mnist", "fashion-mnist", "cifar10", "fake")
 PAIRED_DATASETS = ("emoji-sketch", "emoji-twemoji-noto", "emoji-styles")  # ImageData.inputs holds the sources
 ANIMAL_CLASSES = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
 ANIMAL_MNIST_NPZ = Path(__file__).resolve().parent / "assets" / "animal-mnist.npz"
@@ -75,13 +80,15 @@ TEST_FRACTION = 0.2
 @dataclass(frozen=True)
 class ImageData:
     """A labelled image set held in memory: uint8 [N, C, H, W] images in 0..255 and int64 [N] labels.
-    Translation sets also hold `inputs`, uint8 [N, Cin, H, W]: the image each target is made from."""
+    Translation sets also hold `inputs`, uint8 [N, Cin, H, W]: the image each target is made from; text sets
+    hold `captions`, one tuple of phrases per image."""
 
     name: str
     images: torch.Tensor
     labels: torch.Tensor
     class_names: list[str]
     inputs: torch.Tensor | None = None
+    captions: tuple[tuple[str, ...], ...] | None = None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -299,6 +306,28 @@ def _load_emoji_pairs(name: str, split: str) -> ImageData:
     return ImageData(name, targets, torch.zeros(len(targets), dtype=torch.int64), ["emoji"], inputs)
 
 
+def captions_of(name: str, short_names: str, subcategory: str) -> tuple[str, ...]:
+    """An emoji's captions: its name, its short names as phrases, its subcategory's words (repeats dropped)."""
+    phrases = [name, *(s.replace("_", " ").replace("-", " ") for s in short_names.split(",") if s),
+               subcategory.replace("-", " ")]
+    return tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+
+
+def _load_emoji_text(split: str) -> ImageData:
+    arrays = load_emoji_arrays()
+    keep = np.flatnonzero(arrays["skin_tone"] == "")
+    # One drawing for several code points (some flags): keep the first, so no test image is also trained on.
+    _, first_copy = np.unique(arrays["images"][keep].reshape(len(keep), -1), axis=0, return_index=True)
+    keep = keep[np.sort(first_copy)]
+    codes = arrays["unified"][keep]
+    in_train = np.isin(codes, _plain_split(np.unique(codes), "train"))
+    idx = keep[in_train == (split == "train")]
+    labels = _emoji_class_index(arrays["subcategory"], EMOJI_CLASSES)[idx]
+    captions = tuple(captions_of(arrays["name"][i], arrays["short_names"][i], arrays["subcategory"][i]) for i in idx)
+    return ImageData("emoji-text", _nchw(arrays["images"][idx]), torch.from_numpy(labels), list(EMOJI_CLASSES),
+                     captions=captions)
+
+
 def _plain_split(items: np.ndarray, split: str) -> np.ndarray:
     from sklearn.model_selection import train_test_split
 
@@ -352,7 +381,9 @@ def _load_fake(split: str, n: int = 256, image_size: int = 28, channels: int = 1
     labels = torch.randint(0, 10, (n,), generator=g)
     images = (x * 255).round().to(torch.uint8)
     # inputs for the translation kinds: the same blobs mirrored (a learnable, shape-correct mapping)
-    return ImageData("fake", images, labels, [f"class{i}" for i in range(10)], images.flip(-1).contiguous())
+    names = [f"class{i}" for i in range(10)]
+    captions = tuple((f"blob {names[y]}", names[y]) for y in labels.tolist())  # for the text-to-image kind
+    return ImageData("fake", images, labels, names, images.flip(-1).contiguous(), captions)
 
 
 def load_dataset(
@@ -376,6 +407,8 @@ def load_dataset(
         return _load_emoji(split, {"face": _FACE_SUBCATEGORIES}, name)
     if name in PAIRED_DATASETS:
         return _load_emoji_pairs(name, split)
+    if name == "emoji-text":
+        return _load_emoji_text(split)
     if name in ("mnist", "fashion-mnist", "cifar10"):
         return _load_torchvision(name, split, root, download)
     if name == "fake":

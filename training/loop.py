@@ -235,6 +235,56 @@ def pix2pix_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Opti
             "l1": l1.detach()}
 
 
+def contrastive(image: torch.Tensor, text: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+    """Symmetric InfoNCE (as in CLIP) between unit image and text embeddings [N, T]: row i of each is a pair."""
+    logits = image @ text.T / temperature  # [N, N]
+    target = torch.arange(len(image), device=image.device)
+    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
+
+
+def text_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
+              real: torch.Tensor, z: torch.Tensor, ids: torch.Tensor, step: int = 0,
+              recipe: Recipe | None = None) -> dict:
+    """One GAN-CLS + GAN-INT update (Reed et al. 2016) with a jointly trained text encoder.
+
+    D scores (real, matching text) as real and both (real, mismatched text) and (G(z, text), text) as fake,
+    so it must check the text, not only realism. G is scored on its images for the batch's texts and for
+    the midpoints of pairs of texts (GAN-INT: the space between captions must draw plausible images too).
+    The contrastive term trains D's image head against the (fixed) text embeddings and, in G's step, the
+    text encoder against the (fixed) image embeddings. Mismatched texts are the batch's texts rolled by one.
+    Record: {step, d_loss, g_loss, d_real, d_fake, d_wrong, match}."""
+    core, d_core = getattr(G, "module", G), getattr(D, "module", D)
+    c = core.config
+    loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+    t = core.text(ids)  # [N, T]
+    fake = core.from_embedding(z, t)
+    opt_d.zero_grad(set_to_none=True)
+    t_fixed = t.detach()
+    h_real = d_core.body(real)
+    real_logits = d_core.score(h_real, t_fixed)
+    wrong_logits = d_core.score(h_real, t_fixed.roll(1, 0))
+    fake_logits = D(fake.detach(), t_fixed)
+    image_text = contrastive(d_core.image_embedding(h_real), t_fixed)
+    loss_d = (0.5 * (loss_d_fn(real_logits, wrong_logits) + loss_d_fn(real_logits, fake_logits))
+              + c.contrastive_weight * image_text)
+    loss_d.backward()
+    opt_d.step()
+    opt_g.zero_grad(set_to_none=True)
+    with torch.no_grad():
+        image = d_core.image_embedding(d_core.body(real))
+    midpoint = F.normalize(0.5 * (t + t.roll(1, 0)), dim=1)
+    between = core.from_embedding(z.roll(1, 0), midpoint)
+    loss_g = (loss_g_fn(D(fake, t)) + c.int_weight * loss_g_fn(D(between, midpoint))
+              + c.contrastive_weight * contrastive(image, t))
+    loss_g.backward()
+    opt_g.step()
+    with torch.no_grad():  # how often the matching caption is the closest of the batch's, for the log
+        match = (image @ t.T).argmax(dim=1).eq(torch.arange(len(t), device=t.device)).float().mean()
+    return {"step": step, "d_loss": loss_d.detach(), "g_loss": loss_g.detach(),
+            "d_real": torch.sigmoid(real_logits.detach()).mean(), "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
+            "d_wrong": torch.sigmoid(wrong_logits.detach()).mean(), "match": match}
+
+
 class ImagePool:
     """CycleGAN's history of generated images (Shrivastava et al. 2017): D is shown, for each new fake, with
     probability 1/2 an older one from the pool (which the new one replaces), so it cannot chase G's latest

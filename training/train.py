@@ -35,6 +35,7 @@ from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from gan_models.kinds import KINDS, ModelConfig, build_pair, kind_of
+from gan_models.textgan import build_vocab
 from training.augment import DiffAugment
 from training.checkpoint import (
     DATA_NOTES,
@@ -56,6 +57,7 @@ from training.loop import (
     make_ema,
     pix2pix_step,
     superres_step,
+    text_step,
     train_step,
     vae_step,
 )
@@ -116,8 +118,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm).validate()
     except ValueError as e:
         p.error(str(e))
-    if (args.recipe.diffaugment or args.recipe.ema) and kind_of(args.model).objective == "cycle":
-        p.error("--diffaugment and --ema are not supported for cyclegan")
+    if (args.recipe.diffaugment or args.recipe.ema) and kind_of(args.model).objective in ("cycle", "text"):
+        p.error(f"--diffaugment and --ema are not supported for {args.model}")
     if args.recipe.diffaugment and kind_of(args.model).objective in ("lapgan", "superres", "paired"):
         p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
     return args
@@ -160,6 +162,7 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
         "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
         "blocks": args.blocks, "adversarial_weight": args.adversarial_weight,
+        **({"vocab": build_vocab(p for c in data.captions for p in c)} if kind.objective == "text" else {}),
         **({"in_channels": data.inputs.shape[1], "source": "sketch" if args.dataset == "emoji-sketch" else "twemoji"}
            if data.inputs is not None else {}),
     })
@@ -226,6 +229,9 @@ def setup(argv: list[str] | None) -> Run:
     shape = kind.config()  # the family's default image shape, for --dry-run's fake data
     data = load_dataset(args.dataset, "train", root=args.data_root, image_size=shape.image_size,
                         channels=shape.channels)
+    if kind.task == "text" and data.captions is None:
+        raise SystemExit(f"--model {args.model} draws from text: use a captioned dataset (emoji-text), "
+                         f"not {args.dataset}")
     if kind.task == "translate" and data.inputs is None:
         raise SystemExit(f"--model {args.model} translates images: use a paired dataset (e.g. emoji-sketch), "
                          f"not {args.dataset}")
@@ -282,6 +288,10 @@ def _batch(run: Run, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
     g = torch.Generator().manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank)
     z = torch.randn(a.batch_size, run.config.latent_dim, generator=g).to(run.device)
     y = run.data.labels[idx].to(run.device) if run.config.num_classes else None
+    if run.data.captions is not None and kind_of(run.config.kind).objective == "text":  # one caption per image
+        phrases = [run.data.captions[i][int(torch.randint(len(run.data.captions[i]), (1,), generator=g))]
+                   for i in idx.tolist()]
+        y = run.g_core.text.ids(phrases).to(run.device)
     if run.opt_q is not None:  # InfoGAN: categorical codes drawn uniformly, never the data's labels
         y = torch.randint(0, run.config.num_classes, (a.batch_size,), generator=g).to(run.device)
     run.augment.generator.manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank + 1)
@@ -317,6 +327,9 @@ def train_loop(run: Run) -> None:
                 pick = torch.Generator().manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 2)
                 losses = cycle_step(run.G, run.D, run.opt_g, run.opt_d, inputs, real, run.pools, pick,
                                     step=run.step + 1, recipe=a.recipe)
+            elif objective == "text":  # y: the word ids of one caption per image
+                losses = text_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
+                                   recipe=a.recipe)
             elif objective == "superres":
                 losses = superres_step(run.G, run.D, run.opt_g, run.opt_d, real, step=run.step + 1,
                                        recipe=a.recipe, ema=run.ema)
