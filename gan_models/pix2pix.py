@@ -27,7 +27,9 @@ from gan_models.dcgan import (
 )
 
 LIMITS = {"in_channels": (1, 3), "base_channels": (4, 256), "d_base_channels": (4, 256)}
-SOURCES = ("sketch", "twemoji")  # what the input images are: line sketches, or Twemoji drawings (target: Noto)
+# What the input images are, and their channels: line sketches; a line sketch plus a constant plane naming the
+# vendor style to draw in (+1 Noto, -1 Twemoji); Twemoji drawings (target: Noto).
+SOURCES = {"sketch": 1, "sketch-vendor": 2, "twemoji": 3}
 
 
 @dataclass
@@ -52,7 +54,9 @@ class Pix2PixConfig:
         if self.image_size != 32 or self.channels != 3:
             raise ValueError("config: pix2pix here translates to 32x32 RGB")
         if self.source not in SOURCES:
-            raise ValueError(f"config.source must be one of {SOURCES}, got {self.source!r}")
+            raise ValueError(f"config.source must be one of {tuple(SOURCES)}, got {self.source!r}")
+        if self.in_channels != SOURCES[self.source]:
+            raise ValueError(f"config.in_channels must be {SOURCES[self.source]} for source {self.source!r}")
         check_weight(self, "l1_weight", 1000)
         return self
 

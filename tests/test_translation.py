@@ -51,6 +51,17 @@ def test_paired_sets_hold_inputs_and_the_style_halves_never_share_a_code_point()
     assert all(not noto_of[a.numpy().tobytes()] & b_side for a in styles.inputs)
 
 
+def test_the_vendor_sketch_set_adds_a_style_plane_and_one_model_draws_both_styles() -> None:
+    plain, vendor = load_dataset("emoji-sketch", "test"), load_dataset("emoji-sketch-vendor", "test")
+    assert vendor.inputs.shape == (len(plain), 2, 32, 32)
+    assert torch.equal(vendor.inputs[:, :1], plain.inputs) and torch.equal(vendor.images, plain.images)
+    style = vendor.inputs[:, 1].flatten(1)
+    half = len(plain) // 2  # Noto drawings first, then Twemoji ones
+    assert (style[:half] == 255).all() and (style[half:] == 0).all()
+    G, _ = build_pair(Pix2PixConfig(in_channels=2, source="sketch-vendor", base_channels=4, d_base_channels=4))
+    assert G(torch.zeros(2, 2, 32, 32)).shape == (2, 3, 32, 32)
+
+
 def test_pix2pix_shapes_and_training_lowers_l1() -> None:
     torch.manual_seed(0)
     G, D = build_pair(Pix2PixConfig(in_channels=3, source="twemoji", base_channels=8, d_base_channels=8))
@@ -93,6 +104,8 @@ def test_cyclegan_step_trains_both_directions() -> None:
 
 
 @pytest.mark.parametrize("kind,patch", [("pix2pix", {"source": "photo"}), ("pix2pix", {"in_channels": 4}),
+                                        ("pix2pix", {"in_channels": 3}),  # a sketch has one channel
+                                        ("pix2pix", {"source": "sketch-vendor", "in_channels": 1}),
                                         ("pix2pix", {"l1_weight": -1}), ("cyclegan", {"cycle_weight": "10"}),
                                         ("cyclegan", {"blocks": 10**6}), ("cyclegan", {"image_size": 28})])
 def test_hostile_configs_are_refused(kind: str, patch: dict) -> None:

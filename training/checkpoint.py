@@ -157,7 +157,7 @@ def comparison_columns(G: torch.nn.Module, config: ModelConfig, n: int = 8) -> d
                       G(low.to(device)).float().cpu().clamp(-1, 1), real)
         else:
             source = to_float(test.inputs[pick])
-            shown = source.expand(-1, 3, -1, -1)  # a grey sketch shown as RGB
+            shown = source if source.shape[1] == 3 else source[:, :1].expand(-1, 3, -1, -1)  # a sketch as RGB
             if config.kind == "cyclegan":
                 there = G(source.to(device), "a2b")
                 images = (shown, there.float().cpu(), G(there, "b2a").float().cpu(), real)

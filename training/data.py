@@ -25,6 +25,9 @@ Datasets:
                  for an unconditional model whose directions read as expressions.
   emoji-sketch   Paired (line sketch, emoji) for pix2pix: every emoji of both vendors, its sketch derived by
                  training/sketch.py as `inputs`. Split 80/20 over code points (skin tones stripped).
+  emoji-sketch-vendor
+                 emoji-sketch with a second input channel naming the vendor style to draw in (a constant plane:
+                 255 for Noto, 0 for Twemoji), so one pix2pix draws either style from the same sketch.
   emoji-twemoji-noto
                  Paired (Twemoji drawing, Noto drawing of the same code point): inputs Twemoji, images Noto.
   emoji-styles   Unpaired Twemoji (inputs) and Noto (images) for CycleGAN: the train code points are cut into
@@ -51,9 +54,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "emoji-sketch", "emoji-twemoji-noto", "emoji-styles",
-            "emoji-text", "mnist", "fashion-mnist", "cifar10", "fake")
-PAIRED_DATASETS = ("emoji-sketch", "emoji-twemoji-noto", "emoji-styles")  # ImageData.inputs holds the sources
+from gan_models.textgan import words_of
+
+DATASETS = ("animal-mnist", "digits", "emoji", "emoji-faces", "emoji-sketch", "emoji-sketch-vendor",
+            "emoji-twemoji-noto", "emoji-styles", "emoji-text", "mnist", "fashion-mnist", "cifar10", "fake")
+# ImageData.inputs holds the sources
+PAIRED_DATASETS = ("emoji-sketch", "emoji-sketch-vendor", "emoji-twemoji-noto", "emoji-styles")
 ANIMAL_CLASSES = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
 ANIMAL_MNIST_NPZ = Path(__file__).resolve().parent / "assets" / "animal-mnist.npz"
 EMOJI_NPZ = Path(__file__).resolve().parent / "assets" / "emoji-32.npz"
@@ -291,11 +297,15 @@ def _load_emoji_pairs(name: str, split: str) -> ImageData:
     b = np.array([noto[u] for u in codes])
     a = np.array([twemoji[u] for u in codes])
     images = arrays["images"]
-    if name == "emoji-sketch":
+    if name in ("emoji-sketch", "emoji-sketch-vendor"):
         both = np.concatenate([b, a])
-        from training.sketch import line_sketch  # scikit-image is only needed for this set
+        from training.sketch import line_sketch  # scikit-image is only needed for these sets
 
         inputs = torch.from_numpy(line_sketch(images[both]))[:, None]
+        if name == "emoji-sketch-vendor":  # the style channel: Noto drawings first, then Twemoji ones
+            style = torch.zeros_like(inputs)
+            style[: len(b)] = 255
+            inputs = torch.cat([inputs, style], dim=1)
         targets = _nchw(images[both])
     elif name == "emoji-styles" and split == "train":
         halves = np.random.default_rng(SPLIT_SEED).permutation(len(codes))
@@ -307,10 +317,11 @@ def _load_emoji_pairs(name: str, split: str) -> ImageData:
 
 
 def captions_of(name: str, short_names: str, subcategory: str) -> tuple[str, ...]:
-    """An emoji's captions: its name, its short names as phrases, its subcategory's words (repeats dropped)."""
+    """An emoji's captions: its name, its short names as phrases, its subcategory's words (repeats dropped, and
+    phrases of stop words only, such as the letter emoji's short name "a")."""
     phrases = [name, *(s.replace("_", " ").replace("-", " ") for s in short_names.split(",") if s),
                subcategory.replace("-", " ")]
-    return tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+    return tuple(dict.fromkeys(p.strip() for p in phrases if words_of(p)))
 
 
 def _load_emoji_text(split: str) -> ImageData:

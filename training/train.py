@@ -163,7 +163,8 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
         "blocks": args.blocks, "adversarial_weight": args.adversarial_weight,
         **({"vocab": build_vocab(p for c in data.captions for p in c)} if kind.objective == "text" else {}),
-        **({"in_channels": data.inputs.shape[1], "source": "sketch" if args.dataset == "emoji-sketch" else "twemoji"}
+        **({"in_channels": data.inputs.shape[1],
+            "source": {"emoji-sketch": "sketch", "emoji-sketch-vendor": "sketch-vendor"}.get(args.dataset, "twemoji")}
            if data.inputs is not None else {}),
     })
 
