@@ -319,6 +319,9 @@ def text_quality_lines(ev: dict) -> list[str]:
         else:
             cells = [format(e[key], fmt) if key in e else "-" for e in (test, train)]
         lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    if "text_match_by_class" in test:
+        lines += ["", "Text match of held-out names by class: " + ", ".join(
+            f"{name} {share:.2f}" for name, share in test["text_match_by_class"].items()) + "."]
     if "frechet_generated_vs_real" in test:
         lines += ["", f"- Frechet distance, classifier features, held-out names' images vs their real drawings: "
                   f"{test['frechet_generated_vs_real']:.1f} (floor, real train vs real test: "

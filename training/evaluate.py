@@ -302,6 +302,9 @@ def text_report(model, checkpoint: str | Path, classifier_dir: Path | None = Non
         if classed.any():
             pred = _batched(clf, fake[classed]).argmax(1)
             entry["text_match"] = float((pred == labels[classed]).float().mean())
+            entry["text_match_by_class"] = {
+                name: round(float((pred[labels[classed] == k] == k).float().mean()), 4)
+                for k, name in enumerate(clf.class_names) if (labels[classed] == k).any()}
             pred_shuffled = _batched(clf, fake_shuffled[classed]).argmax(1)
             entry["text_match_shuffled_names"] = float((pred_shuffled == labels[classed]).float().mean())
             real_classed = data.labels >= 0
