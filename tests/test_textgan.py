@@ -35,7 +35,8 @@ def test_captions_are_name_short_names_and_subcategory() -> None:
     assert captions_of("grinning face", "grinning,grin_face", "face-smiling") == (
         "grinning face", "grinning", "grin face", "face smiling")
     data = load_dataset("emoji-text", "test")
-    assert len(data.captions) == len(data) and all(caps for caps in data.captions)
+    assert captions_of("regional indicator a", "a", "alphanum") == ("regional indicator a", "alphanum")  # no "a"
+    assert len(data.captions) == len(data) and all(caps and all(map(words_of, caps)) for caps in data.captions)
     train = load_dataset("emoji-text", "train")
     names_train = {caps[0] for caps in train.captions}
     assert not names_train & {caps[0] for caps in data.captions}  # held-out names are never trained on
