@@ -18,6 +18,7 @@ import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
 from gan_models.dcgan import (
+    ImageInput,
     _ConfigMixin,
     check_family_config,
     check_images,
@@ -31,7 +32,7 @@ DOMAINS = ("twemoji", "noto")  # A, B
 
 
 @dataclass
-class CycleGANConfig:
+class CycleGANConfig(ImageInput):
     kind: str = "cyclegan"
     image_size: int = 32
     channels: int = 3
@@ -41,10 +42,6 @@ class CycleGANConfig:
     cycle_weight: float = 10.0
     identity_weight: float = 5.0
     dataset: str = ""
-
-    latent_dim = property(lambda self: 0)
-    num_classes = property(lambda self: 0)
-    class_names = property(lambda self: [])
 
     def validate(self) -> CycleGANConfig:
         check_family_config(self, "cyclegan", LIMITS)

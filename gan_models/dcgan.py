@@ -77,6 +77,15 @@ class DCGANConfig:
         return cls(**known).validate()
 
 
+class ImageInput:
+    """Base of the configs of models that map images to images: no latent for Explore, no classes. (The
+    configs are dataclasses; these read-only fields stay out of config.json.)"""
+
+    latent_dim = property(lambda self: 0)
+    num_classes = property(lambda self: 0)
+    class_names = property(lambda self: [])
+
+
 def check_family_config(config: object, kind: str, limits: dict[str, tuple[int, int]]) -> None:
     """The checks every family's config shares (configs come from untrusted config.json files): its kind,
     integer fields within their limits, a supported image shape, a string dataset. ValueError names the field."""

@@ -18,6 +18,7 @@ import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
 from gan_models.dcgan import (
+    ImageInput,
     _ConfigMixin,
     check_family_config,
     check_images,
@@ -33,7 +34,7 @@ SOURCES = {"sketch": 1, "sketch-vendor": 2, "twemoji": 3}
 
 
 @dataclass
-class Pix2PixConfig:
+class Pix2PixConfig(ImageInput):
     kind: str = "pix2pix"
     image_size: int = 32
     channels: int = 3  # output
@@ -43,11 +44,6 @@ class Pix2PixConfig:
     d_base_channels: int = 32
     l1_weight: float = 100.0
     dataset: str = ""
-
-    # Maps images to images: no latent for Explore, no classes.
-    latent_dim = property(lambda self: 0)
-    num_classes = property(lambda self: 0)
-    class_names = property(lambda self: [])
 
     def validate(self) -> Pix2PixConfig:
         check_family_config(self, "pix2pix", LIMITS)

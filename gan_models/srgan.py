@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 
 from gan_models.dcgan import (
+    ImageInput,
     _ConfigMixin,
     check_family_config,
     check_images,
@@ -31,7 +32,7 @@ LIMITS = {"base_channels": (4, 256), "blocks": (1, 32), "d_base_channels": (4, 2
 
 
 @dataclass
-class SRConfig:
+class SRConfig(ImageInput):
     kind: str = "srgan"  # "srresnet" (L1 only, no D) or "srgan" (L1 + adversarial)
     image_size: int = 32  # the high-resolution side
     channels: int = 3
@@ -41,11 +42,6 @@ class SRConfig:
     d_base_channels: int = 32
     adversarial_weight: float = 0.01  # weight of G's adversarial term beside L1 (srgan only)
     dataset: str = ""
-
-    # Not a generator of noise and not conditional: nothing for Explore's sliders or class picker.
-    latent_dim = property(lambda self: 0)
-    num_classes = property(lambda self: 0)
-    class_names = property(lambda self: [])
 
     @property
     def low_size(self) -> int:
