@@ -148,7 +148,7 @@ def test_restore_with_a_bad_link_falls_back_to_the_default_view(ids, query):
     query = {k: v.format(uncond=ids[0]) for k, v in query.items()}
     request = SimpleNamespace(query_params=query)
     outs = links.restore(request, explore_tab.setup, interpolate_tab.on_model, 25)
-    assert len(outs) == 1 + 25 + 8
+    assert len(outs) == 1 + 25 + len(links.INTERPOLATE_FIELDS)
     image = outs[1 + 22]
     assert getattr(image, "shape", None) is not None  # the default view still renders an image
 

@@ -11,6 +11,9 @@ from gan_models import render
 from ui import explore_tab, interpolate_tab, share
 from ui.explore_tab import default_model
 
+# What restore fills on the Interpolate tab, in the order of interpolate_tab's `controls`.
+INTERPOLATE_FIELDS = ("model", "seed_a", "seed_b", "label_a", "label_b", "frames", "method", "truncation")
+
 
 def restore(request: gr.Request, explore_setup, interpolate_labels, n_explore: int) -> list:
     """demo.load: fill both tabs from the query string (or defaults). A bad link shows a warning and the
@@ -24,7 +27,7 @@ def restore(request: gr.Request, explore_setup, interpolate_labels, n_explore: i
     model = state.get("model") or default_model()
     if model is None:
         gr.Warning("No models are available yet.")
-        return [gr.update()] * (1 + n_explore + 8)
+        return [gr.update()] * (1 + n_explore + len(INTERPOLATE_FIELDS))
     seed = state.get("seed", 0)
     try:
         explore = explore_setup(model, seed, state.get("label"), state.get("truncation", 1.0),
@@ -52,6 +55,9 @@ def restore(request: gr.Request, explore_setup, interpolate_labels, n_explore: i
 def wire(demo: gr.Blocks, tabs: gr.Tabs, explore: Any, interpolate: Any) -> None:
     """Register the demo.load that restores a shared link (call once, after both tabs are built)."""
     outs = explore.setup_outputs
+    if len(interpolate.controls) != len(INTERPOLATE_FIELDS):
+        raise ValueError(f"restore fills {INTERPOLATE_FIELDS}; the Interpolate tab has {len(interpolate.controls)} "
+                         "controls")
 
     def on_load(request: gr.Request):
         return restore(request, explore_tab.setup, interpolate_tab.on_model, len(outs))
