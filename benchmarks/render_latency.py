@@ -8,10 +8,11 @@ without gradio_client's ~80 ms of polling). Cases run round-robin so background 
     .venv/bin/python benchmarks/render_latency.py [--iters 40] [--model cdcgan-animals]
 
 Targets on 2 CPU cores: 1 image p50 <= 2x echo, 16-grid p50 <= 4x echo, 16-frame GIF p50 < 150 ms, and each
-GAN family card (family_vanilla, family_vae, family_lapgan, family_superres, family_pix2pix, family_cyclegan)
-p50 < 150 ms for one image (`--no-family` leaves them out; a card whose model is not exported yet is reported
-and skipped). "family_pix2pix drawing" sends a 256x256 PNG line drawing, uploaded once, as the sketchpad's
-drawing is read: header check, decode, reduction to 32x32, model.
+GAN family card (family_vanilla, family_vae, family_lapgan, family_superres, family_pix2pix, family_pix2pix_twemoji,
+family_cyclegan, family_text, family_text_interpolate) p50 < 150 ms for one image (`--no-family` leaves them out;
+a card whose model is not exported yet is reported and skipped). "family_pix2pix drawing" sends a 256x256 PNG
+line drawing, uploaded once, as the sketchpad's drawing is read: header check, decode, reduction to 32x32, model.
+family_text draws a row of eight seeds of one phrase, family_text_interpolate an eight-step strip: one image each.
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ def uploaded_drawing(client: httpx.Client, app_url: str) -> dict:
     return {"path": resp.json()[0], "orig_name": "drawing.png", "meta": {"_type": "gradio.FileData"}}
 
 
+PHRASES = ("red heart", "grinning face", "cat face", "face with tears of joy", "red hart")  # the last: one unknown
+PHRASE_PAIRS = (("red heart", "cat face"), ("grinning face", "thumbs up"), ("sun", "red apple"))
+
+
 def family_cases(app_url: str, seed) -> dict:
     """The GAN family cards, one image each (the vanilla card with 1 sample and with the tab's 8), every
     call a new seed or test image. A card whose model cannot be loaded (still training) is left out, with a
@@ -111,6 +116,11 @@ def family_cases(app_url: str, seed) -> dict:
         "family_pix2pix drawing": lambda c: call(c, app_url, "family_pix2pix", [0, drawing]),
         "family_cyclegan": lambda c: call(c, app_url, "family_cyclegan",
                                           [next(seed) % 586, None, ("a2b", "b2a")[next(seed) % 2]]),
+        "family_pix2pix_twemoji": lambda c: call(c, app_url, "family_pix2pix_twemoji", [next(seed) % 586, None]),
+        # One image each: a row of eight seeds of a phrase, and an eight-step strip between two phrases.
+        "family_text": lambda c: call(c, app_url, "family_text", [PHRASES[next(seed) % len(PHRASES)], next(seed)]),
+        "family_text_interpolate": lambda c: call(c, app_url, "family_text_interpolate",
+                                                  [*PHRASE_PAIRS[next(seed) % len(PHRASE_PAIRS)], next(seed)]),
     }
     with httpx.Client(timeout=60) as client:
         for name, fn in list(cases.items()):

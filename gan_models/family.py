@@ -1,6 +1,7 @@
 """The GAN family tab's computations: the vanilla GAN beside a DCGAN, a VAE beside a GAN, a LAPGAN's pyramid
 level by level, 4x super-resolution (bicubic, SRResNet, SRGAN) scored with PSNR and SSIM, sketch -> emoji
-(pix2pix) and Twemoji <-> Noto without pairs (CycleGAN, A -> B -> A with its cycle error).
+(pix2pix, and Twemoji -> Noto with pairs), Twemoji <-> Noto without pairs (CycleGAN, A -> B -> A with its cycle
+error) and text to image (GAN-CLS + GAN-INT: a phrase's images, and the images between two phrases).
 
 Pure: model ids, seeds and image tensors in; typed results (tensors in [-1, 1]) and uint8 display images out.
 No gradio, no datasets (the caller passes real images in, so this module never imports training). Inputs are
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +80,9 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "sketch) to the output, its skip connections carrying the layout straight through, and a PatchGAN "
            "discriminator judges (input, output) pairs patch by patch. An L1 term ties the output to the real "
            "target; the adversarial term keeps it from the blurry average that L1 alone gives. It needs pairs: "
-           "every training sketch here was derived from its emoji (Canny edges, thickened like brush strokes)."),
+           "every training sketch here was derived from its emoji (Canny edges, thickened like brush strokes). "
+           "The second model translates Twemoji drawings into Noto's style, trained on the same emoji drawn by "
+           "both vendors: pairs that CycleGAN (next card) has to do without."),
     Family("cyclegan", "CycleGAN", "Zhu et al. 2017, *Unpaired Image-to-Image Translation using Cycle-Consistent "
            "Adversarial Networks* (ICCV)",
            "Most styles come without pairs: nobody draws the same picture twice. CycleGAN trains two translators, "
@@ -86,6 +90,13 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "back returns the input (cycle consistency), which stops a translator from mapping every input to one "
            "convincing output. Here A is Twemoji and B is Noto, trained on disjoint halves of the code points, so "
            "no pair was ever seen; emoji held out of training, drawn by both vendors, score the translation."),
+    Family("text", "Text to image", "Reed et al. 2016, *Generative Adversarial Text to Image Synthesis* (ICML)",
+           "The condition becomes a sentence: a text encoder turns a caption into an embedding and the generator "
+           "draws from noise and that embedding. GAN-CLS makes the discriminator matching-aware: besides real and "
+           "fake images it sees real images with the wrong caption, so it judges whether the image fits the "
+           "text, not only whether it looks real. GAN-INT also trains the generator on mixtures of two captions' "
+           "embeddings, so the space between captions draws something too. Here the captions are emoji names, "
+           "read as a bag of words by an encoder trained with the GAN (no pretrained text model)."),
 )}
 
 # The shipped models of each card, by data set.
@@ -97,6 +108,13 @@ SR_IDS = {"SRResNet": "srresnet-emoji", "SRGAN": "srgan-emoji"}
 SR_DATASET = "emoji"
 PIX2PIX_ID, SKETCH_DATASET = "pix2pix-sketch", "emoji-sketch"
 CYCLEGAN_ID, STYLES_DATASET = "cyclegan-emoji", "emoji-styles"
+# Paired Twemoji -> Noto (pix2pix): inputs Twemoji, images Noto; its test split is the held-out code points.
+PAIRED_ID, PAIRED_DATASET = "pix2pix-twemoji-noto", "emoji-twemoji-noto"
+TEXT_ID = "textgan-emoji"
+MAX_PHRASE = 200  # characters; a longer phrase is refused before it is read
+MAX_WORDS_SHOWN = 3  # unknown words named in one refusal (the words line names up to 8)
+MAX_WORD_SHOWN = 24  # characters of one unknown word shown in a message
+TEXT_SAMPLES = 8
 # A = Twemoji (emoji-styles' inputs), B = Noto (its images); each direction -> (from style, to style).
 DIRECTIONS = {"a2b": ("Twemoji", "Noto"), "b2a": ("Noto", "Twemoji")}
 # Kinds each role accepts: a folder of another kind under one of these ids is refused, not mis-drawn.
@@ -709,3 +727,164 @@ def cyclegan(image: torch.Tensor, direction: object = "a2b", real: torch.Tensor 
     base = (None, None) if target is None else image_quality(x, target)
     return CycleResult(model_id, code, source, x, there, back, target, float((back - x).abs().mean() / 2),
                        psnr, ssim, l1, *base, parameter_count(gen.a_to_b), training_steps(model_id), loaded.note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Card 5, second mode: Twemoji -> Noto with pairs (pix2pix)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    model_id: str
+    source: str  # "held-out emoji 3" or "your upload"
+    input: torch.Tensor  # [1, 3, 32, 32] in [-1, 1]: the Twemoji drawing
+    output: torch.Tensor  # [1, 3, 32, 32]: pix2pix's Noto-style drawing
+    real: torch.Tensor | None  # [1, 3, 32, 32]: Noto's drawing of the same code point (None for an upload)
+    psnr: float | None  # output vs real
+    ssim: float | None
+    l1: float | None
+    baseline_psnr: float | None  # the unchanged input vs real: what doing nothing scores
+    baseline_ssim: float | None
+    parameters: int
+    steps: int | None
+    note: str | None = None
+
+
+@torch.inference_mode()
+def twemoji_to_noto(image: torch.Tensor, real: torch.Tensor | None = None, source: str = "your upload",
+                    model_id: str = PAIRED_ID) -> PairedResult:
+    """The Noto-style drawing pix2pix makes of a Twemoji drawing (`image`, [1, 3, 32, 32], uint8 or [-1, 1];
+    prepare_upload makes one from a picture), scored against `real` (Noto's drawing) when it exists, beside the
+    unchanged input's scores."""
+    x = check_test_images(image, 3, SR_SIZE)[:1]
+    target = None if real is None else check_test_images(real, 3, SR_SIZE)[:1]
+    loaded = _translator(model_id, "pix2pix", lambda c: None if int(c.in_channels) == 3 else (
+        "draws from sketches, not colour images"))
+    out = loaded.model.generator(x).float().clamp(-1, 1)
+    base = (None, None) if target is None else image_quality(x, target)
+    return PairedResult(model_id, source, x, out, target, *_scores(out, target), *base,
+                        parameter_count(loaded.model.generator), training_steps(model_id), loaded.note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Card 7: text to image (GAN-CLS + GAN-INT)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_phrase(phrase: object, name: str = "Phrase") -> str:
+    """A phrase as typed: text of 1..MAX_PHRASE characters, not only whitespace, without control characters
+    (tabs and line breaks count as spaces). The length is checked first, before anything reads the text."""
+    if not isinstance(phrase, str):
+        raise ValueError(f"{name} must be text, got {L.shown(phrase)}.")
+    if len(phrase) > MAX_PHRASE:
+        raise ValueError(f"{name} is too long: {len(phrase):,} characters, at most {MAX_PHRASE}.")
+    bad = next((c for c in phrase if c not in "\t\n\r" and unicodedata.category(c)[0] == "C"), None)
+    if bad is not None:
+        raise ValueError(f"{name} contains a control character ({ascii(bad)}): type plain words.")
+    if not phrase.strip():
+        raise ValueError(f"{name} is empty: type a few words, e.g. 'red heart'.")
+    return " ".join(phrase.split())
+
+
+def unknown_word_note(word: str, closest: Sequence[str]) -> str:
+    """"'hart' is not in the vocabulary; closest known: heart" (or that no known word is close); a long word is
+    shown cut to MAX_WORD_SHOWN characters."""
+    shown = word if len(word) <= MAX_WORD_SHOWN else word[: MAX_WORD_SHOWN - 1] + "…"
+    if closest:
+        return f"'{shown}' is not in the vocabulary; closest known: {', '.join(closest)}"
+    return f"'{shown}' is not in the vocabulary, and no known word is close"
+
+
+def unknown_notes(unknown: dict[str, list[str]], limit: int = MAX_WORDS_SHOWN) -> str:
+    """The notes of the first `limit` unknown words, then how many more there are."""
+    notes = [unknown_word_note(w, c) for w, c in list(unknown.items())[:limit]]
+    more = len(unknown) - limit
+    return "; ".join(notes) + (f" (and {more} more unknown words)" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the model read one phrase."""
+
+    phrase: str  # as checked (whitespace collapsed)
+    known: list[str]  # the words it draws from, in order
+    unknown: dict[str, list[str]]  # each word it ignored -> its closest known words (possibly none)
+
+
+def read_phrase(model: registry.LoadedModel, phrase: object, name: str = "Phrase") -> Reading:
+    """Check `phrase` and read it with the model's vocabulary; a phrase with no known word is refused with a
+    message naming its unknown words and their closest known ones."""
+    text = check_phrase(phrase, name)
+    read = model.generator.text.read(text)
+    if not read.known:
+        if not read.unknown:  # only punctuation or words like "the", "of"
+            raise ValueError(f"{name} {L.shown(text)} has no word to draw from (letters or digits, other than "
+                             "words like 'the' or 'of').")
+        raise ValueError(f"{name}: no word of it is in the vocabulary: {unknown_notes(read.unknown)}.")
+    return Reading(text, list(read.known), {w: list(c) for w, c in read.unknown.items()})
+
+
+@dataclass(frozen=True)
+class TextResult:
+    model_id: str
+    reading: Reading
+    seeds: list[int]
+    images: torch.Tensor  # [n, 3, 32, 32] in [-1, 1]: image i drawn from seed i
+    parameters: int
+    steps: int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TextInterpolation:
+    model_id: str
+    a: Reading
+    b: Reading
+    seed: int
+    alphas: list[float]  # 0 (phrase A) .. 1 (phrase B)
+    images: torch.Tensor  # [steps, 3, 32, 32]: one seed, embeddings normalize((1 - a) tA + a tB)
+    note: str | None = None
+
+
+def _text_model(model_id: str) -> Loaded:
+    return load(model_id, ("textgan",))
+
+
+def _embedding(model: registry.LoadedModel, reading: Reading) -> torch.Tensor:
+    gen = model.generator
+    return gen.text(gen.text.ids([reading.phrase]))  # [1, text_dim], unit length
+
+
+@torch.inference_mode()
+def text_to_image(phrase: object, seed: object, n: object = TEXT_SAMPLES, model_id: str = TEXT_ID) -> TextResult:
+    """n images of `phrase` (seeds seed..seed+n-1), drawn from its known words."""
+    text = check_phrase(phrase)  # before anything else reads it
+    count = check_n(n)
+    seeds = _seeds(seed, count)
+    loaded = _text_model(model_id)
+    model = loaded.model
+    reading = read_phrase(model, text)
+    z = torch.cat([L.z_from_seed(s, int(model.config.latent_dim)) for s in seeds])
+    t = _embedding(model, reading).expand(count, -1)
+    images = model.generator.from_embedding(z, t).float().clamp(-1, 1)
+    return TextResult(model_id, reading, seeds, images, parameter_count(model.generator), training_steps(model_id),
+                      loaded.note)
+
+
+@torch.inference_mode()
+def text_interpolation(phrase_a: object, phrase_b: object, seed: object, steps: object = INTERPOLATION_FRAMES,
+                       model_id: str = TEXT_ID) -> TextInterpolation:
+    """`steps` images at one seed from phrase A's embedding to phrase B's, each mix normalize((1 - a) tA + a tB)
+    (GAN-INT trained G on such mixes): the first is phrase A's own image, the last phrase B's."""
+    text_a, text_b = check_phrase(phrase_a, "Phrase A"), check_phrase(phrase_b, "Phrase B")
+    first = L.check_seed(seed)
+    count = L.whole("Steps", steps, 2, 32)
+    loaded = _text_model(model_id)
+    model = loaded.model
+    a, b = read_phrase(model, text_a, "Phrase A"), read_phrase(model, text_b, "Phrase B")
+    alphas = torch.linspace(0, 1, count, dtype=torch.float64).float()[:, None]  # [steps, 1]
+    t = F.normalize((1 - alphas) * _embedding(model, a) + alphas * _embedding(model, b), dim=1)
+    z = L.z_from_seed(first, int(model.config.latent_dim)).expand(count, -1)
+    images = model.generator.from_embedding(z, t).float().clamp(-1, 1)
+    return TextInterpolation(model_id, a, b, first, [round(float(x), 4) for x in alphas[:, 0]], images, loaded.note)

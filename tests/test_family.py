@@ -1,9 +1,11 @@
 """gan_models.family, the GAN family tab's computations: shapes, determinism for a seed, the LAPGAN pyramid's
 levels (coarse noise moves everything, fine noise only the finest level), PSNR/SSIM, uploads, model folders
-that are missing, half written or re-exported, and the refusals of bad input.
+that are missing, half written or re-exported, paired Twemoji -> Noto, text to image (phrases read word by word,
+unknown words reported with their closest known ones, interpolation between phrases), and the refusals of bad input.
 
-LAPGAN and super-resolution run on tiny models built here (the shipped ones may still be training); the
-vanilla GAN and VAE cards use the shipped checkpoints for structure only (no quality is asserted)."""
+LAPGAN, super-resolution, pix2pix, CycleGAN and text to image run on tiny models built here (the shipped ones may
+still be training); the vanilla GAN and VAE cards use the shipped checkpoints for structure only (no quality is
+asserted)."""
 
 from __future__ import annotations
 
@@ -21,16 +23,24 @@ from gan_models.cyclegan import CycleGANConfig, CycleGANGenerators
 from gan_models.lapgan import LAPGANConfig, LAPGANGenerator, upsample
 from gan_models.pix2pix import Pix2PixConfig, UNetGenerator
 from gan_models.srgan import SRConfig, SRResNet, bicubic, downscale
+from gan_models.textgan import TextGANConfig, TextToImageGenerator
 
 CLASSES = ["face", "heart", "hand"]
+VOCAB = ["face", "heart", "red", "cat", "grinning", "tears", "joy", "yellow", "sun", "apple"]
 
 
 def tiny_family(root: Path) -> dict[str, Path]:
-    """A tiny LAPGAN, two tiny super-resolvers (SRResNet, SRGAN), a tiny sketch pix2pix and a tiny CycleGAN,
-    saved with save_pretrained under `root`."""
+    """A tiny LAPGAN, two tiny super-resolvers (SRResNet, SRGAN), a tiny sketch pix2pix, a tiny paired Twemoji ->
+    Noto pix2pix, a tiny CycleGAN and a tiny text-to-image GAN, saved with save_pretrained under `root`."""
     torch.manual_seed(0)
     folders = {"lapgan-emoji": root / "lapgan", "srresnet-emoji": root / "srresnet", "srgan-emoji": root / "srgan",
-               "pix2pix-sketch": root / "pix2pix", "cyclegan-emoji": root / "cyclegan"}
+               "pix2pix-sketch": root / "pix2pix", "cyclegan-emoji": root / "cyclegan",
+               "pix2pix-twemoji-noto": root / "paired", "textgan-emoji": root / "textgan"}
+    UNetGenerator(Pix2PixConfig(in_channels=3, source="twemoji", base_channels=4, d_base_channels=4,
+                                dataset="emoji-twemoji-noto")).save_pretrained(folders["pix2pix-twemoji-noto"])
+    TextToImageGenerator(TextGANConfig(latent_dim=8, base_channels=4, d_base_channels=4, text_dim=8, cond_dim=4,
+                                       max_words=4, vocab=VOCAB, dataset="emoji-text")
+                         ).save_pretrained(folders["textgan-emoji"])
     UNetGenerator(Pix2PixConfig(base_channels=4, d_base_channels=4, dataset="emoji-sketch")).save_pretrained(
         folders["pix2pix-sketch"])
     CycleGANGenerators(CycleGANConfig(base_channels=4, blocks=1, d_base_channels=4, dataset="emoji-styles")
@@ -74,9 +84,10 @@ def emoji_like(seed: int = 0) -> torch.Tensor:
 
 
 def test_every_family_has_a_card_with_its_paper():
-    assert list(family.FAMILIES) == ["vanilla", "vae", "lapgan", "superres", "pix2pix", "cyclegan"]
+    assert list(family.FAMILIES) == ["vanilla", "vae", "lapgan", "superres", "pix2pix", "cyclegan", "text"]
     for key, year in (("vanilla", "2014"), ("vae", "2013"), ("lapgan", "2015"), ("superres", "2017"),
-                      ("pix2pix", "Isola et al. 2017"), ("cyclegan", "Zhu et al. 2017")):
+                      ("pix2pix", "Isola et al. 2017"), ("cyclegan", "Zhu et al. 2017"),
+                      ("text", "Reed et al. 2016")):
         card = family.family(key)
         assert year in card.paper and card.history.count(". ") >= 1
     with pytest.raises(ValueError, match="Unknown family"):
@@ -423,6 +434,161 @@ def test_cyclegan_without_its_model_is_a_message(tmp_path, monkeypatch):
     with pytest.raises(family.ModelUnavailable, match="cyclegan-emoji is not available right now"):
         family.cyclegan(emoji_like(), "a2b")
     family.clear_cache()
+
+
+# ---------------------------------------------------------------------------------------------
+# Twemoji -> Noto with pairs (pix2pix)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_twemoji_to_noto_draws_and_scores_beside_doing_nothing(tiny):
+    a, b = emoji_like(0), emoji_like(60)
+    r = family.twemoji_to_noto(a, b, "held-out emoji 0")
+    for x in (r.input, r.output, r.real):
+        assert x.shape == (1, 3, 32, 32) and x.abs().max() <= 1
+    assert r.model_id == "pix2pix-twemoji-noto" and r.source == "held-out emoji 0"
+    assert 0 < r.psnr < 100 and -1 <= r.ssim <= 1 and 0 < r.l1 < 1 and r.parameters > 1000 and r.note is None
+    assert (r.psnr, r.ssim) == family.image_quality(r.output, r.real)
+    assert (r.baseline_psnr, r.baseline_ssim) == family.image_quality(r.input, r.real)
+    again = family.twemoji_to_noto(a, b)
+    assert torch.equal(again.output, r.output)
+    up = family.twemoji_to_noto(family.prepare_upload(np.full((40, 30, 3), 200, np.uint8)))
+    assert up.real is None and up.psnr is None and up.baseline_psnr is None and up.source == "your upload"
+
+
+def test_twemoji_to_noto_refuses_sketches_and_a_sketch_model(tiny, monkeypatch):
+    with pytest.raises(ValueError, match=r"\[N, 3, 32, 32\]"):
+        family.twemoji_to_noto(torch.zeros(1, 1, 32, 32))
+    with pytest.raises(ValueError, match="finite"):
+        family.twemoji_to_noto(torch.full((1, 3, 32, 32), float("nan")))
+    monkeypatch.setitem(family.FOLDERS, "pix2pix-twemoji-noto", tiny["pix2pix-sketch"])
+    family.clear_cache()
+    with pytest.raises(family.ModelUnavailable, match="draws from sketches, not colour images"):
+        family.twemoji_to_noto(emoji_like())
+
+
+# ---------------------------------------------------------------------------------------------
+# Text to image (GAN-CLS + GAN-INT)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_text_to_image_draws_a_phrase_for_consecutive_seeds(tiny):
+    family.load("textgan-emoji", ("textgan",))  # building the model before its weights load draws from the RNG
+    state = torch.random.get_rng_state()
+    r = family.text_to_image("Red  heart", 5)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert r.images.shape == (family.TEXT_SAMPLES, 3, 32, 32) and r.images.abs().max() <= 1
+    assert r.seeds == list(range(5, 5 + family.TEXT_SAMPLES)) and r.model_id == "textgan-emoji"
+    assert r.reading == family.Reading("Red heart", ["red", "heart"], {})
+    assert r.parameters > 100 and r.note is None
+    assert torch.equal(family.text_to_image("red heart", 5).images, r.images)  # deterministic for a seed
+    assert torch.allclose(family.text_to_image("red heart", 6, n=1).images[0], r.images[1], atol=1e-5)
+    assert not torch.equal(family.text_to_image("cat face", 5).images, r.images)  # the text matters
+    assert not torch.equal(family.text_to_image("red heart", 50).images, r.images)  # so does the seed
+    assert family.row_image(r.images).shape[1] > 7 * family.row_image(r.images).shape[0]  # one row of 8
+
+
+def test_unknown_words_are_reported_with_their_closest_known_words_and_ignored(tiny):
+    r = family.text_to_image("red hart xqzv", 0)
+    assert r.reading.known == ["red"]
+    assert r.reading.unknown == {"hart": ["heart"], "xqzv": []}
+    assert torch.equal(r.images, family.text_to_image("red", 0).images)  # drawn from the known words alone
+    assert family.unknown_word_note("hart", ["heart"]) == "'hart' is not in the vocabulary; closest known: heart"
+    assert "no known word is close" in family.unknown_word_note("xqzv", [])
+    with pytest.raises(ValueError, match="no word of it is in the vocabulary: 'hart' is not in the vocabulary; "
+                                         "closest known: heart; 'xqzv' .*no known word is close") as error:
+        family.text_to_image("hart xqzv", 0)
+    assert len(str(error.value)) <= 300
+    many = " ".join(f"zz{c}q" for c in "abcdefghij")
+    with pytest.raises(ValueError, match=r"and 7 more unknown words") as error:
+        family.text_to_image(many, 0)
+    assert len(str(error.value)) <= 300
+    with pytest.raises(ValueError, match="'qqqqqqqqqqqqqqqqqqqqqqq…' is not in the vocabulary") as error:
+        family.text_to_image("q" * 200, 0)  # one long unknown word is shown cut
+    assert len(str(error.value)) <= 200
+    long = family.text_to_image("red " + " ".join(f"zz{c}q" for c in "abcdefghijkl"), 0).reading
+    assert long.known == ["red"] and len(long.unknown) == 12
+
+
+def test_text_interpolation_runs_from_phrase_a_to_phrase_b(tiny):
+    r = family.text_interpolation("red heart", "grinning cat face", 7)
+    assert r.images.shape == (family.INTERPOLATION_FRAMES, 3, 32, 32) and r.seed == 7
+    assert r.alphas[0] == 0 and r.alphas[-1] == 1 and r.alphas == sorted(r.alphas)
+    assert r.a.known == ["red", "heart"] and r.b.known == ["grinning", "cat", "face"]
+    # a = 0 and a = 1 are the phrases' own images at that seed.
+    assert torch.allclose(r.images[0], family.text_to_image("red heart", 7, n=1).images[0], atol=1e-5)
+    assert torch.allclose(r.images[-1], family.text_to_image("grinning cat face", 7, n=1).images[0], atol=1e-5)
+    assert not torch.allclose(r.images[3], r.images[0], atol=1e-4)  # the middle is a mix of its own
+    assert torch.equal(family.text_interpolation("red heart", "grinning cat face", 7).images, r.images)
+    assert family.text_interpolation("red heart", "cat", 7, steps=3).images.shape[0] == 3
+    mixed = family.text_interpolation("hart red", "cat", 7)
+    assert mixed.a.unknown == {"hart": ["heart"]}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [
+        (3, "Phrase must be text, got 3"),
+        (None, "Phrase must be text"),
+        (["red heart"], "Phrase must be text"),
+        ("", "Phrase is empty"),
+        ("   \t ", "Phrase is empty"),
+        ("x" * 201, "too long: 201 characters, at most 200"),
+        ("red heart " * 1000, "too long: 10,000 characters"),
+        ("red\x00heart", r"control character \('\\x00'\)"),
+        ("\x1b[31mred", "control character"),
+        ("red\u200bheart", "control character"),  # a zero-width space is a format character
+        ("the of", "no word to draw from"),
+        ("?!", "no word to draw from"),
+        ("hart", "closest known: heart"),
+    ],
+)
+def test_text_to_image_refuses_bad_phrases(tiny, phrase, message):
+    with pytest.raises(ValueError, match=message) as error:
+        family.text_to_image(phrase, 0)
+    assert len(str(error.value)) <= 200
+
+
+def test_a_long_phrase_is_refused_before_it_is_read(tiny, monkeypatch):
+    def never(*_):
+        raise AssertionError("read")
+
+    monkeypatch.setattr(family, "load", never)  # refused before the model (and its reader) is even loaded
+    for call in (lambda: family.text_to_image("a" * 10_000, 0),
+                 lambda: family.text_interpolation("red", "\x00" * 10_000, 0)):
+        with pytest.raises(ValueError, match="too long"):
+            call()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: family.text_to_image("red heart", -1), "Seed"),
+        (lambda: family.text_to_image("red heart", 2**32), "Seed"),
+        (lambda: family.text_to_image("red heart", 1.5), "Seed"),
+        (lambda: family.text_to_image("red heart", True), "Seed"),
+        (lambda: family.text_to_image("red heart", 0, n=17), "Number of samples"),
+        (lambda: family.text_interpolation("red heart", "", 0), "Phrase B is empty"),
+        (lambda: family.text_interpolation(None, "cat", 0), "Phrase A must be text"),
+        (lambda: family.text_interpolation("xqzv", "cat", 0), "Phrase A: no word"),
+        (lambda: family.text_interpolation("red", "cat", float("nan")), "Seed"),
+        (lambda: family.text_interpolation("red", "cat", 0, steps=1), "Steps"),
+    ],
+)
+def test_text_cards_refuse_bad_seeds_and_phrases(tiny, call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_text_to_image_without_its_model_or_with_another_kind_is_a_message(tiny, tmp_path, monkeypatch):
+    monkeypatch.setitem(family.FOLDERS, "textgan-emoji", tmp_path / "still-training")
+    family.clear_cache()
+    with pytest.raises(family.ModelUnavailable, match="textgan-emoji is not available right now"):
+        family.text_to_image("red heart", 0)
+    monkeypatch.setitem(family.FOLDERS, "textgan-emoji", tiny["pix2pix-sketch"])
+    family.clear_cache()
+    with pytest.raises(family.ModelUnavailable, match="pix2pix model, expected textgan"):
+        family.text_to_image("red heart", 0)
 
 
 # ---------------------------------------------------------------------------------------------

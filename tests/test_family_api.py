@@ -1,8 +1,9 @@
 """The GAN family tab's public endpoints (family_vanilla, family_vae, family_lapgan, family_superres,
-family_pix2pix, family_cyclegan) through gradio_client against the app launched in-process: normal input, bad
-input (a clear message, and the server keeps answering), uploads (header-checked, non-images refused). LAPGAN,
-super-resolution, pix2pix and CycleGAN use tiny models built in tests/test_family.py (on the real held-out test
-sketches and pairs); the shipped vanilla GAN, VAE and DCGAN checkpoints serve for structure only."""
+family_pix2pix, family_pix2pix_twemoji, family_cyclegan, family_text, family_text_interpolate) through gradio_client
+against the app launched in-process: normal input, bad input (a clear message, and the server keeps answering),
+uploads (header-checked, non-images refused). LAPGAN, super-resolution, pix2pix, CycleGAN and text to image use tiny
+models built in tests/test_family.py (on the real held-out test sketches and pairs); the shipped vanilla GAN, VAE
+and DCGAN checkpoints serve for structure only."""
 
 from __future__ import annotations
 
@@ -275,5 +276,122 @@ def test_the_canvas_reads_only_a_small_png_composite(tmp_path):
 def test_the_page_events_are_not_in_the_public_api(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert {"/family_vanilla", "/family_vae", "/family_lapgan", "/family_superres", "/family_pix2pix",
-            "/family_cyclegan"} <= names
+            "/family_cyclegan", "/family_pix2pix_twemoji", "/family_text", "/family_text_interpolate"} <= names
     assert not any(n.endswith("_ui") and n.startswith("/family") for n in names)
+
+
+def test_family_pix2pix_twemoji_on_a_held_out_pair_and_an_upload(client, tiny, tmp_path):
+    *images, info = client.predict(3, None, api_name="/family_pix2pix_twemoji")
+    twemoji, out, noto = _images(images)
+    assert twemoji.size == out.size == noto.size == (family.TILE_PX, family.TILE_PX)
+    assert twemoji.mode == out.mode == noto.mode == "RGB"
+    info = _info(info)
+    assert info["model"] == "pix2pix-twemoji-noto" and info["source"] == "held-out emoji 3"
+    assert info["psnr"] > 0 and -1 <= info["ssim"] <= 1 and 0 < info["l1"] < 1
+    assert info["baseline_psnr"] > 0 and -1 <= info["baseline_ssim"] <= 1
+    # The same held-out pair as CycleGAN's: Twemoji input, real Noto.
+    *cycle, _ = client.predict(3, None, "a2b", api_name="/family_cyclegan")
+    assert Path(images[0]).read_bytes() == Path(cycle[0]).read_bytes()
+    assert Path(images[2]).read_bytes() == Path(cycle[3]).read_bytes()
+    again = client.predict(3, None, api_name="/family_pix2pix_twemoji")
+    assert Path(again[1]).read_bytes() == Path(images[1]).read_bytes()
+
+    picture = tmp_path / "mine.png"
+    picture.write_bytes(_png(Image.new("RGBA", (50, 70), (250, 200, 30, 255))))
+    *up_images, up = client.predict(0, handle_file(str(picture)), api_name="/family_pix2pix_twemoji")
+    up = _info(up)
+    assert up["source"] == "your upload" and up["psnr"] is None and up["baseline_psnr"] is None
+    assert up_images[2] is None and Image.open(up_images[1]).size == (family.TILE_PX, family.TILE_PX)
+    # The sketch endpoint is unchanged: a test sketch by index.
+    *_, sketch = client.predict(600, None, api_name="/family_pix2pix")
+    assert _info(sketch)["model"] == "pix2pix-sketch"
+
+
+def test_family_text_draws_a_phrase_and_reports_unknown_words(client, tiny):
+    grid, info = client.predict("red heart", 4, api_name="/family_text")
+    image = Image.open(grid)
+    assert image.mode == "RGB" and image.width > 7 * image.height  # one row of eight
+    info = _info(info)
+    assert info["known"] == ["red", "heart"] and info["unknown"] == {} and info["ignored"] == []
+    assert info["seeds"] == list(range(4, 12)) and info["model"] == "textgan-emoji"
+    assert info["words"] == "The model read: **red**, **heart**."
+    again, _ = client.predict("red heart", 4, api_name="/family_text")
+    assert Path(again).read_bytes() == Path(grid).read_bytes()
+
+    _, info = client.predict("red hart", 4, api_name="/family_text")
+    info = _info(info)
+    assert info["known"] == ["red"] and info["unknown"] == {"hart": ["heart"]} and info["ignored"] == ["hart"]
+    assert "'hart' is not in the vocabulary; closest known: heart" in info["words"]
+    assert "ignored" in info["words"]
+
+
+def test_family_text_interpolate_runs_from_phrase_a_to_phrase_b(client, tiny):
+    strip, info = client.predict("red heart", "cat face", 9, api_name="/family_text_interpolate")
+    image = Image.open(strip)
+    assert image.width > 7 * image.height
+    info = _info(info)
+    assert info["seed"] == 9 and info["alphas"][0] == 0 and info["alphas"][-1] == 1
+    assert len(info["alphas"]) == family.INTERPOLATION_FRAMES
+    assert info["a"]["known"] == ["red", "heart"] and info["b"]["known"] == ["cat", "face"]
+
+
+@pytest.mark.parametrize(
+    ("api_name", "args", "message"),
+    [
+        ("/family_text", ("", 0), "Phrase is empty"),
+        ("/family_text", ("   ", 0), "Phrase is empty"),
+        ("/family_text", ("x" * 10_000, 0), "too long: 10,000 characters, at most 200"),
+        ("/family_text", ("\x00\x1b", 0), "control character"),
+        ("/family_text", ("red\x1b[0m heart", 0), "control character"),
+        ("/family_text", ("hart xqzv", 0), "'hart' is not in the vocabulary; closest known: heart"),
+        ("/family_text", (3, 0), "Phrase must be text"),
+        ("/family_text", (None, 0), "Phrase must be text"),
+        ("/family_text", ({"text": "red"}, 0), "Phrase must be text"),
+        ("/family_text", ("red heart", -1), "Seed"),
+        ("/family_text", ("red heart", "seven"), "Seed"),
+        ("/family_text_interpolate", ("red heart", "", 0), "Phrase B is empty"),
+        ("/family_text_interpolate", ("x" * 10_000, "cat", 0), "Phrase A is too long"),
+        ("/family_text_interpolate", ("red", "\x00\x1b", 0), "Phrase B contains a control character"),
+        ("/family_text_interpolate", ("xqzv", "cat", 0), "Phrase A: no word"),
+        ("/family_text_interpolate", ("red", 7, 0), "Phrase B must be text"),
+        ("/family_text_interpolate", ("red", "cat", 2**32), "Seed"),
+        ("/family_pix2pix_twemoji", (586, None), "Test image"),
+        ("/family_pix2pix_twemoji", ("x" * 5000, None), "Test image"),
+    ],
+)
+def test_text_and_paired_endpoints_refuse_bad_input_and_keep_working(client, tiny, api_name, args, message):
+    with pytest.raises(AppError, match=message) as error:
+        client.predict(*args, api_name=api_name)
+    assert len(str(error.value)) <= 300
+    _, info = client.predict("cat face", 1, api_name="/family_text")
+    assert _info(info)["known"] == ["cat", "face"]
+
+
+def test_the_text_card_shows_refusals_and_a_missing_model_as_messages(tiny, tmp_path, monkeypatch):
+    grid, text = family_tab.show_text("red hart", 0)
+    assert grid is not None and "**red**" in text and "closest known: heart" in text
+    for bad, message in (("", "Phrase is empty"), ("hart", "closest known: heart"), ("\x00", "control character"),
+                         ("x" * 10_000, "too long")):
+        grid, text = family_tab.show_text(bad, 0)
+        assert grid is None and text.startswith("⚠️") and message in text
+    strip, text = family_tab.show_text_interpolation("red heart", "cat fcae", 3)
+    assert strip is not None and "'fcae'" in text
+    strip, text = family_tab.show_text_interpolation("red heart", "", 3)
+    assert strip is None and "Phrase B is empty" in text
+    install(monkeypatch, {"textgan-emoji": tmp_path / "still-training"})
+    grid, text = family_tab.show_text("red heart", 0)
+    assert grid is None and "textgan-emoji is not available right now" in text
+    family.clear_cache()
+
+
+def test_the_pix2pix_mode_switch_shows_one_mode_and_refuses_others(tiny):
+    sketch_row, paired_row, *images, text = family_tab.switch_pix2pix_mode("Twemoji → Noto (paired)", 5, None)
+    assert (sketch_row["visible"], paired_row["visible"]) == (False, True)
+    assert all(i is not None for i in images) and "held-out emoji 5" in text and "doing nothing" in text
+    sketch_row, paired_row, *rest = family_tab.switch_pix2pix_mode("Sketch → emoji", 5, None)
+    assert (sketch_row["visible"], paired_row["visible"]) == (True, False)
+    assert all(r["__type__"] == "update" for r in rest)  # the sketch mode keeps what it showed
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="Unknown mode"):
+        family_tab.switch_pix2pix_mode("x" * 10_000, 5, None)

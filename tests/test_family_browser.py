@@ -1,8 +1,9 @@
 """The GAN family tab in headless chromium: opening it draws every card, moving a card's slider redraws that
 card's images, the LAPGAN's finest-level noise leaves the coarser levels as they were, an upload replaces
 the super-resolution test image, a stroke drawn on the sketchpad (brush ready on opening) becomes pix2pix's
-emoji, and CycleGAN's direction switch translates the other way. LAPGAN, super-resolution, pix2pix and CycleGAN
-run on the tiny models of tests/test_family.py."""
+emoji, and CycleGAN's direction switch translates the other way; a phrase typed into the text card redraws its grid
+and says which words were read; the pix2pix card switches to Twemoji -> Noto. LAPGAN, super-resolution, pix2pix,
+CycleGAN and text to image run on the tiny models of tests/test_family.py."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ CARDS = {
     "superres": [f"fam-s-{k}" for k in range(5)],
     "pix2pix": [f"fam-p-{k}" for k in range(3)],
     "cyclegan": [f"fam-c-{k}" for k in range(4)],
+    "text": ["fam-t-grid", "fam-t-strip"],
 }
 
 
@@ -57,7 +59,8 @@ def test_every_card_draws_and_follows_its_sliders(page, app_url, tiny, tmp_path)
     page.goto(app_url)
     page.locator("button[role=tab]", has_text="GAN family").click()
     before = {elem: _wait_src(page, elem) for elems in CARDS.values() for elem in elems}
-    for text_id in ("fam-v-text", "fam-a-text", "fam-l-text", "fam-s-text", "fam-p-text", "fam-c-text"):
+    for text_id in ("fam-v-text", "fam-a-text", "fam-l-text", "fam-s-text", "fam-p-text", "fam-c-text",
+                    "fam-t-words", "fam-t-strip-text"):
         page.wait_for_function("(sel) => { const e = document.querySelector(sel); return !!e && "
                                "e.innerText.length > 40; }", arg=f"#{text_id}")
     assert "Frechet distance" in page.locator("#fam-v-text").inner_text()
@@ -66,6 +69,7 @@ def test_every_card_draws_and_follows_its_sliders(page, app_url, tiny, tmp_path)
     assert "PSNR" in page.locator("#fam-s-text").inner_text()
     assert "test sketch 428" in page.locator("#fam-p-text").inner_text()
     assert "Cycle error" in page.locator("#fam-c-text").inner_text()
+    assert "The model read: red, heart." in page.locator("#fam-t-words").inner_text()
 
     _set_slider(page, "fam-v-seed", 17)
     for elem in CARDS["vanilla"]:
@@ -130,3 +134,54 @@ def test_every_card_draws_and_follows_its_sliders(page, app_url, tiny, tmp_path)
     page.wait_for_function("() => document.querySelector('#fam-c-0').innerText.includes('Noto (input)')")
     assert "Real Twemoji" in page.locator("#fam-c-3").inner_text()
     screenshot(page, "family_tab")
+
+
+def _wait_text(page, elem_id: str, text: str) -> None:
+    page.wait_for_function("([sel, text]) => { const e = document.querySelector(sel); return !!e && "
+                           "e.innerText.includes(text); }", arg=[f"#{elem_id}", text])
+
+
+def _open_family_tab(page, app_url: str) -> None:
+    page.goto(app_url)
+    page.locator("button[role=tab]", has_text="GAN family").click()
+
+
+def test_a_typed_phrase_redraws_the_text_card_and_says_which_words_were_read(page, app_url, tiny):
+    _open_family_tab(page, app_url)
+    _wait_text(page, "fam-t-words", "The model read: red, heart.")
+    grid, strip = _wait_src(page, "fam-t-grid"), _wait_src(page, "fam-t-strip")
+    box = page.locator("#fam-t-phrase input, #fam-t-phrase textarea").first
+    box.scroll_into_view_if_needed()
+    box.fill("grinning hart")
+    _wait_text(page, "fam-t-words", "'hart' is not in the vocabulary; closest known: heart")
+    words = page.locator("#fam-t-words").inner_text()
+    assert "The model read: grinning." in words and "ignored" in words
+    grid = _wait_src(page, "fam-t-grid", grid)
+    _wait_src(page, "fam-t-strip", strip)  # phrase A is the interpolation's start too
+    _wait_text(page, "fam-t-strip-text", "grinning hart → cat face")
+
+    box.fill("xqzv")  # no known word: a message in the words line, not an error popup
+    _wait_text(page, "fam-t-words", "no word of it is in the vocabulary")
+    page.locator("#fam-t-examples button", has_text="cat face").first.click()  # an example fills the phrase
+    _wait_text(page, "fam-t-words", "The model read: cat, face.")
+    _wait_src(page, "fam-t-grid", grid)
+    assert page.locator(".toast-body").count() == 0
+    screenshot(page, "family_text")
+
+
+def test_the_pix2pix_card_switches_to_twemoji_to_noto(page, app_url, tiny):
+    _open_family_tab(page, app_url)
+    _wait_text(page, "fam-p-text", "test sketch 428")
+    assert page.locator("#fam-q-text").count() == 0 or not page.locator("#fam-q-text").is_visible()
+    page.locator("#fam-p-mode label", has_text="Twemoji → Noto").click()
+    _wait_text(page, "fam-q-text", "held-out emoji 3")
+    before = {k: _wait_src(page, f"fam-q-{k}") for k in range(3)}
+    assert "doing nothing" in page.locator("#fam-q-text").inner_text()
+    assert not page.locator("#fam-p-draw").is_visible()
+    _set_slider(page, "fam-q-index", 7)
+    _wait_text(page, "fam-q-text", "held-out emoji 7")
+    for k in range(3):
+        _wait_src(page, f"fam-q-{k}", before[k])
+    page.locator("#fam-p-mode label", has_text="Sketch → emoji").click()
+    page.locator("#fam-p-draw").wait_for(state="visible")
+    assert "test sketch 428" in page.locator("#fam-p-text").inner_text()

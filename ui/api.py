@@ -22,6 +22,16 @@ fast part of `interpolate`), and one per card of the GAN family tab:
   (0..585, the input in the direction's first style) or an upload (centre-cropped, 32x32, no real image). info has
   the cycle error (mean |A -> B -> A - A| on [0, 1] pixels) and PSNR/SSIM of the translation against the real
   image, beside those of the untranslated input (doing nothing).
+- `family_pix2pix_twemoji(test_index, upload)` -> (Twemoji input, pix2pix's Noto-style drawing, real Noto, info):
+  the paired pix2pix model pix2pix-twemoji-noto on a held-out emoji-twemoji-noto pair by index (0..585) or an
+  uploaded colour image (centre-cropped, 32x32, no real Noto). info has PSNR/SSIM/L1 of the output against the real
+  Noto drawing and PSNR/SSIM of the unchanged input (doing nothing).
+- `family_text(phrase, seed)` -> (8 images of the phrase, seeds seed..seed+7, as one row; info): GAN-CLS text to
+  image. info has the words read (`known`), each unknown word with its closest known words (`unknown`) and a
+  `words` line saying so. A phrase must be text of at most 200 characters without control characters, with at
+  least one known word.
+- `family_text_interpolate(phrase_a, phrase_b, seed)` -> (8 images from phrase A to phrase B at one seed, info):
+  embeddings mixed as normalize((1 - a) tA + a tB), a = 0 .. 1 (info's `alphas`).
 
 They take plain values, not the tabs' slider layout, so scripts can call them with gradio_client. Image/file
 outputs need components (gr.api does not postprocess files), so they are wired to hidden components here."""
@@ -283,12 +293,61 @@ def cyclegan_view(test_index: Any, upload: Any, direction: Any) -> tuple:
     return (*_tiles([r.input, r.translated, r.back, r.real]), info)
 
 
+def pix2pix_twemoji_view(test_index: Any, upload: Any) -> tuple:
+    """The paired Twemoji -> Noto pix2pix on a held-out pair (by index) or an uploaded colour image (wins)."""
+    picture = uploads.read_image(upload)
+    real = None
+    if picture is not None:
+        image, source = family.prepare_upload(picture), "your upload"
+    else:
+        test = real_images.test_split(family.PAIRED_DATASET)
+        index = family.check_index(0 if test_index is None else test_index, len(test))
+        image, real = test.inputs[index: index + 1], test.images[index: index + 1]  # Twemoji, Noto: one code point
+        source = f"held-out emoji {index}"
+    r = family.twemoji_to_noto(image, real, source)
+    info = {"model": r.model_id, "source": r.source, "parameters": r.parameters, "steps": r.steps,
+            "psnr": _round(r.psnr, 2), "ssim": _round(r.ssim, 4), "l1": _round(r.l1),
+            "baseline_psnr": _round(r.baseline_psnr, 2), "baseline_ssim": _round(r.baseline_ssim, 4), "note": r.note}
+    return (*_tiles([r.input, r.output, r.real]), info)
+
+
+def words_line(reading: family.Reading) -> str:
+    """Which words the model read, and for each word it ignored, its closest known words."""
+    text = "The model read: " + ", ".join(f"**{w}**" for w in reading.known) + "."
+    if reading.unknown:
+        text += f" {family.unknown_notes(reading.unknown, limit=8)}. Drawn from the known words only: the others " \
+                "were ignored."
+    return text
+
+
+def _reading_info(reading: family.Reading) -> dict:
+    return {"phrase": reading.phrase, "known": reading.known, "unknown": reading.unknown,
+            "ignored": list(reading.unknown), "words": words_line(reading)}
+
+
+def text_view(phrase: Any, seed: Any) -> tuple:
+    r = family.text_to_image(phrase, seed)
+    info = {"model": r.model_id, **_reading_info(r.reading), "seeds": r.seeds, "parameters": r.parameters,
+            "steps": r.steps, "note": r.note}
+    return family.row_image(r.images), info
+
+
+def text_interpolate_view(phrase_a: Any, phrase_b: Any, seed: Any) -> tuple:
+    r = family.text_interpolation(phrase_a, phrase_b, seed)
+    info = {"model": r.model_id, "a": _reading_info(r.a), "b": _reading_info(r.b), "seed": r.seed,
+            "alphas": r.alphas, "note": r.note}
+    return family.row_image(r.images), info
+
+
 family_vanilla = user_errors(vanilla_view)
 family_vae = user_errors(vae_view)
 family_lapgan = user_errors(lapgan_view)
 family_superres = user_errors(superres_view)
 family_pix2pix = user_errors(pix2pix_view)
 family_cyclegan = user_errors(cyclegan_view)
+family_pix2pix_twemoji = user_errors(pix2pix_twemoji_view)
+family_text = user_errors(text_view)
+family_text_interpolate = user_errors(text_interpolate_view)
 
 
 def register() -> None:
@@ -327,6 +386,7 @@ def _register_family() -> None:
         test_index = gr.Number(0, label="test_index")
         upload = gr.Image(label="upload", type="filepath")
         direction = gr.Textbox("a2b", label="direction")
+        phrase, phrase_b = gr.Textbox("red heart", label="phrase"), gr.Textbox("cat face", label="phrase_b")
         images = [gr.Image(label=f"image_{i}", format="png") for i in range(5)]
         info = gr.JSON(label="info")
         trigger = gr.Button()
@@ -343,3 +403,10 @@ def _register_family() -> None:
                   show_progress="hidden", preprocess=False, **API)
     trigger.click(family_cyclegan, [test_index, upload, direction], [*images[:4], info], api_name="family_cyclegan",
                   show_progress="hidden", preprocess=False, **API)
+    trigger.click(family_pix2pix_twemoji, [test_index, upload], [*images[:3], info],
+                  api_name="family_pix2pix_twemoji", show_progress="hidden", preprocess=False, **API)
+    # preprocess=False: the phrase arrives as sent (a Textbox would turn a number into text) and is checked whole.
+    trigger.click(family_text, [phrase, seed], [images[0], info], api_name="family_text", show_progress="hidden",
+                  preprocess=False, **API)
+    trigger.click(family_text_interpolate, [phrase, phrase_b, seed], [images[0], info],
+                  api_name="family_text_interpolate", show_progress="hidden", preprocess=False, **API)

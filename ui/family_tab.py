@@ -1,6 +1,7 @@
-"""The "GAN family" tab: one card per family (vanilla GAN, VAE, LAPGAN, SRGAN, pix2pix, CycleGAN), each with
-its history, a shipped small model and a live panel. Layout and wiring only: the work is in gan_models.family, the views
-(images + JSON info) are the public endpoints' in ui.api, and this module turns their info into readouts."""
+"""The "GAN family" tab: one card per family (vanilla GAN, VAE, LAPGAN, SRGAN, pix2pix, CycleGAN, text to image),
+each with its history, a shipped small model and a live panel. Layout and wiring only: the work is in
+gan_models.family, the views (images + JSON info) are the public endpoints' in ui.api, and this module turns their
+info into readouts."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import numpy as np
 from PIL import Image
 
 from gan_models import family
+from gan_models import latent as L
 from gan_models.lapgan import SIZES
+from gan_models.textgan import SAMPLE_PHRASES, sample_phrases
 from training.data import EMOJI_CLASSES
 from ui import api, real_images, uploads
 from ui.api import RENDER, user_errors
@@ -192,6 +195,50 @@ def show_pix2pix_drawing(drawing: Any) -> tuple:
         raise
 
 
+PIX2PIX_MODES = {"Sketch → emoji": "sketch", "Twemoji → Noto (paired)": "paired"}
+
+
+def check_pix2pix_mode(mode: Any) -> str:
+    if isinstance(mode, str) and mode in PIX2PIX_MODES:
+        return PIX2PIX_MODES[mode]
+    if isinstance(mode, str) and mode in PIX2PIX_MODES.values():
+        return mode
+    raise ValueError(f"Unknown mode {L.shown(mode)}: choose {' or '.join(map(repr, PIX2PIX_MODES))}.")
+
+
+@user_errors
+def show_twemoji_noto(test_index: Any, upload: Any) -> tuple:
+    """The paired Twemoji -> Noto model on a held-out pair, or an uploaded colour image (it wins)."""
+    try:
+        *images, info = api.pix2pix_twemoji_view(test_index, upload)
+    except family.ModelUnavailable as error:
+        return _unavailable(3, error)
+    steps = f", {info['steps']:,} training steps" if info["steps"] else ""
+    text = f"**{info['source']}** through `{info['model']}` ({info['parameters']:,} weights{steps})."
+    if info["psnr"] is not None:
+        text += ("\n\n| vs the real Noto drawing | PSNR (dB) | SSIM | L1 |\n|---|---:|---:|---:|\n"
+                 + _scores_line("pix2pix's Twemoji → Noto", info["psnr"], info["ssim"], info["l1"]) + "\n"
+                 + f"| the Twemoji input itself (doing nothing) | {info['baseline_psnr']:.2f} | "
+                 f"{info['baseline_ssim']:.3f} | — |\n\nThis emoji was held out of training. Unlike CycleGAN "
+                 "(card 6), this model was trained on pairs: the same emoji drawn by both vendors.")
+    else:
+        text += " An upload has no real Noto drawing to compare with: judge by eye."
+    if info["note"]:
+        text += f"\n\n⚠️ {info['note']}"
+    return (*images, text)
+
+
+def switch_pix2pix_mode(mode: Any, test_index: Any, upload: Any) -> tuple:
+    """Show the chosen mode's inputs and outputs; switching to Twemoji -> Noto draws its pair."""
+    try:
+        code = check_pix2pix_mode(mode)
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    paired = code == "paired"
+    drawn = show_twemoji_noto(test_index, upload) if paired else [gr.skip()] * 4
+    return gr.update(visible=not paired), gr.update(visible=paired), *drawn
+
+
 CYCLE_DIRECTIONS = {"Twemoji → Noto": "a2b", "Noto → Twemoji": "b2a"}
 
 
@@ -219,6 +266,48 @@ def show_cyclegan(test_index: Any, upload: Any, direction: Any) -> tuple:
         text += f"\n\n⚠️ {info['note']}"
     labels = (f"{a} (input)", f"{a} → {b}", f"{a} → {b} → {a}", f"Real {b} (same emoji)")
     return (*[gr.update(value=image, label=label) for image, label in zip(images, labels, strict=True)], text)
+
+
+def _text_failure(count: int, error: ValueError) -> tuple:
+    """A phrase the model cannot draw (or a model not there yet): no images, the reason in the words line
+    (the card redraws as one types: a half-typed word is a message, not an error popup)."""
+    return (*([None] * count), f"⚠️ {error}")
+
+
+def show_text(phrase: Any, seed: Any) -> tuple:
+    try:
+        grid, info = api.text_view(phrase, seed)
+    except ValueError as error:
+        return _text_failure(1, error)
+    text = f"{info['words']}\n\nSeeds {info['seeds'][0]}..{info['seeds'][-1]}, `{info['model']}`"
+    text += f" ({info['parameters']:,} weights" + (f", {info['steps']:,} training steps)." if info["steps"] else ").")
+    if info["note"]:
+        text += f"\n\n⚠️ {info['note']}"
+    return grid, text
+
+
+def show_text_interpolation(phrase_a: Any, phrase_b: Any, seed: Any) -> tuple:
+    try:
+        strip, info = api.text_interpolate_view(phrase_a, phrase_b, seed)
+    except ValueError as error:
+        return _text_failure(1, error)
+    a, b = info["a"], info["b"]
+    text = (f"**{a['phrase']}** → **{b['phrase']}** at seed {info['seed']}: {len(info['alphas'])} images, the text "
+            "embeddings mixed as normalize((1 − a)·tA + a·tB) for a = 0 .. 1; the first is phrase A's own image, the "
+            "last phrase B's.")
+    ignored = [*a["ignored"], *[w for w in b["ignored"] if w not in a["ignored"]]]
+    if ignored:
+        text += " Ignored (not in the vocabulary): " + ", ".join(f"'{w}'" for w in ignored) + "."
+    if info["note"]:
+        text += f"\n\n⚠️ {info['note']}"
+    return strip, text
+
+
+def _text_examples() -> list[str]:
+    try:
+        return sample_phrases(family.load(family.TEXT_ID, ("textgan",)).model.config)
+    except ValueError:  # not exported yet: the phrases it is being trained to draw
+        return list(SAMPLE_PHRASES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,7 +452,25 @@ def build(tab: gr.Tab) -> None:
 
     with gr.Column(variant="panel", elem_id="fam-pix2pix"):
         _card_head("pix2pix", 5)
-        with gr.Row():
+        p_mode = gr.Radio(list(PIX2PIX_MODES), value="Sketch → emoji", label="Model", elem_id="fam-p-mode",
+                          info="Sketch → emoji: pix2pix-sketch. Twemoji → Noto (paired): pix2pix-twemoji-noto, "
+                               "trained on the same emoji drawn by both vendors.")
+        with gr.Row(visible=False) as q_row:
+            with gr.Column(scale=1, min_width=300):
+                count = _pair_count()
+                q_index = gr.Slider(0, max(0, count - 1), value=min(3, count - 1), step=1,
+                                    label="Held-out emoji", elem_id="fam-q-index",
+                                    info="Drawn by both vendors, never seen in training.")
+                q_upload = gr.Image(label="…or upload a colour emoji (Twemoji-like)", type="filepath",
+                                    sources=["upload", "clipboard"], height=140, elem_id="fam-q-upload")
+                gr.Markdown("An upload is centre-cropped to a square and resized to 32x32; it has no real Noto "
+                            "drawing to compare with.")
+            with gr.Column(scale=2):
+                with gr.Row():
+                    q_images = [_image(label, f"fam-q-{k}", 180) for k, label in enumerate(
+                        ("Twemoji (input)", "pix2pix's Noto-style output", "Real Noto (same emoji)"))]
+                q_text = gr.Markdown(elem_id="fam-q-text")
+        with gr.Row() as p_row:
             with gr.Column(scale=1, min_width=300):
                 p_draw = gr.Sketchpad(
                     label="Draw here", elem_id="fam-p-draw",
@@ -411,6 +518,29 @@ def build(tab: gr.Tab) -> None:
                         ("Twemoji (input)", "Twemoji → Noto", "Twemoji → Noto → Twemoji", "Real Noto (same emoji)"))]
         c_text = gr.Markdown(elem_id="fam-c-text")
 
+    with gr.Column(variant="panel", elem_id="fam-text"):
+        _card_head("text", 7)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                t_phrase = gr.Textbox("red heart", label="Phrase", max_lines=1, max_length=family.MAX_PHRASE,
+                                      elem_id="fam-t-phrase", info="Emoji names work best; the picture redraws "
+                                      "as you type. Words like 'the', 'of' are left out.")
+                gr.Examples([[p] for p in _text_examples()], [t_phrase], label="Phrases the model knows",
+                            elem_id="fam-t-examples")
+                t_seed = _seed("Seed", 0, "fam-t-seed", "Images use seeds seed .. seed+7; the interpolation "
+                                                        "below uses the seed itself.")
+            with gr.Column(scale=3):
+                t_grid = _image("Eight images of the phrase (one seed each)", "fam-t-grid")
+                t_words = gr.Markdown(elem_id="fam-t-words")
+        gr.Markdown("#### Interpolate between two phrases")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                t_phrase_b = gr.Textbox("cat face", label="Phrase B (phrase A is the one above)", max_lines=1,
+                                        max_length=family.MAX_PHRASE, elem_id="fam-t-phrase-b")
+            with gr.Column(scale=3):
+                t_strip = _image("Phrase A → phrase B at one seed", "fam-t-strip")
+                t_strip_text = gr.Markdown(elem_id="fam-t-strip-text")
+
     v_in, v_out = [v_data, v_seed], [v_mlp, v_dcgan, v_text]
     a_in, a_out = [a_data, a_seed, a_seed_b], [a_vae, a_gan, a_recon, a_path, a_text]
     l_in, l_out = [l_class, *l_seeds], [*l_levels, l_text]
@@ -433,6 +563,19 @@ def build(tab: gr.Tab) -> None:
                     preprocess=False, **LIVE)
     gr.on([tab.select, c_dir.input, c_index.input, c_upload.change], show_cyclegan, [c_index, c_upload, c_dir],
           [*c_images, c_text], api_name="family_cyclegan_ui", preprocess=False, **LIVE)
+    q_out = [*q_images, q_text]
+    # preprocess=False: the upload arrives as a file reference and ui.uploads reads it, header first.
+    p_mode.input(switch_pix2pix_mode, [p_mode, q_index, q_upload], [p_row, q_row, *q_out],
+                 api_name="family_pix2pix_mode_ui", preprocess=False, **LIVE)
+    gr.on([q_index.input, q_upload.change], show_twemoji_noto, [q_index, q_upload], q_out,
+          api_name="family_pix2pix_twemoji_ui", preprocess=False, **LIVE)
+    # The text card redraws as one types (always_last: the final text is always drawn); preprocess=False keeps
+    # the phrase as sent, for family.check_phrase to judge whole.
+    gr.on([tab.select, t_phrase.change, t_seed.input], show_text, [t_phrase, t_seed], [t_grid, t_words],
+          api_name="family_text_ui", preprocess=False, **LIVE)
+    gr.on([tab.select, t_phrase.change, t_phrase_b.change, t_seed.input], show_text_interpolation,
+          [t_phrase, t_phrase_b, t_seed], [t_strip, t_strip_text], api_name="family_text_interpolate_ui",
+          preprocess=False, **LIVE)
 
 
 def _test_count() -> int:
