@@ -159,7 +159,7 @@ def test_recipe_save_and_load_restore_the_sliders(ids):
     uncond = ids[0]
     dims = [0, 1]
     values = [2.5, 0.0] + [0.0] * 6 + [1.0] + [0.0] * 7  # z[0] moved, pc0 = 1
-    base = explore_tab.render.seed_values(uncond, 11, dims)
+    base = explore_tab.dimensions.seed_values(uncond, 11, dims)
     values[1] = base[1]  # z[1] left at the seed's value: not an edit
     path = explore_tab.save_recipe(uncond, 11, None, 0.9, "4", dims, *values)
     recipe = json.loads(Path(path).read_text())

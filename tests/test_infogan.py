@@ -78,21 +78,21 @@ def test_cli_resumes_exactly_with_the_q_head(tmp_path) -> None:
 
 
 def test_explore_puts_the_codes_first_with_their_names(tmp_path) -> None:
-    from gan_models import render
+    from gan_models import dimensions, render
 
     G, D = tiny()
     G.config.code_names = ["tilt", "width"]
     G.save_pretrained(tmp_path / "m")
     registry.register(registry.load_from_folder(tmp_path / "m", model_id="tiny-infogan-explore"))
-    dims = render.default_dims("tiny-infogan-explore", 5, "code 1", k=4)
+    dims = dimensions.default_dims("tiny-infogan-explore", 5, "code 1", k=4)
     assert dims[:2] == [0, 1] and len(set(dims)) == 4
     model = render.load_model("tiny-infogan-explore")
-    assert render.dim_label(model, 0) == "z[0] · tilt" and render.dim_label(model, 3) == "z[3]"
+    assert dimensions.dim_label(model, 0) == "z[0] · tilt" and dimensions.dim_label(model, 3) == "z[3]"
     assert render.model_spec(model)["classes"] == ["code 0", "code 1", "code 2"]
 
 
 def test_shipped_infogan_digits_codes_mean_something() -> None:
-    from gan_models import render
+    from gan_models import dimensions
     from training.evaluate import code_report
 
     model = registry.load("infogan-digits")
@@ -100,5 +100,5 @@ def test_shipped_infogan_digits_codes_mean_something() -> None:
     assert report["categorical_recovery"] >= 0.9  # Q reads back the code G was given (100% when shipped)
     tilt = report["continuous"][1]["monotonicity"]["tilt"]
     assert tilt > 0.7  # z[1]'s traversal turns the digit monotonically (0.88 when shipped)
-    assert render.dim_label(model, 1) == "z[1] · tilt"
-    assert render.default_dims("infogan-digits", 0, "code 3")[:2] == [0, 1]
+    assert dimensions.dim_label(model, 1) == "z[1] · tilt"
+    assert dimensions.default_dims("infogan-digits", 0, "code 3")[:2] == [0, 1]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_models import render
+from gan_models import media, render
 from tests.conftest import screenshot
 from tests.test_render import shipped_or_tiny
 from ui import interpolate_tab as T
@@ -31,7 +31,7 @@ def _classes(model: str) -> list[str]:
 def test_the_strip_shows_every_frame_at_64_px_or_more_with_its_caption_below(ids):
     uncond, _ = ids
     frames = render.interpolation_frames(uncond, 0, 1, frames=16)
-    strip = render.strip_image(frames)
+    strip = media.strip_image(frames)
     if strip.ndim == 2:
         strip = strip[..., None]
     h = frames.shape[1]

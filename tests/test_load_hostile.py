@@ -7,7 +7,7 @@ from __future__ import annotations
 import struct
 
 from benchmarks import load
-from gan_models import render
+from gan_models import dimensions, inputs
 from tests.test_slider_batch import batch
 from ui import guard
 
@@ -15,9 +15,9 @@ MODEL = "dcgan-animals"
 
 
 def test_every_poisoned_entry_of_the_hostile_client_is_refused_with_a_message():
-    dims = render.default_dims(MODEL, render.N_DIM_SLIDERS)
-    good = [MODEL, 5, None, 1.0, "1", dims, *[0.0] * (2 * render.N_DIM_SLIDERS)]
-    entries = load.poisoned_entries((MODEL, 5, None, dims), render.N_DIM_SLIDERS)
+    dims = dimensions.default_dims(MODEL, inputs.N_DIM_SLIDERS)
+    good = [MODEL, 5, None, 1.0, "1", dims, *[0.0] * (2 * inputs.N_DIM_SLIDERS)]
+    entries = load.poisoned_entries((MODEL, 5, None, dims), inputs.N_DIM_SLIDERS)
     before_queue = [e for e in entries if len(e) != len(good) or guard._file_problem(e) is not None]
     queued = [e for e in entries if not any(e is b for b in before_queue)]
     assert len(before_queue) == 4 and len(queued) == len(entries) - 4

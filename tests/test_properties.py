@@ -11,8 +11,8 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from gan_models import inputs
 from gan_models import latent as L
-from gan_models import render as R
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -61,7 +61,8 @@ def test_check_truncation_is_finite_and_in_range_or_refused(value: object) -> No
 @FAST
 @given(st.one_of(anything, st.sampled_from(["4", "16.0", "nan", "inf", "-inf", "1e400"])))
 def test_check_n_and_frames_refuse_cleanly(value: object) -> None:
-    for check, allowed in ((R.check_n, set(R.ALLOWED_N)), (R.check_frames, set(range(2, R.MAX_FRAMES + 1)))):
+    frames = set(range(2, inputs.MAX_FRAMES + 1))
+    for check, allowed in ((inputs.check_n, set(inputs.ALLOWED_N)), (inputs.check_frames, frames)):
         try:
             out = check(value)
         except ValueError:

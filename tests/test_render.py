@@ -13,6 +13,7 @@ import pytest
 import torch
 from torch import nn
 
+from gan_models import dimensions, inputs, media
 from gan_models import latent as L
 from gan_models import render as R
 
@@ -103,7 +104,7 @@ def test_generate_is_deterministic_and_edits_change_the_image(ids):
     a, _ = R.generate(uncond, seed=3, captions=False)
     b, _ = R.generate(uncond, seed=3, captions=False)
     assert np.array_equal(a, b)
-    dims = R.default_dims(uncond, 3)
+    dims = dimensions.default_dims(uncond, 3)
     c, info = R.generate(uncond, seed=3, edits={str(dims[0]): 3.5}, captions=False)
     assert not np.array_equal(a, c) and info["edits"] == {str(dims[0]): 3.5}
     d, _ = R.generate(uncond, seed=3, edits='{"pc0": 2}', captions=False)
@@ -198,25 +199,25 @@ def test_labels_are_checked(ids):
 def test_sensitivity_and_traversal(ids):
     uncond, _ = ids
     latent_dim = R.model_spec(R.load_model(uncond))["latent_dim"]
-    sens = R.sensitivity(uncond, 2)
+    sens = dimensions.sensitivity(uncond, 2)
     assert len(sens) == latent_dim and max(sens) > 0
-    dims = R.default_dims(uncond, 2)
-    assert len(dims) == R.N_DIM_SLIDERS and sens[dims[0]] == max(sens)
-    table = R.sensitivity_table(uncond, 2, top=5)
+    dims = dimensions.default_dims(uncond, 2)
+    assert len(dims) == inputs.N_DIM_SLIDERS and sens[dims[0]] == max(sens)
+    table = dimensions.sensitivity_table(uncond, 2, top=5)
     assert [row["dimension"] for row in table] == [f"z{d}" for d in dims[:5]]
-    grid = R.traversal_grid(uncond, 2, dims=dims[:3])
+    grid = dimensions.traversal_grid(uncond, 2, dims=dims[:3])
     assert grid.ndim == 3
     with pytest.raises(ValueError, match="out of range"):
-        R.traversal_grid(uncond, 2, dims=[latent_dim])
+        dimensions.traversal_grid(uncond, 2, dims=[latent_dim])
 
 
 def test_slider_edits_only_keep_moved_dimensions(ids):
     uncond, _ = ids
-    dims = R.default_dims(uncond, 4)
-    base = R.seed_values(uncond, 4, dims)
+    dims = dimensions.default_dims(uncond, 4)
+    base = dimensions.seed_values(uncond, 4, dims)
     moved = list(base)
     moved[2] = round(base[2] + 1.0, 2)
-    edits = R.edits_from_sliders(uncond, 4, dims, moved, [0.0, 1.5] + [0.0] * 6)
+    edits = dimensions.edits_from_sliders(uncond, 4, dims, moved, [0.0, 1.5] + [0.0] * 6)
     assert edits == {str(dims[2]): moved[2], "pc1": 1.5}
 
 
@@ -234,7 +235,7 @@ def test_interpolation_frames_and_exports(ids, tmp_path):
     frames = R.interpolation_frames(uncond, 1, 2, frames=5, method="slerp")
     assert frames.shape[0] == 5 and frames.dtype == np.uint8
     first, _ = R.generate(uncond, seed=1, captions=False)
-    single = L.to_uint8(R._render(R.load_model(uncond), L.z_from_seed(1, frames_dim(uncond)), None))
+    single = L.to_uint8(R.draw(R.load_model(uncond), L.z_from_seed(1, frames_dim(uncond)), None))
     assert np.array_equal(frames[0], single[0])  # exact endpoint
     lerp = R.interpolation_frames(uncond, 1, 2, frames=5, method="lerp")
     assert np.array_equal(lerp[0], frames[0]) and np.array_equal(lerp[-1], frames[-1])
@@ -243,12 +244,12 @@ def test_interpolation_frames_and_exports(ids, tmp_path):
     model = R.load_model(cond)
     z7 = L.z_from_seed(7, frames_dim(cond))
     for frame, label in ((labels[0], 0), (labels[-1], 2)):  # the class blend ends exactly on each class
-        expected = L.to_uint8(R._render(model, z7, torch.tensor([label])))[0]
+        expected = L.to_uint8(R.draw(model, z7, torch.tensor([label])))[0]
         assert np.abs(frame.astype(int) - expected.astype(int)).max() <= 1
-    files = R.export_interpolation(frames, tmp_path, "x")
+    files = media.export_interpolation(frames, tmp_path, "x")
     assert files["gif"].read_bytes()[:6] in (b"GIF89a", b"GIF87a")
     assert files["mp4"].stat().st_size > 100 and b"ftyp" in files["mp4"].read_bytes()[:64]
-    strip = R.strip_image(frames)
+    strip = media.strip_image(frames)
     assert strip.shape[1] > strip.shape[0]
 
 

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_models import render
+from gan_models import dimensions, inputs, render
 from ui import explore_tab
 from ui.api import SLIDER_RENDER
 
-ZEROS = [0.0] * (2 * render.N_DIM_SLIDERS)
+ZEROS = [0.0] * (2 * inputs.N_DIM_SLIDERS)
 
 
 def view(model: str, seed: int = 0, label: object = None, dims: list | None = None, values: list | None = None,
@@ -41,9 +41,9 @@ def test_the_slider_event_is_batched_without_gradio_preprocessing():
 
 def test_a_batch_of_sessions_on_different_models_draws_each_like_a_single_render():
     uncond, cond = "dcgan-animals", "cdcgan-animals"
-    dims_u = render.default_dims(uncond, 4)
-    dims_c = render.default_dims(cond, 7, "cat")
-    moved = [2.5] + [v for v in render.seed_values(uncond, 4, dims_u)[1:]] + [0.0] * render.N_DIRECTIONS
+    dims_u = dimensions.default_dims(uncond, 4)
+    dims_c = dimensions.default_dims(cond, 7, "cat")
+    moved = [2.5] + [v for v in dimensions.seed_values(uncond, 4, dims_u)[1:]] + [0.0] * render.N_DIRECTIONS
     views = [view(uncond, 4, None, dims_u, moved), view(cond, 7, "cat", dims_c), view(cond, 8, "dog", n="4")]
     images, readouts, infos = batch(*views)
     for v, image, readout, info in zip(views, images, readouts, infos, strict=True):
@@ -108,12 +108,12 @@ def test_the_page_route_answers_a_bad_slider_event_in_the_readout(app_url):
     bad = join_and_wait(app_url, fn_index, view("dcgan-animals", dims=[999]), session)
     assert bad["success"], bad  # no toast, no failed event: the message is in the readout
     assert bad["output"]["data"][1].startswith("⚠️") and "999" in bad["output"]["data"][1]
-    good = join_and_wait(app_url, fn_index, view("dcgan-animals", 21, dims=render.default_dims("dcgan-animals", 21)),
-                         session)
+    dims = dimensions.default_dims("dcgan-animals", 21)
+    good = join_and_wait(app_url, fn_index, view("dcgan-animals", 21, dims=dims), session)
     assert good["success"] and good["output"]["data"][2]["seeds"] == [21]
     # The image is postprocessed in the render thread (postprocess=False): Gradio must still serve it as the PNG
     # of exactly the image a direct render draws.
     served = httpx.get(good["output"]["data"][0]["url"], timeout=30)
     assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
-    expected, _, _ = batch(view("dcgan-animals", 21, dims=render.default_dims("dcgan-animals", 21)))
+    expected, _, _ = batch(view("dcgan-animals", 21, dims=dims))
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(served.content))), np.squeeze(expected[0]))

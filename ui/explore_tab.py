@@ -12,12 +12,13 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from gan_models import dimensions, render
 from gan_models import latent as L
-from gan_models import render
+from gan_models.inputs import MAX_CLASS_GRID_ROWS, N_DIM_SLIDERS, check_dims, check_n, resolve_label
 from ui import guard, share
 from ui.api import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
 
-K = render.N_DIM_SLIDERS
+K = N_DIM_SLIDERS
 RAW_RANGE = 4.0  # |z_i| > 4 has probability 6e-5 under N(0, 1); beyond that the generator never trained
 DIR_RANGE = 5.0
 PRIVATE = {"api_visibility": "private"}
@@ -71,7 +72,7 @@ class Explore:
 
 
 # ---------------------------------------------------------------------------------------------
-# Callbacks (thin: the work happens in gan_models.render)
+# Callbacks (thin: the work happens in gan_models.render and gan_models.dimensions)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -117,7 +118,7 @@ def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
     if not isinstance(values, (list, tuple)) or len(values) != K + render.N_DIRECTIONS:
         raise ValueError(f"Expected {K + render.N_DIRECTIONS} slider values.")
     raw, amounts = values[:K], values[K:]
-    return render.edits_from_sliders(model, seed, render.check_dims(dims, K), raw, amounts)
+    return dimensions.edits_from_sliders(model, seed, check_dims(dims, K), raw, amounts)
 
 
 @user_errors
@@ -178,7 +179,7 @@ def _class_update(spec: dict, label: Any) -> dict:
     classes = spec["classes"]
     if not classes:
         return gr.update(choices=[], value=None, visible=False)
-    value = classes[render.resolve_label(render.load_model(spec["id"]), label)]
+    value = classes[resolve_label(render.load_model(spec["id"]), label)]
     return gr.update(choices=classes, value=value, visible=True)
 
 
@@ -198,11 +199,11 @@ def setup(
     edits = L.parse_edits(edits or {}, d, render.direction_names(loaded))
     edited = [k for k in edits if isinstance(k, int)]
     # Dims a link or recipe edits always get a slider, then the chosen (or most sensitive) ones.
-    chosen = render.check_dims(dims, K) or render.default_dims(loaded.id, seed, label_arg)
+    chosen = check_dims(dims, K) or dimensions.default_dims(loaded.id, seed, label_arg)
     dims = list(dict.fromkeys(edited + chosen))[:K]
-    base = render.seed_values(loaded.id, seed, dims)
+    base = dimensions.seed_values(loaded.id, seed, dims)
     raw = [
-        gr.update(visible=True, label=render.dim_label(loaded, dim), value=_clip(edits.get(dim, v), RAW_RANGE))
+        gr.update(visible=True, label=dimensions.dim_label(loaded, dim), value=_clip(edits.get(dim, v), RAW_RANGE))
         for dim, v in zip(dims, base, strict=True)
     ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
     dirs = render.directions(loaded)
@@ -217,7 +218,7 @@ def setup(
     return [
         gr.update(value=loaded.id), gr.update(value=seed), label_value,
         gr.update(value=L.check_truncation(truncation)),
-        gr.update(value=str(render.check_n(n))), gr.update(choices=list(range(d)), value=dims),
+        gr.update(value=str(check_n(n))), gr.update(choices=list(range(d)), value=dims),
         *raw, *amounts, image, readout, info,
     ]
 
@@ -243,10 +244,10 @@ def on_dims(model: str, seed: Any, dims: list):
     """Re-label the raw sliders for the chosen dimensions, each at the seed's value."""
     if isinstance(dims, list) and len(dims) > K:
         raise gr.Error(f"At most {K} dimensions get sliders; remove one first.")
-    dims = render.check_dims(dims, K)
-    base = render.seed_values(model, seed, dims)
+    dims = check_dims(dims, K)
+    base = dimensions.seed_values(model, seed, dims)
     loaded = render.load_model(model)
-    return [gr.update(visible=True, label=render.dim_label(loaded, d), value=_clip(v, RAW_RANGE))
+    return [gr.update(visible=True, label=dimensions.dim_label(loaded, d), value=_clip(v, RAW_RANGE))
             for d, v in zip(dims, base, strict=True)
             ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
 
@@ -266,8 +267,8 @@ def make_traversal(model: str, seed: float, label: str | None, truncation: float
     edits = _edits(model, seed, dims, list(values))
     edits = {k: v for k, v in edits.items() if not k.isdigit()}  # the grid sets the raw dims itself
     label = _label(model, label)
-    grid = render.traversal_grid(model, seed, label, truncation, edits, render.check_dims(dims, K))
-    table = pd.DataFrame(render.sensitivity_table(model, seed, label))
+    grid = dimensions.traversal_grid(model, seed, label, truncation, edits, check_dims(dims, K))
+    table = pd.DataFrame(dimensions.sensitivity_table(model, seed, label))
     # Bars start at zero: an auto-scaled axis would make small differences look large.
     return grid, gr.update(value=table, y_lim=[0, float(table["sensitivity"].max()) * 1.05])
 
@@ -363,7 +364,7 @@ def build() -> Explore:
 
     with gr.Accordion("Class grid (conditional models)", open=False):
         with gr.Row():
-            rows = gr.Slider(1, render.MAX_CLASS_GRID_ROWS, value=3, step=1, label="Rows (seeds)",
+            rows = gr.Slider(1, MAX_CLASS_GRID_ROWS, value=3, step=1, label="Rows (seeds)",
                              elem_id="ex-grid-rows", info="Each row keeps one noise vector; columns are classes.")
             grid_btn = gr.Button("Draw class grid", elem_id="ex-grid-btn")
         class_img = gr.Image(label="Class grid", format="png", interactive=False, elem_id="ex-class-grid")

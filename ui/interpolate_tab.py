@@ -15,6 +15,8 @@ import numpy as np
 
 from gan_models import latent as L
 from gan_models import render
+from gan_models.inputs import MAX_FRAMES, check_frames, resolve_label
+from gan_models.media import export_interpolation, strip_image
 from ui import guard, share
 from ui.api import RENDER, scratch_dir, user_errors
 from ui.explore_tab import _label, default_model, model_ids
@@ -61,8 +63,8 @@ def on_model(model: str, label_a: Any = None, label_b: Any = None) -> tuple:
         hidden = gr.update(choices=[], value=None, visible=False)
         return hidden, hidden
     loaded = render.load_model(model)
-    a = classes[render.resolve_label(loaded, label_a)]
-    b = classes[render.resolve_label(loaded, label_b if label_b not in (None, "") else min(1, len(classes) - 1))]
+    a = classes[resolve_label(loaded, label_a)]
+    b = classes[resolve_label(loaded, label_b if label_b not in (None, "") else min(1, len(classes) - 1))]
     return (gr.update(choices=classes, value=a, visible=True), gr.update(choices=classes, value=b, visible=True))
 
 
@@ -120,7 +122,7 @@ def draw(model: str, seed_a: Any, seed_b: Any, label_a: Any, label_b: Any, frame
     if not isinstance(model, str) or not model:
         raise ValueError("Choose a model first.")
     sa, sb = _seed("Seed A", seed_a), _seed("Seed B", seed_b)
-    n, trunc = render.check_frames(frames), L.check_truncation(truncation)
+    n, trunc = check_frames(frames), L.check_truncation(truncation)
     label_a, label_b = _label(model, label_a), _label(model, label_b)
     out_dir = scratch_dir()
     arrays = {m: render.interpolation_frames(model, sa, sb, label_a, label_b, n, m, trunc) for m in methods}
@@ -128,7 +130,7 @@ def draw(model: str, seed_a: Any, seed_b: Any, label_a: Any, label_b: Any, frame
     from PIL import Image
 
     for m, arr in arrays.items():
-        strip = render.strip_image(arr)
+        strip = strip_image(arr)
         path = out_dir / f"{m}-{sa}-{sb}-strip.png"
         Image.fromarray(strip).save(path)
         strips.append(strip)
@@ -138,7 +140,7 @@ def draw(model: str, seed_a: Any, seed_b: Any, label_a: Any, label_b: Any, frame
         video_frames = np.repeat(np.repeat(arrays[methods[0]], scale, axis=1), scale, axis=2)
     else:
         video_frames = side_by_side({PATH_NAMES[m]: a for m, a in arrays.items()})
-    written = render.export_interpolation(video_frames, out_dir, f"{'-'.join(methods)}-{sa}-{sb}")
+    written = export_interpolation(video_frames, out_dir, f"{'-'.join(methods)}-{sa}-{sb}")
     files = [str(written["gif"]), str(written["mp4"]), *files]
     both = len(methods) > 1
     shown = _shown(model, sa, sb, label_a, label_b, n, methods, trunc)
@@ -184,7 +186,7 @@ def link_values(params: dict) -> list:
         state = {"tab": "explore"}
     model = state.get("model") or default_model()
     seed = state.get("seed", DEFAULTS["seed_a"])
-    frames = min(max(int(state.get("frames", DEFAULTS["frames"])), 2), render.MAX_FRAMES)
+    frames = min(max(int(state.get("frames", DEFAULTS["frames"])), 2), MAX_FRAMES)
     method = LINK_METHODS.get(state.get("method", "slerp"), DEFAULTS["method"])
     return [model, seed, state.get("seed_b", seed + 1), state.get("label"), state.get("label_b"), frames, method,
             state.get("truncation", DEFAULTS["truncation"])]
@@ -240,9 +242,9 @@ def build() -> Interpolate:
                                       info="Class at the start (conditional models).")
                 label_b = gr.Dropdown([], label="Class B", visible=False, elem_id="ip-label-b",
                                       info="Class at the end.")
-            frames = gr.Slider(2, render.MAX_FRAMES, value=DEFAULTS["frames"], step=1, label="Frames",
+            frames = gr.Slider(2, MAX_FRAMES, value=DEFAULTS["frames"], step=1, label="Frames",
                                elem_id="ip-frames",
-                               info=f"Images along the path, both ends included (2 to {render.MAX_FRAMES}).")
+                               info=f"Images along the path, both ends included (2 to {MAX_FRAMES}).")
             method = gr.Radio(list(METHODS), value=DEFAULTS["method"], label="Path", elem_id="ip-method",
                               info="Spherical keeps |z| typical; linear passes through short vectors.")
             truncation = gr.Slider(0.0, 2.0, value=DEFAULTS["truncation"], step=0.05, label="Truncation",

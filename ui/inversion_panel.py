@@ -14,6 +14,7 @@ import torch
 
 from gan_models import edit, registry, render
 from gan_models import latent as L
+from gan_models.inputs import resolve_label
 from ui import uploads
 from ui.api import RENDER, user_errors
 from ui.charts import D_COLOR, history_chart
@@ -116,7 +117,7 @@ def _strip(images: torch.Tensor) -> np.ndarray:
 
 
 def _class(loaded: Any, label: Any) -> int | None:
-    return render.resolve_label(loaded, label)
+    return resolve_label(loaded, label)
 
 
 @user_errors

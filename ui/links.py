@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from gan_models import render
+from gan_models.inputs import MAX_FRAMES
 from ui import explore_tab, interpolate_tab, share
 from ui.explore_tab import default_model
 
@@ -43,7 +43,7 @@ def restore(request: gr.Request, explore_setup, interpolate_labels, n_explore: i
         la, lb = interpolate_labels(model, state.get("label"), state.get("label_b"))
     except gr.Error:
         la = lb = gr.update()
-    frames = min(max(int(state.get("frames", 16)), 2), render.MAX_FRAMES)
+    frames = min(max(int(state.get("frames", 16)), 2), MAX_FRAMES)
     interp = [gr.update(value=model), gr.update(value=seed), gr.update(value=state.get("seed_b", seed + 1)), la, lb,
               gr.update(value=frames), gr.update(value=method), gr.update(value=state.get("truncation", 1.0))]
     # Only a link that names a tab switches tabs: a plain visit must not yank a person who already

@@ -1,0 +1,138 @@
+"""Images and videos from uint8 frames: captioned grids, the interpolation strip, and GIF/MP4 files.
+
+Pure numpy/PIL/imageio: everything here takes uint8 arrays [N, H, W, C] and knows nothing of models or latents.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from gan_models.latent import for_display
+
+# ---------------------------------------------------------------------------------------------
+# Grids with captions
+# ---------------------------------------------------------------------------------------------
+
+
+def captioned_grid(tiles: np.ndarray, captions: Sequence[str] | None, nrow: int, scale: int) -> np.ndarray:
+    """Grid of upscaled tiles, each with an optional one-line caption drawn underneath."""
+    from PIL import Image, ImageDraw
+
+    tiles = np.repeat(np.repeat(tiles, scale, axis=1), scale, axis=2)
+    if captions and tiles.shape[-1] == 1:
+        tiles = np.repeat(tiles, 3, axis=-1)  # captions are drawn in colour; without them stay grayscale
+    n, h, w, ch = tiles.shape
+    cap_h = 14 if captions else 0
+    pad = 4
+    rows = math.ceil(n / nrow)
+    canvas = np.full((rows * (h + cap_h + pad) + pad, nrow * (w + pad) + pad, ch), 255, dtype=np.uint8)
+    for i in range(n):
+        r, c = divmod(i, nrow)
+        y, x = pad + r * (h + cap_h + pad), pad + c * (w + pad)
+        canvas[y : y + h, x : x + w] = tiles[i]
+    if captions:
+        img = Image.fromarray(canvas)
+        draw = ImageDraw.Draw(img)
+        for i, text in enumerate(captions):
+            r, c = divmod(i, nrow)
+            y, x = pad + r * (h + cap_h + pad) + h + 1, pad + c * (w + pad)
+            draw.text((x + 1, y), text, fill=(30, 30, 30))
+        canvas = np.asarray(img)
+    return for_display(canvas)
+
+
+def scale_for(image_size: int, n_per_row: int, target: int = 512, max_scale: int = 8) -> int:
+    """Nearest-neighbour upscale for rows of `n_per_row` tiles of `image_size` px: the largest that keeps a row
+    within `target` px, clamped to 1..max_scale."""
+    return max(1, min(max_scale, target // max(1, image_size * n_per_row)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpolation: strip, GIF and MP4
+# ---------------------------------------------------------------------------------------------
+
+
+def video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16, rgb: bool = True) -> np.ndarray:
+    """Upscale (nearest) and pad to a multiple of `block` px; 3 channels unless rgb=False (H.264 in
+    browsers wants RGB/yuv420p and 16-px blocks; a grayscale GIF stays 'L', which skips quantisation)."""
+    h = frames.shape[1]
+    scale = max(1, math.ceil(min_side / h))
+    big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    if big.shape[-1] == 1:
+        big = np.repeat(big, 3, axis=-1) if rgb else big[..., 0]
+    ph, pw = (-big.shape[1]) % block, (-big.shape[2]) % block
+    if ph or pw:
+        pad = ((0, 0), (0, ph), (0, pw)) + ((0, 0),) * (big.ndim - 3)
+        big = np.pad(big, pad, constant_values=255)
+    return big
+
+
+def strip_image(frames: np.ndarray, per_row: int = 8) -> np.ndarray:
+    """All frames in reading order, at most `per_row` per row, each upscaled to at least 64 px (about 100 px
+    where the row allows) with its place on the path written underneath: A, t = 0.07, ..., B."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    n, h = frames.shape[0], frames.shape[1]
+    per_row = max(1, min(per_row, n))
+    scale = max(math.ceil(64 / h), min(4, 800 // (h * per_row)), 1)
+    big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    fh, fw, channels = big.shape[1], big.shape[2], big.shape[3]
+    pad, caption = 6, 20
+    rows = math.ceil(n / per_row)
+    canvas = np.full((rows * (fh + caption + pad) + pad, per_row * (fw + pad) + pad, channels), 255, np.uint8)
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        y, x = pad + r * (fh + caption + pad), pad + c * (fw + pad)
+        canvas[y : y + fh, x : x + fw] = big[i]
+    image = Image.fromarray(for_display(canvas))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=13)
+    ink = (40, 40, 40) if channels == 3 else 40
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        text = "A" if i == 0 else "B" if i == n - 1 else f"t = {i / (n - 1):.2f}"
+        x, y = pad + c * (fw + pad) + fw / 2, pad + r * (fh + caption + pad) + fh + caption / 2
+        draw.text((x, y), text, fill=ink, font=font, anchor="mm")
+    return np.asarray(image)
+
+
+def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
+    from PIL import Image
+
+    big = video_frames(frames, min_side=112, block=1, rgb=False)  # 28 px -> 4x
+    pil = [Image.fromarray(f) for f in big]
+    pil[0].save(path, save_all=True, append_images=pil[1:], duration=int(round(1000 / fps)), loop=0)
+    return path
+
+
+def write_mp4(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
+    import imageio.v2 as imageio  # imageio-ffmpeg ships its own ffmpeg binary
+
+    big = video_frames(frames)
+    writer = imageio.get_writer(
+        str(path), format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p",
+        macro_block_size=16, ffmpeg_log_level="error", output_params=["-movflags", "+faststart"],
+    )
+    try:
+        for f in big:
+            writer.append_data(f)
+    finally:
+        writer.close()
+    return path
+
+
+def export_interpolation(frames: np.ndarray, out_dir: Path, stem: str, gif: bool = True, mp4: bool = True) -> dict:
+    """Write the GIF and/or MP4 of `frames` into out_dir (the caller picks a folder inside Gradio's
+    cache so the files are cleaned up with it); returns {"gif": path, "mp4": path}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    if gif:
+        out["gif"] = write_gif(frames, out_dir / f"{stem}.gif")
+    if mp4:
+        out["mp4"] = write_mp4(frames, out_dir / f"{stem}.mp4")
+    return out
