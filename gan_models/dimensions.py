@@ -138,12 +138,10 @@ def traversal_grid(
     dims = check_dims(dims, latent_dim) if dims else default_dims(req.model.id, req.seed, label)
     check_dims_in_range(dims, latent_dim)
     values = L.traversal_values(steps)
-    raw = {k: v for k, v in req.edits.items() if isinstance(k, int)}
+    raw, moves = render.split_edits(req.edits)
     base = L.apply_edits(L.z_from_seed(req.seed, latent_dim), raw)
     z = L.truncate(L.traversal_latents(base, [int(d) for d in dims], values), req.truncation)
-    moves = {k: v for k, v in req.edits.items() if isinstance(k, str)}
-    if moves:
-        z = L.apply_edits(z, moves, render.directions(req.model))
+    z = render.apply_moves(req.model, z, moves)
     images = render.draw(req.model, z, render.labels_for(req.label, z.shape[0]))
     caps = [f"z{d} {v:+.0f}" for d in dims for v in values]
     spec = render.model_spec(req.model)

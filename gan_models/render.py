@@ -151,13 +151,22 @@ def latents(model: Any, seed: int, truncation: float, edits: Mapping, n: int) ->
     directions move the final latent so their amount means the same distance at any truncation."""
     latent_dim = int(model.generator.config.latent_dim)
     z = L.z_from_seed(seed, latent_dim, n)
-    raw = {k: v for k, v in edits.items() if isinstance(k, int)}
-    moves = {k: v for k, v in edits.items() if isinstance(k, str)}
-    z = L.truncate(L.apply_edits(z, raw), truncation)
-    if moves:
-        closed_form = sefa(model) if any(k.startswith(L.SEFA_PREFIX) for k in moves) else None
-        z = L.apply_edits(z, moves, directions(model) + closed_form if closed_form is not None else directions(model))
-    return z
+    raw, moves = split_edits(edits)
+    return apply_moves(model, L.truncate(L.apply_edits(z, raw), truncation), moves)
+
+
+def split_edits(edits: Mapping) -> tuple[dict, dict]:
+    """Validated edits -> (raw dimension values {int: value}, direction moves {"pc0" | "sf0" ...: amount})."""
+    return ({k: v for k, v in edits.items() if isinstance(k, int)},
+            {k: v for k, v in edits.items() if isinstance(k, str)})
+
+
+def apply_moves(model: Any, z: torch.Tensor, moves: Mapping[str, float]) -> torch.Tensor:
+    """Move latents [N, Z] along principal ("pc") and closed-form ("sf") directions."""
+    if not moves:
+        return z
+    closed_form = sefa(model) if any(k.startswith(L.SEFA_PREFIX) for k in moves) else None
+    return L.apply_edits(z, moves, directions(model) + closed_form if closed_form is not None else directions(model))
 
 
 def validate(model_id: object, seed: object, label: object, truncation: object, edits: object) -> Request:

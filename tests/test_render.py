@@ -209,6 +209,9 @@ def test_sensitivity_and_traversal(ids):
     assert grid.ndim == 3
     with pytest.raises(ValueError, match="out of range"):
         dimensions.traversal_grid(uncond, 2, dims=[latent_dim])
+    # a closed-form (SeFa) move applies to a traversal as it does to a single render
+    moved = dimensions.traversal_grid(uncond, 2, edits={"sf0": 2.0}, dims=dims[:3])
+    assert moved.shape == grid.shape and not np.array_equal(moved, grid)
 
 
 def test_slider_edits_only_keep_moved_dimensions(ids):
