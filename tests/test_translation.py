@@ -53,11 +53,15 @@ def test_paired_sets_hold_inputs_and_the_style_halves_never_share_a_code_point()
 
 def test_the_vendor_sketch_set_adds_a_style_plane_and_one_model_draws_both_styles() -> None:
     plain, vendor = load_dataset("emoji-sketch", "test"), load_dataset("emoji-sketch-vendor", "test")
-    assert vendor.inputs.shape == (len(plain), 2, 32, 32)
-    assert torch.equal(vendor.inputs[:, :1], plain.inputs) and torch.equal(vendor.images, plain.images)
+    n, half = len(plain), len(plain) // 2  # emoji-sketch: sketches of Noto drawings first, then Twemoji ones
+    assert vendor.inputs.shape == (2 * n, 2, 32, 32)
+    assert torch.equal(vendor.inputs[:n, :1], plain.inputs) and torch.equal(vendor.inputs[n:, :1], plain.inputs)
     style = vendor.inputs[:, 1].flatten(1)
-    half = len(plain) // 2  # Noto drawings first, then Twemoji ones
-    assert (style[:half] == 255).all() and (style[half:] == 0).all()
+    assert (style[:n] == 255).all() and (style[n:] == 0).all()
+    noto, twemoji = plain.images[:half], plain.images[half:]
+    # each sketch is drawn in the named style: its target is that vendor's drawing of the same code point
+    assert torch.equal(vendor.images[:n], torch.cat([noto, noto]))
+    assert torch.equal(vendor.images[n:], torch.cat([twemoji, twemoji]))
     G, _ = build_pair(Pix2PixConfig(in_channels=2, source="sketch-vendor", base_channels=4, d_base_channels=4))
     assert G(torch.zeros(2, 2, 32, 32)).shape == (2, 3, 32, 32)
 

@@ -27,7 +27,9 @@ Datasets:
                  training/sketch.py as `inputs`. Split 80/20 over code points (skin tones stripped).
   emoji-sketch-vendor
                  emoji-sketch with a second input channel naming the vendor style to draw in (a constant plane:
-                 255 for Noto, 0 for Twemoji), so one pix2pix draws either style from the same sketch.
+                 255 for Noto, 0 for Twemoji). Every sketch appears twice, with each style and that vendor's
+                 drawing as the target: a sketch made from a Twemoji drawing also teaches Noto's look, so the
+                 channel, not the sketch's own strokes, decides the style.
   emoji-twemoji-noto
                  Paired (Twemoji drawing, Noto drawing of the same code point): inputs Twemoji, images Noto.
   emoji-styles   Unpaired Twemoji (inputs) and Noto (images) for CycleGAN: the train code points are cut into
@@ -302,11 +304,11 @@ def _load_emoji_pairs(name: str, split: str) -> ImageData:
         from training.sketch import line_sketch  # scikit-image is only needed for these sets
 
         inputs = torch.from_numpy(line_sketch(images[both]))[:, None]
-        if name == "emoji-sketch-vendor":  # the style channel: Noto drawings first, then Twemoji ones
-            style = torch.zeros_like(inputs)
-            style[: len(b)] = 255
-            inputs = torch.cat([inputs, style], dim=1)
         targets = _nchw(images[both])
+        if name == "emoji-sketch-vendor":  # every sketch twice: drawn in Noto's style, then in Twemoji's
+            noto, twemoji = torch.full_like(inputs, 255), torch.zeros_like(inputs)
+            inputs = torch.cat([torch.cat([inputs, noto], 1), torch.cat([inputs, twemoji], 1)])
+            targets = torch.cat([_nchw(images[np.concatenate([b, b])]), _nchw(images[np.concatenate([a, a])])])
     elif name == "emoji-styles" and split == "train":
         halves = np.random.default_rng(SPLIT_SEED).permutation(len(codes))
         half = len(codes) // 2
