@@ -107,6 +107,9 @@ LAPGAN_ID = "lapgan-emoji"
 SR_IDS = {"SRResNet": "srresnet-emoji", "SRGAN": "srgan-emoji"}
 SR_DATASET = "emoji"
 PIX2PIX_ID, SKETCH_DATASET = "pix2pix-sketch", "emoji-sketch"
+# One pix2pix for both styles: the sketch plus a constant plane naming the vendor to draw like.
+STYLED_PIX2PIX_ID = "pix2pix-sketch-vendor"
+STYLES = {"noto": 1.0, "twemoji": -1.0}
 CYCLEGAN_ID, STYLES_DATASET = "cyclegan-emoji", "emoji-styles"
 # Paired Twemoji -> Noto (pix2pix): inputs Twemoji, images Noto; its test split is the held-out code points.
 PAIRED_ID, PAIRED_DATASET = "pix2pix-twemoji-noto", "emoji-twemoji-noto"
@@ -657,16 +660,30 @@ def _scores(out: torch.Tensor, real: torch.Tensor | None) -> tuple[float | None,
     return psnr, ssim, float((out - real).abs().mean() / 2)
 
 
+def check_style(style: object) -> str:
+    """"noto" / "twemoji" (any case) -> the key of STYLES."""
+    if isinstance(style, str) and style.strip().lower() in STYLES:
+        return style.strip().lower()
+    raise ValueError(f"Unknown style {L.shown(style)}: choose Noto or Twemoji.")
+
+
 @torch.inference_mode()
 def pix2pix(sketch: torch.Tensor, real: torch.Tensor | None = None, source: str = "your drawing",
-            model_id: str = PIX2PIX_ID) -> Pix2PixResult:
+            model_id: str | None = None, style: str | None = None) -> Pix2PixResult:
     """The emoji the pix2pix model draws for `sketch` ([1, 1, 32, 32], uint8 or [-1, 1]; prepare_sketch makes one
-    from a drawing), scored against `real` ([1, 3, 32, 32]) when the sketch was made from a known emoji."""
+    from a drawing), scored against `real` ([1, 3, 32, 32]) when the sketch was made from a known emoji. With a
+    `style` ("noto" | "twemoji") the styled model draws in that vendor's look; without, pix2pix-sketch draws
+    whatever the strokes suggest."""
     x = check_test_images(sketch, 1, SR_SIZE)[:1]
     target = None if real is None else check_test_images(real, 3, SR_SIZE)[:1]
-    loaded = _translator(model_id, "pix2pix", lambda c: None if int(c.in_channels) == 1 else (
-        f"translates {c.source} images, not sketches"))
+    channels = 1 if style is None else 2
+    model_id = model_id or (PIX2PIX_ID if style is None else STYLED_PIX2PIX_ID)
+    loaded = _translator(model_id, "pix2pix", lambda c: None if int(c.in_channels) == channels else (
+        f"translates {c.source} images, not {'styled ' if style else ''}sketches"))
+    if style is not None:
+        x = torch.cat([x, torch.full_like(x, STYLES[check_style(style)])], dim=1)
     out = loaded.model.generator(x).float().clamp(-1, 1)
+    x = x[:, :1]
     return Pix2PixResult(model_id, source, x, out, target, *_scores(out, target),
                          parameter_count(loaded.model.generator), training_steps(model_id), loaded.note)
 

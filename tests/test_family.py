@@ -30,12 +30,16 @@ VOCAB = ["face", "heart", "red", "cat", "grinning", "tears", "joy", "yellow", "s
 
 
 def tiny_family(root: Path) -> dict[str, Path]:
-    """A tiny LAPGAN, two tiny super-resolvers (SRResNet, SRGAN), a tiny sketch pix2pix, a tiny paired Twemoji ->
-    Noto pix2pix, a tiny CycleGAN and a tiny text-to-image GAN, saved with save_pretrained under `root`."""
+    """A tiny LAPGAN, two tiny super-resolvers (SRResNet, SRGAN), tiny sketch pix2pix models (plain and styled), a
+    tiny paired Twemoji -> Noto pix2pix, a tiny CycleGAN and a tiny text-to-image GAN, saved with save_pretrained
+    under `root`."""
     torch.manual_seed(0)
     folders = {"lapgan-emoji": root / "lapgan", "srresnet-emoji": root / "srresnet", "srgan-emoji": root / "srgan",
                "pix2pix-sketch": root / "pix2pix", "cyclegan-emoji": root / "cyclegan",
-               "pix2pix-twemoji-noto": root / "paired", "textgan-emoji": root / "textgan"}
+               "pix2pix-twemoji-noto": root / "paired", "textgan-emoji": root / "textgan",
+               "pix2pix-sketch-vendor": root / "styled"}
+    UNetGenerator(Pix2PixConfig(in_channels=2, source="sketch-vendor", base_channels=4, d_base_channels=4,
+                                dataset="emoji-sketch-vendor")).save_pretrained(folders["pix2pix-sketch-vendor"])
     UNetGenerator(Pix2PixConfig(in_channels=3, source="twemoji", base_channels=4, d_base_channels=4,
                                 dataset="emoji-twemoji-noto")).save_pretrained(folders["pix2pix-twemoji-noto"])
     TextToImageGenerator(TextGANConfig(latent_dim=8, base_channels=4, d_base_channels=4, text_dim=8, cond_dim=4,
@@ -378,6 +382,19 @@ def test_pix2pix_draws_an_emoji_for_a_sketch_and_scores_it_against_the_real_one(
     assert drawn.real is None and drawn.psnr is None and drawn.ssim is None and drawn.l1 is None
     assert not torch.equal(family.pix2pix(torch.full((1, 1, 32, 32), 255, dtype=torch.uint8)).output, r.output)
     assert family.row_image(r.sketch, px=family.TILE_PX, pad=0).shape == (family.TILE_PX, family.TILE_PX)
+
+
+def test_the_styled_pix2pix_draws_each_vendor_style_from_one_sketch(tiny):
+    sketch = family.prepare_sketch(canvas_stroke())
+    noto, twemoji = family.pix2pix(sketch, style="noto"), family.pix2pix(sketch, style="Twemoji")
+    assert noto.model_id == twemoji.model_id == "pix2pix-sketch-vendor"
+    assert noto.sketch.shape == (1, 1, 32, 32) and noto.output.shape == (1, 3, 32, 32)
+    assert not torch.equal(noto.output, twemoji.output)  # the style plane reaches the network
+    assert torch.equal(family.pix2pix(sketch, style="NOTO ").output, noto.output)
+    assert family.pix2pix(sketch).model_id == "pix2pix-sketch"  # no style: the plain sketch model
+    for bad in ("apple", "", 3, ["noto"]):
+        with pytest.raises(ValueError, match="Unknown style"):
+            family.check_style(bad)
 
 
 def test_pix2pix_refuses_wrong_inputs_and_a_model_that_is_not_a_sketch_model(tiny, tmp_path, monkeypatch):

@@ -114,6 +114,22 @@ def test_family_pix2pix_on_a_test_sketch_and_an_uploaded_drawing(client, tiny, t
     assert Image.open(out_up).size == (family.TILE_PX, family.TILE_PX)
 
 
+def test_family_pix2pix_in_a_chosen_vendor_style_is_scored_against_that_vendors_drawing(client, tiny):
+    from ui.real_images import test_split
+
+    test = test_split(family.SKETCH_DATASET)
+    half = len(test) // 2
+    for style, real_index in (("twemoji", 600), ("Noto", 600 - half)):
+        *images, info = client.predict(600, None, style, api_name="/family_pix2pix")
+        info = _info(info)
+        assert info["model"] == "pix2pix-sketch-vendor" and info["source"].startswith("test sketch 600")
+        expected = family.row_image(family.check_test_images(test.images[real_index: real_index + 1], 3, 32),
+                                    px=family.TILE_PX, pad=0)
+        assert np.array_equal(np.asarray(Image.open(images[2]).convert("RGB")), expected)
+    *_, plain = client.predict(600, None, "", api_name="/family_pix2pix")
+    assert _info(plain)["model"] == "pix2pix-sketch"
+
+
 def test_family_cyclegan_both_directions_and_an_upload(client, tiny, tmp_path):
     *images, info = client.predict(3, None, "a2b", api_name="/family_cyclegan")
     assert len(images) == 4 and all(Image.open(p).size == (family.TILE_PX, family.TILE_PX) for p in images)
@@ -142,6 +158,8 @@ def test_family_cyclegan_both_directions_and_an_upload(client, tiny, tmp_path):
         ("/family_pix2pix", (10**6, None), "Test image"),
         ("/family_pix2pix", (-1, None), "Test image"),
         ("/family_pix2pix", ("x" * 5000, None), "Test image"),
+        ("/family_pix2pix", (0, None, "apple"), "Unknown style"),
+        ("/family_pix2pix", (0, None, "n" * 10_000), "Unknown style"),
         ("/family_cyclegan", (3, None, "sideways"), "Unknown direction"),
         ("/family_cyclegan", (3, None, "x" * 10_000), "Unknown direction"),
         ("/family_cyclegan", (586, None, "a2b"), "Test image"),

@@ -185,3 +185,14 @@ def test_the_pix2pix_card_switches_to_twemoji_to_noto(page, app_url, tiny):
     page.locator("#fam-p-mode label", has_text="Sketch → emoji").click()
     page.locator("#fam-p-draw").wait_for(state="visible")
     assert "test sketch 428" in page.locator("#fam-p-text").inner_text()
+
+
+def test_the_pix2pix_style_choice_redraws_in_the_other_vendors_look(page, app_url, tiny):
+    _open_family_tab(page, app_url)
+    _wait_text(page, "fam-p-text", "pix2pix-sketch-vendor")
+    before = {k: _wait_src(page, f"fam-p-{k}") for k in (1, 2)}
+    page.locator("#fam-p-style label", has_text="Twemoji").click()
+    for k in (1, 2):  # a new drawing, and the real emoji is now Twemoji's drawing of the same code point
+        _wait_src(page, f"fam-p-{k}", before[k])
+    assert "test sketch 428" in page.locator("#fam-p-text").inner_text()
+    assert page.locator(".toast-body").count() == 0

@@ -12,11 +12,13 @@ fast part of `interpolate`), and one per card of the GAN family tab:
 - `family_superres(test_index, upload)` -> (low-res input, bicubic, SRResNet, SRGAN, real, info): an emoji
   test image by index, or an uploaded image (centre-cropped, resized to 32x32; it wins over the index);
   info has PSNR (dB) and SSIM of each panel against the real image.
-- `family_pix2pix(test_index, upload)` -> (sketch, pix2pix's emoji, real emoji, info): a held-out test sketch of
-  emoji-sketch by index (0..1171; the first half made from Noto drawings, the second from Twemoji ones), or an
-  uploaded line drawing (dark lines on white; it wins over the index: composited on white, grey, centre-cropped,
-  reduced to 32x32 by area, ink scaled so the darkest stroke is black). info has PSNR (dB), SSIM and L1 of the
-  emoji against the real one (None for an upload). A blank drawing is refused: "Draw something first".
+- `family_pix2pix(test_index, upload, style="")` -> (sketch, pix2pix's emoji, real emoji, info): a held-out
+  test sketch of emoji-sketch by index (0..1171; the first half made from Noto drawings, the second from Twemoji
+  ones), or an uploaded line drawing (dark lines on white; it wins over the index: composited on white, grey,
+  centre-cropped, reduced to 32x32 by area, ink scaled so the darkest stroke is black). info has PSNR (dB), SSIM
+  and L1 of the emoji against the real one (None for an upload). A blank drawing is refused: "Draw something first".
+  `style` "noto" or "twemoji" draws in that vendor's look (pix2pix-sketch-vendor; a test sketch is then scored
+  against that vendor's drawing of the same emoji); "" lets pix2pix-sketch draw what the strokes suggest.
 - `family_cyclegan(test_index, upload, direction)` -> (input, translated, translated back, real other style,
   info): direction "a2b" / "Twemoji -> Noto" or "b2a" / "Noto -> Twemoji"; a held-out emoji-styles pair by index
   (0..585, the input in the direction's first style) or an upload (centre-cropped, 32x32, no real image). info has
@@ -255,8 +257,10 @@ def _tiles(images: Sequence[Any]) -> list:
     return [None if x is None else family.row_image(x, px=family.TILE_PX, pad=0) for x in images]
 
 
-def pix2pix_view(test_index: Any, upload: Any, drawing: Any = None) -> tuple:
-    """`drawing` (uint8 pixels from the page's canvas) wins over `upload`, which wins over `test_index`."""
+def pix2pix_view(test_index: Any, upload: Any, drawing: Any = None, style: Any = None) -> tuple:
+    """`drawing` (uint8 pixels from the page's canvas) wins over `upload`, which wins over `test_index`. With a
+    `style` (Noto or Twemoji) the styled model draws, and a test sketch is scored against that vendor's drawing."""
+    style = None if style in (None, "") else family.check_style(style)
     picture = drawing if drawing is not None else uploads.read_image(upload)
     real = None
     if picture is not None:
@@ -265,9 +269,11 @@ def pix2pix_view(test_index: Any, upload: Any, drawing: Any = None) -> tuple:
     else:
         test = real_images.test_split(family.SKETCH_DATASET)
         index = family.check_index(0 if test_index is None else test_index, len(test))
-        sketch, real = test.inputs[index: index + 1], test.images[index: index + 1]
+        half = len(test) // 2  # the first half made from Noto drawings, the second from Twemoji ones
+        shown = index if style is None else (index % half) + (0 if style == "noto" else half)
+        sketch, real = test.inputs[index: index + 1], test.images[shown: shown + 1]
         source = f"test sketch {index} (made from the {real_images.sketch_vendor(index, len(test))} drawing)"
-    r = family.pix2pix(sketch, real, source)
+    r = family.pix2pix(sketch, real, source, style=style)
     info = {"model": r.model_id, "source": r.source, "parameters": r.parameters, "steps": r.steps,
             "psnr": _round(r.psnr, 2), "ssim": _round(r.ssim, 4), "l1": _round(r.l1), "note": r.note}
     return (*_tiles([r.sketch, r.output, r.real]), info)
@@ -343,7 +349,10 @@ family_vanilla = user_errors(vanilla_view)
 family_vae = user_errors(vae_view)
 family_lapgan = user_errors(lapgan_view)
 family_superres = user_errors(superres_view)
-family_pix2pix = user_errors(pix2pix_view)
+@user_errors
+def family_pix2pix(test_index: Any, upload: Any, style: Any = "") -> tuple:
+    """The API's pix2pix: a test sketch or an upload (the page's canvas drawing has its own event)."""
+    return pix2pix_view(test_index, upload, style=style)
 family_cyclegan = user_errors(cyclegan_view)
 family_pix2pix_twemoji = user_errors(pix2pix_twemoji_view)
 family_text = user_errors(text_view)
@@ -386,6 +395,7 @@ def _register_family() -> None:
         test_index = gr.Number(0, label="test_index")
         upload = gr.Image(label="upload", type="filepath")
         direction = gr.Textbox("a2b", label="direction")
+        style = gr.Textbox("", label="style")
         phrase, phrase_b = gr.Textbox("red heart", label="phrase"), gr.Textbox("cat face", label="phrase_b")
         images = [gr.Image(label=f"image_{i}", format="png") for i in range(5)]
         info = gr.JSON(label="info")
@@ -399,7 +409,7 @@ def _register_family() -> None:
     # preprocess=False: the upload arrives as a file reference and is read by ui.uploads, header first.
     trigger.click(family_superres, [test_index, upload], [*images, info], api_name="family_superres",
                   show_progress="hidden", preprocess=False, **API)
-    trigger.click(family_pix2pix, [test_index, upload], [*images[:3], info], api_name="family_pix2pix",
+    trigger.click(family_pix2pix, [test_index, upload, style], [*images[:3], info], api_name="family_pix2pix",
                   show_progress="hidden", preprocess=False, **API)
     trigger.click(family_cyclegan, [test_index, upload, direction], [*images[:4], info], api_name="family_cyclegan",
                   show_progress="hidden", preprocess=False, **API)

@@ -158,18 +158,18 @@ def _pix2pix_out(view: tuple) -> tuple:
 
 
 @user_errors
-def show_pix2pix_test(test_index: Any) -> tuple:
+def show_pix2pix_test(test_index: Any, style: Any = None) -> tuple:
     try:
-        return _pix2pix_out(api.pix2pix_view(test_index, None))
+        return _pix2pix_out(api.pix2pix_view(test_index, None, style=style))
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
 
 
 @user_errors
-def show_pix2pix_upload(upload: Any, test_index: Any) -> tuple:
+def show_pix2pix_upload(upload: Any, test_index: Any, style: Any = None) -> tuple:
     """An uploaded line drawing; clearing the upload goes back to the picked test sketch."""
     try:
-        return _pix2pix_out(api.pix2pix_view(test_index, upload))
+        return _pix2pix_out(api.pix2pix_view(test_index, upload, style=style))
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
     except ValueError as error:
@@ -179,20 +179,29 @@ def show_pix2pix_upload(upload: Any, test_index: Any) -> tuple:
 
 
 @user_errors
-def show_pix2pix_drawing(drawing: Any) -> tuple:
+def show_pix2pix_drawing(drawing: Any, style: Any = None) -> tuple:
     """The canvas's pixels (read_canvas: uint8 RGBA, None when empty, or a refusal as a string)."""
     if isinstance(drawing, str):
         return None, None, None, f"⚠️ {drawing}"
     try:
         if drawing is None:
             raise ValueError(family.BLANK_MESSAGE)
-        return _pix2pix_out(api.pix2pix_view(None, None, drawing))
+        return _pix2pix_out(api.pix2pix_view(None, None, drawing, style=style))
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
     except ValueError as error:
         if str(error) == family.BLANK_MESSAGE:
             return None, None, None, f"✏️ {error}"
         raise
+
+
+def show_pix2pix_restyled(drawing: Any, upload: Any, test_index: Any, style: Any) -> tuple:
+    """A new style redraws what is shown: the drawing if the canvas has ink, else the upload, else the test sketch."""
+    if drawing is not None:
+        return show_pix2pix_drawing(drawing, style)
+    if upload:
+        return show_pix2pix_upload(upload, test_index, style)
+    return show_pix2pix_test(test_index, style)
 
 
 PIX2PIX_MODES = {"Sketch → emoji": "sketch", "Twemoji → Noto (paired)": "paired"}
@@ -472,6 +481,9 @@ def build(tab: gr.Tab) -> None:
                 q_text = gr.Markdown(elem_id="fam-q-text")
         with gr.Row() as p_row:
             with gr.Column(scale=1, min_width=300):
+                p_style = gr.Radio(["Noto", "Twemoji"], value="Noto", label="Draw in the style of",
+                                   elem_id="fam-p-style",
+                                   info="pix2pix-sketch-vendor: the sketch plus a channel naming the vendor.")
                 p_draw = gr.Sketchpad(
                     label="Draw here", elem_id="fam-p-draw",
                     canvas_size=(CANVAS_PX, CANVAS_PX), fixed_canvas=True, layers=False, transforms=(),
@@ -482,9 +494,9 @@ def build(tab: gr.Tab) -> None:
                             f"{CANVAS_PX} drawing is turned grey and reduced to 32x32 by area averaging, so a brush "
                             "stroke becomes a soft stroke about 1.5 px wide, like the training sketches (Canny edges "
                             "of each emoji, thickened); its ink is then scaled so the darkest stroke is black. "
-                            "Outlines and a few features (eyes, mouth) work best. The model was trained on sketches "
-                            "of both vendors' drawings (Noto and Twemoji) at once, so there is no style to choose: "
-                            "it draws what the strokes suggest, often a mix of the two.")
+                            "Outlines and a few features (eyes, mouth) work best. Every training sketch was paired "
+                            "with both vendors' drawings of its emoji, so the style you pick, not your strokes, "
+                            "decides between Noto's and Twemoji's look.")
                 count = 2 * _pair_count()  # opens on 428, the pleading face: near the median PSNR of the test set
                 p_index = gr.Slider(0, max(0, count - 1), value=min(428, count - 1), step=1,
                                     label="…or a held-out test sketch", elem_id="fam-p-index",
@@ -554,13 +566,18 @@ def build(tab: gr.Tab) -> None:
     gr.on([tab.select, s_index.input, s_upload.change], show_superres, s_in, s_out, api_name="family_superres_ui",
           preprocess=False, **LIVE)
     p_out = [*p_images, p_text]
-    gr.on([tab.select, p_index.input], show_pix2pix_test, [p_index], p_out, api_name="family_pix2pix_ui", **LIVE)
+    gr.on([tab.select, p_index.input], show_pix2pix_test, [p_index, p_style], p_out, api_name="family_pix2pix_ui",
+          **LIVE)
     tab.select(None, js=BRUSH_READY_JS)
     # preprocess=False: read_canvas decodes the composite alone, header first (Gradio would decode every layer).
-    p_draw.change(lambda payload: show_pix2pix_drawing(read_canvas(p_draw, payload)), p_draw, p_out,
-                  api_name="family_pix2pix_draw_ui", preprocess=False, **LIVE)
-    p_upload.change(show_pix2pix_upload, [p_upload, p_index], p_out, api_name="family_pix2pix_upload_ui",
+    p_draw.change(lambda payload, style: show_pix2pix_drawing(read_canvas(p_draw, payload), style), [p_draw, p_style],
+                  p_out, api_name="family_pix2pix_draw_ui", preprocess=False, **LIVE)
+    p_upload.change(show_pix2pix_upload, [p_upload, p_index, p_style], p_out, api_name="family_pix2pix_upload_ui",
                     preprocess=False, **LIVE)
+    p_style.input(lambda payload, upload, index, style: show_pix2pix_restyled(read_canvas(p_draw, payload), upload,
+                                                                              index, style),
+                  [p_draw, p_upload, p_index, p_style], p_out, api_name="family_pix2pix_style_ui", preprocess=False,
+                  **LIVE)
     gr.on([tab.select, c_dir.input, c_index.input, c_upload.change], show_cyclegan, [c_index, c_upload, c_dir],
           [*c_images, c_text], api_name="family_cyclegan_ui", preprocess=False, **LIVE)
     q_out = [*q_images, q_text]
