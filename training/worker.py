@@ -1,8 +1,8 @@
 """Run trainers in separate Python processes, so their steps do not take turns with the web server's threads.
 
 A sine-toy step is mostly Python (microsecond tensor ops), so a run in one of the server's threads holds the
-GIL most of the time, and every slider render and HTTP message waits for it: with two runs going, the p99 of
-50 users' renders went from 0.55 s to 1.6 s (benchmarks/load.py). A worker process has its own interpreter.
+GIL most of the time, and every slider render and HTTP message waits for it (benchmarks/load.py measured the
+renders' p99 tripling with two runs going). A worker process has its own interpreter.
 
 Workers are plain `python -m training.worker` processes (not multiprocessing: its spawn and forkserver modes
 re-run the parent's `__main__`, here app.py, which builds the whole page) kept in a small pool and reused, so
@@ -233,8 +233,8 @@ def with_result(messages: Iterator[tuple[str, Any]]) -> Iterator[tuple[Any, Any]
             yield payload, None
 
 
-# The server's pool, shared by every training tab. One idle worker is kept (importing this torch build costs a
-# process ~290 MB of private memory); a second run at the same time starts its own, 2-3 s later.
+# The server's pool, shared by every training tab. One idle worker is kept (each worker imports torch, whose
+# private memory is in docs/benchmarks.md); a second run at the same time starts its own, seconds later.
 WORKERS = WorkerPool(size=1)
 
 
@@ -247,9 +247,9 @@ def background_priority() -> None:
     """Training is background work: when the cores are busy the scheduler serves the web server (its slider
     renders) first and training gets what is left; alone on the machine a run is as fast as before.
 
-    Linux's SCHED_IDLE class gives a worker ~0.3% of a core that a server thread wants; niceness +10, the
-    fallback elsewhere, still leaves it ~10%, which showed in the renders' p50
-    (~340 ms vs ~300 ms under benchmarks/load.py's mixed load). Lowering one's own priority needs no rights.
+    Linux's SCHED_IDLE class gives a worker almost nothing of a core that a server thread wants; niceness +10,
+    the fallback elsewhere, still leaves it enough to show in the renders' p50 under benchmarks/load.py's mixed
+    load (docs/benchmarks.md). Lowering one's own priority needs no rights.
     Under a server that is busy for minutes, a run slows down and ends at its wall-time cap."""
     if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
         try:

@@ -74,8 +74,8 @@ def postprocessed_batch(fn: Callable[..., Sequence[list]], outputs: Sequence[Any
     Gradio's cache, ...) done here, in the render thread, for an event wired with postprocess=False.
 
     In a batch Gradio postprocesses entry after entry and output after output, each in a thread hop awaited
-    on the event loop: 96 sequential hops for 32 renders, while the same loop answers every user's requests.
-    Under 50 users x 20 renders (benchmarks/load.py) that moved renders' p50 from ~340 ms to ~300 ms."""
+    on the event loop that also answers every user's requests (the effect, measured by benchmarks/load.py:
+    docs/benchmarks.md)."""
 
     @functools.wraps(fn)
     def wrapper(*columns: list) -> tuple:
@@ -190,7 +190,7 @@ def interpolate_gif(
     model: str, seed_a: float, seed_b: float, label_a: str | None, label_b: str | None, frames: float,
     method: str,
 ):
-    """Like `interpolate` without the MP4 (ffmpeg costs ~100 ms): GIF and strip image."""
+    """Like `interpolate` without the MP4 (the ffmpeg encode is its slowest part): GIF and strip image."""
     arr = _frames(model, seed_a, seed_b, label_a, label_b, frames, method)
     files = render.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}", mp4=False)
     return str(files["gif"]), render.strip_image(arr)
