@@ -56,8 +56,8 @@ guard.guard_queue(demo)
 
 def limit_malloc_arenas(arenas: int = 2) -> bool:
     """glibc gives each thread that allocates its own malloc arena (up to 8 per core) and rarely returns their
-    memory: with Gradio's worker threads that was +160 MB of RSS over 2,000 renders, +65 MB with 2 arenas
-    (benchmarks/load.py). Same as MALLOC_ARENA_MAX=2, set from here so `python app.py` needs no wrapper."""
+    memory, so RSS kept growing under Gradio's worker threads (benchmarks/load.py; figures in docs/benchmarks.md).
+    Same as MALLOC_ARENA_MAX=2, set from here so `python app.py` needs no wrapper."""
     if sys.platform != "linux" or os.environ.get("MALLOC_ARENA_MAX"):
         return False
     try:
@@ -75,9 +75,9 @@ def launch_kwargs() -> dict:
         "enable_monitoring": False,
         "css": CSS,
         "max_file_size": "5mb",
-        # Gradio keeps per-session state (a copy of every component's config: 0.5 MB of objects, 1-2.5 MB of
-        # RSS) for the last N sessions, default 10,000 (GBs); each API call without a session id is a new
-        # session. LRU: active users stay.
+        # Gradio keeps per-session state (a copy of every component's config, megabytes of RSS each) for the
+        # last N sessions, default 10,000 (GBs); each API call without a session id is a new session (figures
+        # in docs/benchmarks.md). LRU: active users stay.
         "state_session_capacity": 256,
     }
 
