@@ -292,8 +292,8 @@ def text_report(model, checkpoint: str | Path, classifier_dir: Path | None = Non
         z = torch.randn(len(idx), c.latent_dim, generator=g)
         ids = G.text.ids([names[i] for i in idx.tolist()])
         shuffled = ids[torch.randperm(len(ids), generator=g)]
-        fake = torch.cat([G(z[i : i + 500], ids[i : i + 500]) for i in range(0, len(z), 500)])
-        fake_shuffled = torch.cat([G(z[i : i + 500], shuffled[i : i + 500]) for i in range(0, len(z), 500)])
+        fake, fake_shuffled = (torch.cat([G(z[i : i + 500], w[i : i + 500]) for i in range(0, len(z), 500)])
+                               for w in (ids, shuffled))
         labels = data.labels[idx]
         classed = labels >= 0
         real = to_float(data.images)

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
+import torch
 from gradio.utils import get_upload_folder
 
 from gan_models import family, render
@@ -279,16 +280,23 @@ def pix2pix_view(test_index: Any, upload: Any, drawing: Any = None, style: Any =
     return (*_tiles([r.sketch, r.output, r.real]), info)
 
 
+def _upload_or_pair(upload: Any, test_index: Any, dataset: str) -> tuple[torch.Tensor, torch.Tensor | None, int | None]:
+    """An uploaded colour image (it wins; no real counterpart, index None) or held-out pair `test_index` of a
+    Twemoji/Noto set: (Twemoji, Noto, index), one code point drawn by both vendors."""
+    picture = uploads.read_image(upload)
+    if picture is not None:
+        return family.prepare_upload(picture), None, None
+    test = real_images.test_split(dataset)
+    index = family.check_index(0 if test_index is None else test_index, len(test))
+    return test.inputs[index: index + 1], test.images[index: index + 1], index
+
+
 def cyclegan_view(test_index: Any, upload: Any, direction: Any) -> tuple:
     code = family.check_direction(direction)
-    picture = uploads.read_image(upload)
-    real = None
-    if picture is not None:
-        image, source = family.prepare_upload(picture), "your upload"
+    a, b, index = _upload_or_pair(upload, test_index, family.STYLES_DATASET)
+    if index is None:
+        image, real, source = a, None, "your upload"
     else:
-        test = real_images.test_split(family.STYLES_DATASET)
-        index = family.check_index(0 if test_index is None else test_index, len(test))
-        a, b = test.inputs[index: index + 1], test.images[index: index + 1]  # Twemoji, Noto: one code point
         image, real = (a, b) if code == "a2b" else (b, a)
         source = f"held-out emoji {index} ({family.DIRECTIONS[code][0]})"
     r = family.cyclegan(image, code, real, source)
@@ -301,15 +309,8 @@ def cyclegan_view(test_index: Any, upload: Any, direction: Any) -> tuple:
 
 def pix2pix_twemoji_view(test_index: Any, upload: Any) -> tuple:
     """The paired Twemoji -> Noto pix2pix on a held-out pair (by index) or an uploaded colour image (wins)."""
-    picture = uploads.read_image(upload)
-    real = None
-    if picture is not None:
-        image, source = family.prepare_upload(picture), "your upload"
-    else:
-        test = real_images.test_split(family.PAIRED_DATASET)
-        index = family.check_index(0 if test_index is None else test_index, len(test))
-        image, real = test.inputs[index: index + 1], test.images[index: index + 1]  # Twemoji, Noto: one code point
-        source = f"held-out emoji {index}"
+    image, real, index = _upload_or_pair(upload, test_index, family.PAIRED_DATASET)
+    source = "your upload" if index is None else f"held-out emoji {index}"
     r = family.twemoji_to_noto(image, real, source)
     info = {"model": r.model_id, "source": r.source, "parameters": r.parameters, "steps": r.steps,
             "psnr": _round(r.psnr, 2), "ssim": _round(r.ssim, 4), "l1": _round(r.l1),
