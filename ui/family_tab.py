@@ -462,8 +462,8 @@ def build(tab: gr.Tab) -> None:
     with gr.Column(variant="panel", elem_id="fam-pix2pix"):
         _card_head("pix2pix", 5)
         p_mode = gr.Radio(list(PIX2PIX_MODES), value="Sketch → emoji", label="Model", elem_id="fam-p-mode",
-                          info="Sketch → emoji: pix2pix-sketch. Twemoji → Noto (paired): pix2pix-twemoji-noto, "
-                               "trained on the same emoji drawn by both vendors.")
+                          info="Sketch → emoji: pix2pix-sketch-vendor, in the style you pick. Twemoji → Noto (paired): "
+                               "pix2pix-twemoji-noto, trained on the same emoji drawn by both vendors.")
         with gr.Row(visible=False) as q_row:
             with gr.Column(scale=1, min_width=300):
                 count = _pair_count()
