@@ -44,6 +44,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 REQUEST_TIMEOUT = 120.0  # seconds for one call, start to last event
 
+N_AMOUNTS = 16  # explore_render's direction sliders after the raw ones: 8 PCA, then 8 SeFa (ui.explore_tab)
+
 
 @dataclass
 class Stats:
@@ -173,7 +175,7 @@ async def slider_user(http: httpx.AsyncClient, view: tuple, renders: int, stats:
         if think:
             await asyncio.sleep(rng.uniform(0, 2 * think))
         raw = [round(rng.uniform(-2, 2), 2) for _ in range(n_sliders)]
-        await browser_call(http, fn_index, [model, seed, label, 1.0, "1", dims, *raw, *[0.0] * n_sliders], stats,
+        await browser_call(http, fn_index, [model, seed, label, 1.0, "1", dims, *raw, *[0.0] * N_AMOUNTS], stats,
                            "render", session)
 
 
@@ -194,7 +196,7 @@ class HostileStats(Stats):
 def poisoned_entries(view: tuple, n_sliders: int) -> list[list]:
     """`explore_render` entries that no browser sends (issue 12's faults and their kin), built from a real view."""
     model, seed, label, dims = view
-    good = [model, seed, label, 1.0, "1", dims, *[0.0] * (2 * n_sliders)]
+    good = [model, seed, label, 1.0, "1", dims, *[0.0] * (n_sliders + N_AMOUNTS)]
     raw, amount = 6, 6 + n_sliders
 
     def put(index: int, value: object) -> list:

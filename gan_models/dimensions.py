@@ -102,18 +102,21 @@ def seed_values(model_id: str, seed: object, dims: Sequence[int]) -> list[float]
 
 
 def edits_from_sliders(
-    model_id: str, seed: object, dims: Sequence[int], raw: Sequence[float], amounts: Sequence[float]
+    model_id: str, seed: object, dims: Sequence[int], raw: Sequence[float], amounts: Sequence[float],
+    closed_form: Sequence[float] = (),
 ) -> dict[str, float]:
     """Slider positions -> the edits mapping: raw dims only where moved off the seed's value (so a grid
-    keeps each sample's own value elsewhere), directions only where non-zero."""
+    keeps each sample's own value elsewhere), PCA (`amounts`) and SeFa (`closed_form`) directions only where
+    non-zero."""
     edits: dict[str, float] = {}
     base = seed_values(model_id, seed, dims)
     for dim, value, orig in zip(dims, raw, base, strict=False):
         if value is not None and abs(L.finite_number(f"Slider z[{dim}]", value) - orig) > 0.5 * 10**-SLIDER_DECIMALS:
             edits[str(int(dim))] = float(value)
-    for i, amount in enumerate(amounts):
-        if amount is not None and L.finite_number(f"Direction pc{i}", amount) != 0.0:
-            edits[f"{L.DIRECTION_PREFIX}{i}"] = float(amount)
+    for prefix, values in ((L.DIRECTION_PREFIX, amounts), (L.SEFA_PREFIX, closed_form)):
+        for i, amount in enumerate(values):
+            if amount is not None and L.finite_number(f"Direction {prefix}{i}", amount) != 0.0:
+                edits[f"{prefix}{i}"] = float(amount)
     return edits
 
 

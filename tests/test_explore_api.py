@@ -104,12 +104,12 @@ def test_query_round_trip():
 
     from ui import share
 
-    state = share.explore_state("cdcgan-animals", 7, "cat", 0.8, "4", [3, 5], {"3": 1.5, "pc0": -2.0})
+    state = share.explore_state("cdcgan-animals", 7, "cat", 0.8, "4", [3, 5], {"3": 1.5, "pc0": -2.0, "sf2": 0.5})
     query = share.to_query(state)
     back = share.from_query(dict(parse_qsl(query[1:])))
     assert back["model"] == "cdcgan-animals" and back["seed"] == 7 and back["label"] == "cat"
     assert back["truncation"] == 0.8 and back["n"] == 4 and back["dims"] == [3, 5]
-    assert back["edits"] == {"3": 1.5, "pc0": -2.0}
+    assert back["edits"] == {"3": 1.5, "pc0": -2.0, "sf2": 0.5}
     interp = share.interpolate_state("m", 1, 2, "cat", "dog", 16, ("slerp", "lerp"), 1.0)
     back = share.from_query(dict(parse_qsl(share.to_query(interp)[1:])))
     assert back["tab"] == "interpolate" and back["seed_b"] == 2 and back["method"] == "both"
@@ -147,9 +147,10 @@ def test_restore_with_a_bad_link_falls_back_to_the_default_view(ids, query):
 
     query = {k: v.format(uncond=ids[0]) for k, v in query.items()}
     request = SimpleNamespace(query_params=query)
-    outs = links.restore(request, explore_tab.setup, interpolate_tab.on_model, 25)
-    assert len(outs) == 1 + 25 + len(links.INTERPOLATE_FIELDS)
-    image = outs[1 + 22]
+    n_explore = 6 + explore_tab.N_SLIDER_VALUES + 4  # the controls, the sliders, mode, image, readout, info
+    outs = links.restore(request, explore_tab.setup, interpolate_tab.on_model, n_explore)
+    assert len(outs) == 1 + n_explore + len(links.INTERPOLATE_FIELDS)
+    image = outs[1 + n_explore - 3]
     assert getattr(image, "shape", None) is not None  # the default view still renders an image
 
 
@@ -158,12 +159,17 @@ def test_recipe_save_and_load_restore_the_sliders(ids):
 
     uncond = ids[0]
     dims = [0, 1]
-    values = [2.5, 0.0] + [0.0] * 6 + [1.0] + [0.0] * 7  # z[0] moved, pc0 = 1
+    values = [2.5, 0.0] + [0.0] * 6 + [1.0] + [0.0] * 7 + [0.0, -1.5] + [0.0] * 6  # z[0] moved, pc0 = 1, sf1 = -1.5
     base = explore_tab.dimensions.seed_values(uncond, 11, dims)
     values[1] = base[1]  # z[1] left at the seed's value: not an edit
     path = explore_tab.save_recipe(uncond, 11, None, 0.9, "4", dims, *values)
     recipe = json.loads(Path(path).read_text())
-    assert recipe["edits"] == {"0": 2.5, "pc0": 1.0} and recipe["truncation"] == 0.9 and recipe["n"] == 4
+    assert recipe["edits"] == {"0": 2.5, "pc0": 1.0, "sf1": -1.5}
+    assert recipe["truncation"] == 0.9 and recipe["n"] == 4
     outs = explore_tab.load_recipe(path)
     assert outs[1]["value"] == 11 and outs[6]["value"] == 2.5 and outs[6]["label"] == "z[0]"
     assert outs[14]["value"] == 1.0  # pc0 slider
+    assert outs[23]["value"] == -1.5 and "first layer" in outs[23]["label"]  # sf1 slider
+    assert "value" not in outs[30]  # raw dims were moved: the raw sliders stay in view
+    only_sefa = explore_tab.setup(uncond, 11, edits={"sf1": -1.5})
+    assert only_sefa[30]["value"] == "SeFa directions"  # a view that moves only SeFa directions shows their sliders

@@ -69,7 +69,7 @@ def test_shared_link_restores_controls_and_sliders_rerender(page, app_url, ids):
     _wait_src_change(page, "ex-image", after)
     screenshot(page, "explore_tab")
 
-    page.locator("#ex-mode").get_by_text("Directions", exact=True).click()
+    page.locator("#ex-mode").get_by_text("PCA directions", exact=True).click()
     assert page.locator("#ex-pc1 input[type=number]").input_value() == "-2"
     assert "of variance" in page.locator("#ex-pc0").inner_text()
     # The share button gives back a link with the current state.
@@ -78,6 +78,17 @@ def test_shared_link_restores_controls_and_sliders_rerender(page, app_url, ids):
     link = page.locator("#ex-link textarea").input_value()
     assert link.startswith(app_url.rstrip("/")) and "z3=1.5" in link and "pc1=-2" in link and "z" in link
     screenshot(page, "explore_directions")
+
+    # SeFa: closed-form directions from the first layer's weights, their own sliders, moving the image too.
+    page.locator("#ex-mode").get_by_text("SeFa directions", exact=True).click()
+    page.wait_for_selector("#ex-sf0", state="visible")
+    assert not page.locator("#ex-pc0").is_visible() and "first layer" in page.locator("#ex-sf0").inner_text()
+    before = _src(page, "ex-image")
+    box = page.locator("#ex-sf0 input[type=number]")
+    box.fill("3")
+    box.press("Enter")
+    _wait_src_change(page, "ex-image", before)
+    screenshot(page, "explore_sefa")
 
     # Teaching views: class grid (rows = seeds, columns = classes) and traversals + sensitivity chart.
     page.get_by_text("Class grid (conditional models)").click()

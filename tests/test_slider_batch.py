@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_models import dimensions, inputs, render
+from gan_models import dimensions
 from ui import explore_tab
 from ui.api import SLIDER_RENDER
 
-ZEROS = [0.0] * (2 * inputs.N_DIM_SLIDERS)
+ZEROS = [0.0] * explore_tab.N_SLIDER_VALUES
 
 
 def view(model: str, seed: int = 0, label: object = None, dims: list | None = None, values: list | None = None,
@@ -43,7 +43,8 @@ def test_a_batch_of_sessions_on_different_models_draws_each_like_a_single_render
     uncond, cond = "dcgan-animals", "cdcgan-animals"
     dims_u = dimensions.default_dims(uncond, 4)
     dims_c = dimensions.default_dims(cond, 7, "cat")
-    moved = [2.5] + [v for v in dimensions.seed_values(uncond, 4, dims_u)[1:]] + [0.0] * render.N_DIRECTIONS
+    raw = [2.5] + dimensions.seed_values(uncond, 4, dims_u)[1:]
+    moved = raw + ZEROS[len(raw):]
     views = [view(uncond, 4, None, dims_u, moved), view(cond, 7, "cat", dims_c), view(cond, 8, "dog", n="4")]
     images, readouts, infos = batch(*views)
     for v, image, readout, info in zip(views, images, readouts, infos, strict=True):

@@ -19,6 +19,9 @@ from ui import guard, share
 from ui.api import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
 
 K = N_DIM_SLIDERS
+N_DIR = render.N_DIRECTIONS
+N_SLIDER_VALUES = K + 2 * N_DIR  # raw dims, then PCA directions, then SeFa directions
+MODES = ("Raw dimensions", "PCA directions", "SeFa directions")
 RAW_RANGE = 4.0  # |z_i| > 4 has probability 6e-5 under N(0, 1); beyond that the generator never trained
 DIR_RANGE = 5.0
 PRIVATE = {"api_visibility": "private"}
@@ -27,8 +30,9 @@ SLIDER = {"trigger_mode": "always_last", "show_progress": "hidden", **SLIDER_REN
 
 INTRO = """
 **What does the input vector do?** A GAN turns a random vector *z* (one number per *dimension*) into an
-image. Pick a seed to get a vector, then drag its numbers (raw dimensions) or move along the main
-directions of variation (principal components), and watch the image follow.
+image. Pick a seed to get a vector, then drag its numbers (raw dimensions) or move along directions that
+change the image most: the main axes of variation of many samples (PCA), or the directions the generator's
+first layer stretches most, read straight from its weights (SeFa). Watch the image follow.
 """
 
 
@@ -56,19 +60,21 @@ class Explore:
     n: gr.Radio
     dims: gr.Dropdown
     raw: list[gr.Slider]
-    amounts: list[gr.Slider]
+    amounts: list[gr.Slider]  # PCA directions
+    closed_form: list[gr.Slider]  # SeFa directions
+    mode: gr.Radio
     image: gr.Image
     readout: gr.Markdown
     info: gr.JSON
 
     @property
     def setup_outputs(self) -> list[gr.components.Component]:
-        return [self.model, self.seed, self.label, self.truncation, self.n, self.dims, *self.raw,
-                *self.amounts, self.image, self.readout, self.info]
+        return [*self.state_inputs, self.mode, self.image, self.readout, self.info]
 
     @property
     def state_inputs(self) -> list[gr.components.Component]:
-        return [self.model, self.seed, self.label, self.truncation, self.n, self.dims, *self.raw, *self.amounts]
+        return [self.model, self.seed, self.label, self.truncation, self.n, self.dims, *self.raw, *self.amounts,
+                *self.closed_form]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,10 +121,10 @@ def warm_up() -> None:
 
 
 def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
-    if not isinstance(values, (list, tuple)) or len(values) != K + render.N_DIRECTIONS:
-        raise ValueError(f"Expected {K + render.N_DIRECTIONS} slider values.")
-    raw, amounts = values[:K], values[K:]
-    return dimensions.edits_from_sliders(model, seed, check_dims(dims, K), raw, amounts)
+    if not isinstance(values, (list, tuple)) or len(values) != N_SLIDER_VALUES:
+        raise ValueError(f"Expected {N_SLIDER_VALUES} slider values.")
+    raw, pca, closed_form = values[:K], values[K:K + N_DIR], values[K + N_DIR:]
+    return dimensions.edits_from_sliders(model, seed, check_dims(dims, K), raw, pca, closed_form)
 
 
 @user_errors
@@ -142,8 +148,8 @@ def render_views(*columns: list) -> tuple[list, list, list]:
     calls: list = []
     for entry in entries:
         try:
-            if len(entry) != 6 + K + render.N_DIRECTIONS:
-                raise ValueError(f"A slider render takes {6 + K + render.N_DIRECTIONS} values, got {len(entry)}.")
+            if len(entry) != 6 + N_SLIDER_VALUES:
+                raise ValueError(f"A slider render takes {6 + N_SLIDER_VALUES} values, got {len(entry)}.")
             model, seed, label, truncation, n, d, *vals = entry
             calls.append((model, seed, _label(model, label), truncation, _edits(model, seed, d, vals), n))
         except Exception as error:  # noqa: BLE001 - any failure of one entry is that entry's own message
@@ -206,20 +212,29 @@ def setup(
         gr.update(visible=True, label=dimensions.dim_label(loaded, dim), value=_clip(edits.get(dim, v), RAW_RANGE))
         for dim, v in zip(dims, base, strict=True)
     ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
-    dirs = render.directions(loaded)
-    shares = dirs.explained.tolist()
-    amounts = [
-        gr.update(visible=i < len(shares), value=_clip(edits.get(f"{L.DIRECTION_PREFIX}{i}", 0.0), DIR_RANGE),
-                  label=f"pc{i} ({shares[i]:.1%} of variance)" if i < len(shares) else f"pc{i}")
-        for i in range(render.N_DIRECTIONS)
-    ]
-    slider_values = [u["value"] for u in raw] + [u["value"] for u in amounts]
+    amounts = _direction_sliders(render.directions(loaded), edits, "of variance")
+    closed_form = _direction_sliders(render.sefa(loaded), edits, "of the first layer's energy")
+    # A link that moves only directions opens their sliders (one that moves raw dims keeps those in view).
+    moved = {k[:2] for k in edits if isinstance(k, str)}
+    mode = gr.update(value=MODES[2] if L.SEFA_PREFIX in moved else MODES[1]) if moved and not edited else gr.skip()
+    slider_values = [u["value"] for u in raw + amounts + closed_form]
     image, readout, info = render_view(loaded.id, seed, label_arg, truncation, n, dims, *slider_values)
     return [
         gr.update(value=loaded.id), gr.update(value=seed), label_value,
         gr.update(value=L.check_truncation(truncation)),
         gr.update(value=str(check_n(n))), gr.update(choices=list(range(d)), value=dims),
-        *raw, *amounts, image, readout, info,
+        *raw, *amounts, *closed_form, mode, image, readout, info,
+    ]
+
+
+def _direction_sliders(dirs: L.Directions | None, edits: dict, share_of: str) -> list[dict]:
+    """One slider per direction, labelled with its share ("pc0 (12.3% of variance)"), at the edit's amount."""
+    shares = [] if dirs is None else dirs.explained.tolist()
+    prefix = L.DIRECTION_PREFIX if dirs is None else dirs.prefix
+    return [
+        gr.update(visible=i < len(shares), value=_clip(edits.get(f"{prefix}{i}", 0.0), DIR_RANGE),
+                  label=f"{prefix}{i} ({shares[i]:.1%} {share_of})" if i < len(shares) else f"{prefix}{i}")
+        for i in range(N_DIR)
     ]
 
 
@@ -254,7 +269,7 @@ def on_dims(model: str, seed: Any, dims: list):
 
 @user_errors
 def reset_sliders(model: str, seed: Any, dims: list):
-    return *on_dims(model, seed, dims), *[0.0] * render.N_DIRECTIONS
+    return *on_dims(model, seed, dims), *[0.0] * (2 * N_DIR)
 
 
 @user_errors
@@ -325,9 +340,9 @@ def build() -> Explore:
                                    info="Scales z toward the average: below 1 = more typical, above 1 = wilder.")
             n = gr.Radio(["1", "4", "9", "16"], value="1", label="Samples", elem_id="ex-n",
                          info="A grid of seeds seed, seed+1, ...; every sample gets the same edits.")
-            mode = gr.Radio(["Raw dimensions", "Directions"], value="Raw dimensions", label="Sliders",
-                            elem_id="ex-mode",
-                            info="Raw: one number of z each. Directions: main axes of variation (PCA).")
+            mode = gr.Radio(list(MODES), value=MODES[0], label="Sliders", elem_id="ex-mode",
+                            info="Raw: one number of z each. PCA: main axes of variation over many samples. "
+                                 "SeFa: closed form, from the first layer's weights (Shen & Zhou 2021).")
             with gr.Column(visible=True, elem_id="ex-raw-group") as raw_group:
                 dims = gr.Dropdown([], value=[], multiselect=True, max_choices=K, label="Dimensions with sliders",
                                    elem_id="ex-dims",
@@ -342,7 +357,14 @@ def build() -> Explore:
                     gr.Slider(-DIR_RANGE, DIR_RANGE, value=0.0, step=0.1, label=f"pc{i}", interactive=True,
                               elem_id=f"ex-pc{i}",
                               info="Move along this principal direction (units of one standard deviation).")
-                    for i in range(render.N_DIRECTIONS)
+                    for i in range(N_DIR)
+                ]
+            with gr.Column(visible=False, elem_id="ex-sefa-group") as sefa_group:
+                closed_form = [
+                    gr.Slider(-DIR_RANGE, DIR_RANGE, value=0.0, step=0.1, label=f"sf{i}", interactive=True,
+                              elem_id=f"ex-sf{i}",
+                              info="Move along this closed-form direction (unit steps in z).")
+                    for i in range(N_DIR)
                 ]
             reset = gr.Button("Reset sliders", elem_id="ex-reset")
         with gr.Column(scale=2), gr.Column(elem_id="ex-view"):  # sticky (app.CSS): in view while sliders move
@@ -377,8 +399,8 @@ def build() -> Explore:
             sens_plot = gr.BarPlot(x="dimension", y="sensitivity", sort="-y", label="Sensitivity",
                                    elem_id="ex-sensitivity")
 
-    ex = Explore(model, seed, label, truncation, n, dims, raw, amounts, image, readout, info)
-    slider_values = [*raw, *amounts]
+    ex = Explore(model, seed, label, truncation, n, dims, raw, amounts, closed_form, mode, image, readout, info)
+    slider_values = [*raw, *amounts, *closed_form]
     view_inputs = [model, seed, label, truncation, n, dims, *slider_values]
     outs = ex.setup_outputs
 
@@ -395,8 +417,8 @@ def build() -> Explore:
         send_views, view_inputs, view_outputs, api_name="explore_render_dims", **SLIDER)
     reset.click(reset_sliders, [model, seed, dims], slider_values, api_name="explore_reset", **LIVE).then(
         send_views, view_inputs, view_outputs, api_name="explore_render_reset", **SLIDER)
-    mode.change(lambda m: (gr.update(visible=m == "Raw dimensions"), gr.update(visible=m == "Directions")),
-                mode, [raw_group, dir_group], api_name="explore_mode", queue=False, **PRIVATE)
+    mode.change(lambda m: [gr.update(visible=m == shown) for shown in MODES],
+                mode, [raw_group, dir_group, sefa_group], api_name="explore_mode", queue=False, **PRIVATE)
     grid_btn.click(make_class_grid, [model, seed, rows, truncation, dims, *slider_values], class_img,
                    api_name="explore_class_grid", **LIVE)
     trav_btn.click(make_traversal, [model, seed, label, truncation, dims, *slider_values], [trav_img, sens_plot],

@@ -86,7 +86,8 @@ def from_query(params: Mapping[str, str]) -> dict:
             raise ValueError(f"dims in the link must be comma-separated integers, got {params['dims']!r}.") from None
     edits = {}
     for key, value in params.items():
-        if (key.startswith("z") and key[1:].isdigit()) or (key.startswith(L.DIRECTION_PREFIX) and key[2:].isdigit()):
+        direction = key.startswith((L.DIRECTION_PREFIX, L.SEFA_PREFIX)) and key[2:].isdigit()
+        if (key.startswith("z") and key[1:].isdigit()) or direction:
             try:
                 edits[key[1:] if key.startswith("z") else key] = float(value)
             except ValueError:
