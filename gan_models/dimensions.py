@@ -151,9 +151,14 @@ def traversal_grid(
     return captioned_grid(L.to_uint8(images), caps, len(values), scale_for(spec["image_size"], len(values), 700, 4))
 
 
-def sensitivity_table(model_id: object, seed: object, label: object = None, top: int = 16) -> list[dict]:
-    """[{dimension, sensitivity}] for the `top` most influential dimensions, strongest first."""
+def sensitivity_table(
+    model_id: object, seed: object, label: object = None, top: int = 16, sliders: Sequence[int] = (),
+) -> list[dict]:
+    """[{dimension, sensitivity, slider}] for the `top` most influential dimensions, strongest first; `slider`
+    says whether the dimension has one of the page's sliders (the same ranking picks the default ones)."""
     sens = sensitivity(model_id, seed, label)  # type: ignore[arg-type]
     order = L.top_dims(torch.tensor(sens), top)
-    return [{"dimension": f"z{d}", "sensitivity": round(sens[d], 5)} for d in order]
+    with_slider = {int(d) for d in sliders}
+    return [{"dimension": f"z{d}", "sensitivity": round(sens[d], 5),
+             "slider": "has a slider" if d in with_slider else "no slider"} for d in order]
 

@@ -173,3 +173,23 @@ def test_recipe_save_and_load_restore_the_sliders(ids):
     assert "value" not in outs[30]  # raw dims were moved: the raw sliders stay in view
     only_sefa = explore_tab.setup(uncond, 11, edits={"sf1": -1.5})
     assert only_sefa[30]["value"] == "SeFa directions"  # a view that moves only SeFa directions shows their sliders
+
+
+def test_the_sensitivity_chart_ranks_like_the_default_sliders_and_marks_them(ids):
+    from gan_models import dimensions
+    from ui import explore_tab
+
+    uncond, cond = ids
+    for model, label in ((uncond, None), (cond, explore_tab.render.model_spec(explore_tab.render.load_model(cond))
+                                              ["classes"][1])):
+        dims = dimensions.default_dims(model, 3, label)
+        table = explore_tab.sensitivity_chart(model, 3, label, dims)["value"]
+        marked = [row["dimension"] for _, row in table.iterrows() if row["slider"] == "has a slider"]
+        assert list(table["dimension"][: len(dims)]) == [f"z{d}" for d in dims]  # the chart's top bars...
+        assert marked == [f"z{d}" for d in dims]  # ...are exactly the dims that got sliders
+        assert (table["sensitivity"].diff().dropna() <= 0).all()
+    # A slider the user picked is marked where it ranks, and a stale class mid model switch is skipped.
+    sixteenth = int(explore_tab.sensitivity_chart(uncond, 3, None, [])["value"]["dimension"].iloc[-1][1:])
+    table = explore_tab.sensitivity_chart(uncond, 3, None, [sixteenth])["value"]
+    assert list(table["slider"]) == ["no slider"] * 15 + ["has a slider"]
+    assert explore_tab.sensitivity_chart(cond, 3, "no-such-class", []) == explore_tab.gr.skip()

@@ -283,9 +283,26 @@ def make_traversal(model: str, seed: float, label: str | None, truncation: float
     edits = {k: v for k, v in edits.items() if not k.isdigit()}  # the grid sets the raw dims itself
     label = _label(model, label)
     grid = dimensions.traversal_grid(model, seed, label, truncation, edits, check_dims(dims, K))
-    table = pd.DataFrame(dimensions.sensitivity_table(model, seed, label))
+    table = pd.DataFrame(dimensions.sensitivity_table(model, seed, label, sliders=check_dims(dims, K)))
+    return grid, _chart(table)
+
+
+def _chart(table: pd.DataFrame) -> dict:
     # Bars start at zero: an auto-scaled axis would make small differences look large.
-    return grid, gr.update(value=table, y_lim=[0, float(table["sensitivity"].max()) * 1.05])
+    return gr.update(value=table, y_lim=[0, float(table["sensitivity"].max()) * 1.05])
+
+
+def sensitivity_chart(model: str, seed: Any, label: Any, dims: list) -> dict:
+    """The chart of the dimensions this image is most sensitive to, the ones with sliders marked: the same
+    ranking that picks the default sliders, so the chart and the sliders agree."""
+    try:
+        table = pd.DataFrame(dimensions.sensitivity_table(model, L.check_seed(seed), _label(model, label),
+                                                          sliders=check_dims(dims, K)))
+    except ValueError:
+        # Mid model switch (the old model's class or dims beside the new id): the view's own render says what
+        # is wrong with real input, and the setup that follows fires this chart again with matching values.
+        return gr.skip()
+    return _chart(table)
 
 
 @user_errors
@@ -396,8 +413,9 @@ def build() -> Explore:
         trav_btn = gr.Button("Draw traversals", elem_id="ex-trav-btn")
         with gr.Row():
             trav_img = gr.Image(label="Traversal grid", format="png", interactive=False, elem_id="ex-traversal")
-            sens_plot = gr.BarPlot(x="dimension", y="sensitivity", sort="-y", label="Sensitivity",
-                                   elem_id="ex-sensitivity")
+            sens_plot = gr.BarPlot(x="dimension", y="sensitivity", color="slider", sort="-y", label="Sensitivity",
+                                   elem_id="ex-sensitivity",
+                                   color_map={"has a slider": "#f97316", "no slider": "#9ca3af"})
 
     ex = Explore(model, seed, label, truncation, n, dims, raw, amounts, closed_form, mode, image, readout, info)
     slider_values = [*raw, *amounts, *closed_form]
@@ -423,6 +441,11 @@ def build() -> Explore:
                    api_name="explore_class_grid", **LIVE)
     trav_btn.click(make_traversal, [model, seed, label, truncation, dims, *slider_values], [trav_img, sens_plot],
                    api_name="explore_traversal", **LIVE)
+    # The chart follows the sliders: whatever sets the model, seed, class or slider dims (a user, a link, a
+    # recipe, another tab) redraws it, so the chart never disagrees with the sliders on screen.
+    gr.on([model.change, seed.change, label.change, dims.change], sensitivity_chart, [model, seed, label, dims],
+          sens_plot, api_name="explore_sensitivity", trigger_mode="always_last", show_progress="hidden", **RENDER,
+          **PRIVATE)
     link_btn.click(share_query, view_inputs, link, api_name="explore_share", **PRIVATE).then(
         None, link, link, js="(q) => q ? window.location.origin + window.location.pathname + q : q")
     recipe_btn.click(save_recipe, view_inputs, recipe_out, api_name="explore_save_recipe", **PRIVATE)
