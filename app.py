@@ -9,7 +9,7 @@ import sys
 
 import gradio as gr
 
-from ui import api, explore_tab, family_tab, guard, interpolate_tab, inversion_panel, links, sine_tab, train_tab
+from ui import endpoints, explore_tab, family_tab, guard, interpolate_tab, inversion_panel, links, sine_tab, train_tab
 
 TITLE = "GAN Latent Explorer"
 # The image stays in view while the sliders beside it are dragged: its column sticks to the top of the
@@ -37,7 +37,7 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
             train_tab.build(explore, tabs)  # "Open in Explore" loads the trained model in the Explore tab
         with gr.Tab("Sine toy", id="sine"):
             sine_tab.build()
-    api.register()  # public endpoints: models, generate, interpolate, interpolate_gif, family_*
+    endpoints.register()  # public endpoints: models, generate, interpolate, interpolate_gif, family_*
     links.wire(demo, tabs, explore, interpolate)  # a shared link's query string restores both tabs
 # Every event (page and API): refusals are short messages and one log line, faults a logged traceback.
 guard.guard_events(demo)
@@ -79,6 +79,9 @@ def launch_kwargs() -> dict:
         # last N sessions, default 10,000 (GBs); each API call without a session id is a new session (figures
         # in docs/benchmarks.md). LRU: active users stay.
         "state_session_capacity": 256,
+        # The public endpoints (ui/endpoints.py) as MCP tools at /gradio_api/mcp/, through the same queue and
+        # limits as the page; the page's own events are private and not tools.
+        "mcp_server": True,
     }
 
 

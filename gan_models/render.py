@@ -27,8 +27,8 @@ from gan_models.inputs import (
 )
 from gan_models.kinds import kind_of
 from gan_models.media import captioned_grid, scale_for
-from gan_models.media import export_interpolation as export_interpolation  # used by ui/api.py as render.<name>
-from gan_models.media import strip_image as strip_image  # used by ui/api.py as render.<name>
+from gan_models.media import export_interpolation as export_interpolation  # used by ui/endpoints.py as render.<name>
+from gan_models.media import strip_image as strip_image  # used by ui/endpoints.py as render.<name>
 
 N_DIRECTIONS = 8
 

@@ -50,7 +50,7 @@ def app_url() -> Iterator[str]:
 
     port = _free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                enable_monitoring=False, css=CSS)
+                enable_monitoring=False, css=CSS, mcp_server=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -16,7 +16,7 @@ from PIL import Image
 
 from gan_models import dimensions
 from ui import explore_tab
-from ui.api import SLIDER_RENDER
+from ui.common import SLIDER_RENDER
 
 ZEROS = [0.0] * explore_tab.N_SLIDER_VALUES
 
@@ -35,7 +35,7 @@ def batch(*views: list) -> tuple:
 def test_the_slider_event_is_batched_without_gradio_preprocessing():
     # preprocess=False is what keeps one session's dropdown choices from judging another's entry.
     assert SLIDER_RENDER["batch"] and SLIDER_RENDER["max_batch_size"] > 1 and not SLIDER_RENDER["preprocess"]
-    assert not SLIDER_RENDER["postprocess"]  # ui.api.postprocessed_batch sends the outputs ready-made
+    assert not SLIDER_RENDER["postprocess"]  # ui.common.postprocessed_batch sends the outputs ready-made
     assert SLIDER_RENDER["concurrency_limit"] == 1
 
 

@@ -60,7 +60,7 @@ def test_train_watch_the_grid_refresh_stop_and_open_in_explorer(page, app_url):
 
     page.click("#train-open")
     page.wait_for_function(
-        "() => document.querySelector('#ex-model input').value.startsWith('trained-digits-dcgan-')")
+        "() => document.querySelector('#ex-model input').value.startsWith('trained-digits-cdcgan-')")
     page.wait_for_function("() => document.querySelector('#ex-image img')")
     assert page.get_by_role("tab", name="Explore").get_attribute("aria-selected") == "true"
     screenshot(page, "train-opened-in-explore")

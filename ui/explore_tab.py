@@ -16,7 +16,7 @@ from gan_models import dimensions, render
 from gan_models import latent as L
 from gan_models.inputs import MAX_CLASS_GRID_ROWS, N_DIM_SLIDERS, check_dims, check_n, resolve_label
 from ui import guard, share
-from ui.api import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
+from ui.common import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
 
 K = N_DIM_SLIDERS
 N_DIR = render.N_DIRECTIONS

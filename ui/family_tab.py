@@ -1,7 +1,7 @@
 """The "GAN family" tab: one card per family (vanilla GAN, VAE, LAPGAN, SRGAN, pix2pix, CycleGAN, text to image),
 each with its history, a shipped small model and a live panel. Layout and wiring only: the work is in
-gan_models.family, the views (images + JSON info) are the public endpoints' in ui.api, and this module turns their
-info into readouts."""
+gan_models.family, the views (images + JSON info) are shared with the public endpoints (ui.family_views), and this
+module turns their info into readouts."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from gan_models import latent as L
 from gan_models.lapgan import SIZES
 from gan_models.textgan import SAMPLE_PHRASES, sample_phrases
 from training.data import EMOJI_CLASSES
-from ui import api, real_images, uploads
-from ui.api import RENDER, user_errors
+from ui import family_views, real_images, uploads
+from ui.common import RENDER, user_errors
 
 PRIVATE = {"api_visibility": "private"}
 LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
@@ -73,7 +73,7 @@ def _unavailable(count: int, error: family.ModelUnavailable) -> tuple:
 @user_errors
 def show_vanilla(dataset: Any, seed: Any) -> tuple:
     try:
-        mlp, dcgan, info = api.vanilla_view(dataset, seed, 8)
+        mlp, dcgan, info = family_views.vanilla_view(dataset, seed, 8)
     except family.ModelUnavailable as error:
         return _unavailable(2, error)
     lead = (f"Seeds {info['seeds'][0]}..{info['seeds'][-1]}: the same seeds through both generators. About the "
@@ -85,7 +85,7 @@ def show_vanilla(dataset: Any, seed: Any) -> tuple:
 @user_errors
 def show_vae(dataset: Any, seed: Any, seed_b: Any) -> tuple:
     try:
-        vae, gan, recon, path, info = api.vae_view(dataset, seed, seed_b)
+        vae, gan, recon, path, info = family_views.vae_view(dataset, seed, seed_b)
     except family.ModelUnavailable as error:
         return _unavailable(4, error)
     lead = (f"VAE reconstructions of test images {', '.join(map(str, info['test_indices']))}: mean squared error "
@@ -98,7 +98,7 @@ def show_vae(dataset: Any, seed: Any, seed_b: Any) -> tuple:
 @user_errors
 def show_lapgan(label: Any, seed_coarse: Any, seed_middle: Any, seed_fine: Any) -> tuple:
     try:
-        *levels, info = api.lapgan_view(label, seed_coarse, seed_middle, seed_fine)
+        *levels, info = family_views.lapgan_view(label, seed_coarse, seed_middle, seed_fine)
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
     rms = ", ".join(f"{lv['size']}x{lv['size']}: {lv['residual_rms']:.3f}" for lv in info["levels"][1:])
@@ -117,7 +117,7 @@ SR_LABELS = {"Low-res input": "Input (8x8)", "Bicubic": "Bicubic", "SRResNet": "
 
 @user_errors
 def show_superres(test_index: Any, upload: Any) -> tuple:
-    *images, info = api.superres_view(test_index, upload)
+    *images, info = family_views.superres_view(test_index, upload)
     panels = info["panels"]
     head = "| | " + " | ".join(SR_LABELS[p["name"]] for p in panels) + " |"
     rule = "|---|" + "---:|" * len(panels)
@@ -160,7 +160,7 @@ def _pix2pix_out(view: tuple) -> tuple:
 @user_errors
 def show_pix2pix_test(test_index: Any, style: Any = None) -> tuple:
     try:
-        return _pix2pix_out(api.pix2pix_view(test_index, None, style=style))
+        return _pix2pix_out(family_views.pix2pix_view(test_index, None, style=style))
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
 
@@ -169,7 +169,7 @@ def show_pix2pix_test(test_index: Any, style: Any = None) -> tuple:
 def show_pix2pix_upload(upload: Any, test_index: Any, style: Any = None) -> tuple:
     """An uploaded line drawing; clearing the upload goes back to the picked test sketch."""
     try:
-        return _pix2pix_out(api.pix2pix_view(test_index, upload, style=style))
+        return _pix2pix_out(family_views.pix2pix_view(test_index, upload, style=style))
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
     except ValueError as error:
@@ -186,7 +186,7 @@ def show_pix2pix_drawing(drawing: Any, style: Any = None) -> tuple:
     try:
         if drawing is None:
             raise ValueError(family.BLANK_MESSAGE)
-        return _pix2pix_out(api.pix2pix_view(None, None, drawing, style=style))
+        return _pix2pix_out(family_views.pix2pix_view(None, None, drawing, style=style))
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
     except ValueError as error:
@@ -219,7 +219,7 @@ def check_pix2pix_mode(mode: Any) -> str:
 def show_twemoji_noto(test_index: Any, upload: Any) -> tuple:
     """The paired Twemoji -> Noto model on a held-out pair, or an uploaded colour image (it wins)."""
     try:
-        *images, info = api.pix2pix_twemoji_view(test_index, upload)
+        *images, info = family_views.pix2pix_twemoji_view(test_index, upload)
     except family.ModelUnavailable as error:
         return _unavailable(3, error)
     steps = f", {info['steps']:,} training steps" if info["steps"] else ""
@@ -255,7 +255,7 @@ CYCLE_DIRECTIONS = {"Twemoji → Noto": "a2b", "Noto → Twemoji": "b2a"}
 def show_cyclegan(test_index: Any, upload: Any, direction: Any) -> tuple:
     code = CYCLE_DIRECTIONS.get(direction, direction)
     try:
-        *images, info = api.cyclegan_view(test_index, upload, code)
+        *images, info = family_views.cyclegan_view(test_index, upload, code)
     except family.ModelUnavailable as error:
         return _unavailable(4, error)
     a, b = info["from"], info["to"]
@@ -285,7 +285,7 @@ def _text_failure(count: int, error: ValueError) -> tuple:
 
 def show_text(phrase: Any, seed: Any) -> tuple:
     try:
-        grid, info = api.text_view(phrase, seed)
+        grid, info = family_views.text_view(phrase, seed)
     except ValueError as error:
         return _text_failure(1, error)
     text = f"{info['words']}\n\nSeeds {info['seeds'][0]}..{info['seeds'][-1]}, `{info['model']}`"
@@ -297,7 +297,7 @@ def show_text(phrase: Any, seed: Any) -> tuple:
 
 def show_text_interpolation(phrase_a: Any, phrase_b: Any, seed: Any) -> tuple:
     try:
-        strip, info = api.text_interpolate_view(phrase_a, phrase_b, seed)
+        strip, info = family_views.text_interpolate_view(phrase_a, phrase_b, seed)
     except ValueError as error:
         return _text_failure(1, error)
     a, b = info["a"], info["b"]

@@ -18,7 +18,7 @@ from gan_models import render
 from gan_models.inputs import MAX_FRAMES, check_frames, resolve_label
 from gan_models.media import export_interpolation, strip_image
 from ui import guard, share
-from ui.api import RENDER, scratch_dir, user_errors
+from ui.common import RENDER, scratch_dir, user_errors
 from ui.explore_tab import _label, default_model, model_ids
 
 PRIVATE = {"api_visibility": "private"}

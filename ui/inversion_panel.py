@@ -16,8 +16,8 @@ from gan_models import edit, registry, render
 from gan_models import latent as L
 from gan_models.inputs import resolve_label
 from ui import uploads
-from ui.api import RENDER, user_errors
 from ui.charts import D_COLOR, history_chart
+from ui.common import RENDER, user_errors
 
 MAX_SECONDS = 15.0  # inversion wall-time cap: the answer must come within seconds, even on a busy CPU
 PRIVATE = {"api_visibility": "private"}

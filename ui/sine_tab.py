@@ -33,8 +33,8 @@ from training.sine_sweep import (
 )
 from training.worker import WORKERS, Job, WorkerError, with_result
 from ui import guard
-from ui.api import learning_rates, whole_number
 from ui.charts import CURVE_COLORS, REFERENCE_COLOR, curves_chart, gan_training_charts, history_chart
+from ui.common import learning_rates, whole_number
 
 MAX_RUN_SECONDS = 180  # wall-time cap per run, whatever the step count
 Y_RANGES = {"sine": (-1.6, 1.6), "parabola": (-1.2, 3.6), "two-mode": (-1.6, 1.6)}
@@ -507,6 +507,4 @@ def build() -> None:
         api_name="sweep_sine_ui", api_visibility="private", show_progress="minimal",
         concurrency_id="train", concurrency_limit=RUNS.max_concurrent,
     )
-    gr.api(train_sine, api_name="train_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
-    gr.api(sweep_sine, api_name="sweep_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
 

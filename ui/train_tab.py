@@ -19,8 +19,8 @@ from gan_models import registry
 from training.limits import RUNS, RunRefused
 from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
-from ui.api import learning_rates, scratch_dir, whole_number
 from ui.charts import gan_training_charts, vae_training_charts
+from ui.common import learning_rates, scratch_dir, whole_number
 
 MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
 MIN_UPDATE_INTERVAL = 0.5  # seconds between plot updates: live enough, and costs training about 1%
@@ -40,6 +40,10 @@ VAE_PLOT_LABELS = ("Negative ELBO and reconstruction", "KL divergence")
 # The small-data recipe of the shipped emoji models (training.loop.Recipe). A live run is short, so its weight
 # average forgets faster than the CLI's 0.999: 0.99 averages about the last 100 steps.
 RECIPE = {"loss": "hinge", "spectral_norm": True, "diffaugment": "color,translation,cutout", "ema": 0.99}
+# What the page starts with: a conditional model with the recipe, long enough for digits a class can read in
+# about a minute on 2 CPU cores (benchmarks/train_defaults.py measures both).
+PAGE_DEFAULTS = {"dataset": "digits", "model": "cdcgan", "latent_dim": 32, "steps": 1500, "batch_size": 32,
+                 "width": 16, "recipe": True}
 
 try:  # ZeroGPU Spaces lend a GPU per decorated call; elsewhere (and without the package) a plain function.
     import spaces
@@ -230,25 +234,28 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
     session_models = gr.State([])  # ids of the models this session trained (plain strings)
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            dataset = gr.Dropdown(DATASET_CHOICES, value="digits", label="Dataset", elem_id="train-dataset",
+            dataset = gr.Dropdown(DATASET_CHOICES, value=PAGE_DEFAULTS["dataset"], label="Dataset",
+                                  elem_id="train-dataset",
                                   info="MNIST and Fashion-MNIST download on first use; offline servers say so.")
-            model = gr.Radio(MODEL_CHOICES, value="dcgan", label="Model", elem_id="train-model")
-            latent_dim = gr.Slider(2, 128, value=32, step=1, label="Latent size (input vector length)",
+            model = gr.Radio(MODEL_CHOICES, value=PAGE_DEFAULTS["model"], label="Model", elem_id="train-model")
+            latent_dim = gr.Slider(2, 128, value=PAGE_DEFAULTS["latent_dim"], step=1,
+                                   label="Latent size (input vector length)",
                                    elem_id="train-latent")
             with gr.Row():
-                steps = gr.Number(200, precision=0, minimum=1, maximum=MAX_STEPS, label="Steps", elem_id="train-steps",
+                steps = gr.Number(PAGE_DEFAULTS["steps"], precision=0, minimum=1, maximum=MAX_STEPS, label="Steps",
+                                  elem_id="train-steps",
                                   info=f"Runs stop after {MAX_RUN_SECONDS} s; longer ones are refused up front.")
-                batch_size = gr.Number(32, precision=0, minimum=2, maximum=256, label="Batch size",
-                                       elem_id="train-batch")
+                batch_size = gr.Number(PAGE_DEFAULTS["batch_size"], precision=0, minimum=2, maximum=256,
+                                       label="Batch size", elem_id="train-batch")
             with gr.Row():
                 lr_g = gr.Number(2e-4, label="lr G", info="Generator's Adam step size.", elem_id="train-lr-g")
                 lr_d = gr.Number(2e-4, label="lr D", info="Discriminator's Adam step size.", elem_id="train-lr-d")
             with gr.Row():
                 seed = gr.Number(0, precision=0, minimum=0, label="Seed", elem_id="train-seed")
-                width = gr.Radio([8, 16, 32], value=16, label="Width", elem_id="train-width",
+                width = gr.Radio([8, 16, 32], value=PAGE_DEFAULTS["width"], label="Width", elem_id="train-width",
                                  info="Channels of the first layer: 32 = the shipped GANs (the VAE: 16), "
                                       "4x slower than 16.")
-            recipe = gr.Checkbox(False, label="Small-data recipe", elem_id="train-recipe",
+            recipe = gr.Checkbox(PAGE_DEFAULTS["recipe"], label="Small-data recipe", elem_id="train-recipe",
                                  info="Hinge loss, spectral norm in D, DiffAugment and a weight average of G: "
                                       "what the emoji models were trained with. About 1.5x slower per step. "
                                       "GANs only.")
@@ -282,8 +289,6 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
         concurrency_id="train", concurrency_limit=RUNS.max_concurrent,
     )
     stop.click(_stop, None, None, api_name="stop_image", api_visibility="private", queue=False)
-    gr.api(train_image_gan, api_name="train_image_gan", concurrency_id="train",
-           concurrency_limit=RUNS.max_concurrent)
 
     if explore is None or tabs is None:
         return
