@@ -176,3 +176,26 @@ def test_panel_arithmetic_attribute_and_explore_from_a_found_latent():
     with pytest.raises(gr.Error, match="Draw something"):
         next(panel.find_latent("cdcgan-animals", {"composite": {"path": str(blank)}}, None))
     blank.unlink()
+
+
+def test_the_arithmetic_starts_from_a_sum_whose_answer_can_be_checked():
+    """Its defaults put B and C on one seed, so A - B + C is A's noise with C's class: the result tile matches
+    C's class drawn at A's seed, and each tile is captioned."""
+    from gan_models import media
+    from ui import inversion_panel as panel
+
+    classes = panel._classes("cdcgan-emoji")
+    seeds, labels = panel._arithmetic_defaults(classes)
+    assert seeds[1] == seeds[2] and labels[0] == labels[1] != labels[2]
+    assert panel._arithmetic_defaults([]) == ((1, 2, 3), (None, None, None))
+
+    def tiles(strip: np.ndarray) -> list[np.ndarray]:
+        side = 32 * media.scale_for(32, 4, 560, 6)
+        return [strip[4:4 + side, 4 + i * (side + 4): 4 + i * (side + 4) + side].astype(int) for i in range(4)]
+
+    strip, _ = panel.latent_arithmetic("cdcgan-emoji", *seeds, *labels)
+    a, _, _, result = tiles(strip)
+    c_at_a = tiles(panel.latent_arithmetic("cdcgan-emoji", seeds[0], seeds[0], seeds[0], *[labels[2]] * 3)[0])[0]
+    assert np.abs(result - c_at_a).mean() < 0.25 * np.abs(result - a).mean()
+    assert strip.shape[0] > 4 + 32 * media.scale_for(32, 4, 560, 6) + 8  # a caption row under the tiles
+

@@ -101,8 +101,8 @@ def test_train_the_vae_see_its_grid_and_charts_then_open_its_decoder_in_explorer
 def test_draw_find_latent_and_explore_from_it(page, app_url):
     page.goto(app_url)
     page.wait_for_function("() => document.querySelector('#ex-image img')")
-    page.click("#inv-panel button")  # open the accordion
-    page.locator("#inv-sketch button[aria-label='Brush']").first.click()  # no tool is active until picked
+    page.click("#inv-panel button")  # open the accordion: the page picks the brush (Gradio opens on no tool)
+    page.wait_for_selector("#inv-sketch button[aria-label='Brush'].highlight")
     canvas = page.locator("#inv-sketch canvas").first
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()

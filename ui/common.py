@@ -112,3 +112,20 @@ def scratch_dir() -> Path:
     root = Path(get_upload_folder()) / "gan-explorer"
     root.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(dir=root, prefix=uuid.uuid4().hex[:8]))
+
+
+# Gradio 6.31's Sketchpad opens on its "image" tool ("select the draw tool to start"): a first stroke would
+# select text instead of drawing. When the canvas comes into view, pick the brush for the person, once the editor
+# has set itself up (it resets its tool when ready), unless they already chose a tool; give up after ~15 s.
+def brush_ready_js(elem_id: str) -> str:
+    """Page JS (for an event's js=) that selects the brush of the Sketchpad `elem_id`."""
+    return """() => {
+  let tries = 0, settled = 0;
+  const timer = setInterval(() => {
+    const pick = (name) => document.querySelector(`#ELEM button[aria-label="${name}"]`);
+    const brush = pick("Brush"), erase = pick("Erase");
+    if (brush && brush.classList.contains("highlight")) { if (++settled >= 3) clearInterval(timer); }
+    else if (brush && !(erase && erase.classList.contains("highlight"))) { settled = 0; brush.click(); }
+    if (++tries > 75) clearInterval(timer);
+  }, 200);
+}""".replace("ELEM", elem_id)

@@ -18,7 +18,7 @@ from gan_models.lapgan import SIZES
 from gan_models.textgan import SAMPLE_PHRASES, sample_phrases
 from training.data import EMOJI_CLASSES
 from ui import family_views, real_images, uploads
-from ui.common import RENDER, user_errors
+from ui.common import RENDER, brush_ready_js, user_errors
 
 PRIVATE = {"api_visibility": "private"}
 LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
@@ -326,21 +326,6 @@ def _text_examples() -> list[str]:
 CANVAS_PX = 256  # 8x the model's 32 px: the brush's 12 px wide stroke becomes ~1.5 px, like the training sketches
 BRUSH_PX = 6  # gr.Brush's default_size is a radius
 MAX_CANVAS_SIDE = 2048
-# Gradio 6.31's Sketchpad opens on its "image" tool ("select the draw tool to start"): a first stroke would
-# select text instead of drawing. When the tab opens, pick the brush for the person, once the editor has set
-# itself up (it resets its tool when ready), unless they already chose a tool; give up after ~15 s.
-BRUSH_READY_JS = """() => {
-  let tries = 0, settled = 0;
-  const timer = setInterval(() => {
-    const pick = (name) => document.querySelector(`#fam-p-draw button[aria-label="${name}"]`);
-    const brush = pick("Brush"), erase = pick("Erase");
-    if (brush && brush.classList.contains("highlight")) { if (++settled >= 3) clearInterval(timer); }
-    else if (brush && !(erase && erase.classList.contains("highlight"))) { settled = 0; brush.click(); }
-    if (++tries > 75) clearInterval(timer);
-  }, 200);
-}"""
-
-
 def read_canvas(canvas: gr.ImageEditor, payload: Any) -> np.ndarray | str | None:
     """The drawing of a Sketchpad event wired with preprocess=False -> uint8 RGBA pixels, None for no drawing,
     or a refusal as a string. Only the composite is decoded (never the layers), header first: at most
@@ -568,7 +553,7 @@ def build(tab: gr.Tab) -> None:
     p_out = [*p_images, p_text]
     gr.on([tab.select, p_index.input], show_pix2pix_test, [p_index, p_style], p_out, api_name="family_pix2pix_ui",
           **LIVE)
-    tab.select(None, js=BRUSH_READY_JS)
+    tab.select(None, js=brush_ready_js("fam-p-draw"))
     # preprocess=False: read_canvas decodes the composite alone, header first (Gradio would decode every layer).
     p_draw.change(lambda payload, style: show_pix2pix_drawing(read_canvas(p_draw, payload), style), [p_draw, p_style],
                   p_out, api_name="family_pix2pix_draw_ui", preprocess=False, **LIVE)

@@ -12,12 +12,12 @@ import gradio as gr
 import numpy as np
 import torch
 
-from gan_models import edit, registry, render
+from gan_models import edit, media, registry, render
 from gan_models import latent as L
 from gan_models.inputs import resolve_label
 from ui import uploads
 from ui.charts import D_COLOR, history_chart
-from ui.common import RENDER, user_errors
+from ui.common import RENDER, brush_ready_js, user_errors
 
 MAX_SECONDS = 15.0  # inversion wall-time cap: the answer must come within seconds, even on a busy CPU
 PRIVATE = {"api_visibility": "private"}
@@ -138,7 +138,11 @@ def latent_arithmetic(model_id: str, seed_a: Any, seed_b: Any, seed_c: Any, labe
     # Rescale only the noise part: class embeddings are not Gaussian, their difference is the point.
     out = torch.cat([edit.arithmetic(hs[0][:, :d], hs[1][:, :d], hs[2][:, :d]), (hs[0] - hs[1] + hs[2])[:, d:]], 1)
     images = edit.render_input(G, torch.cat([*hs, out]))
-    return _strip(images), "A · B · C · **A − B + C** (noise rescaled to a typical length)"
+    names = [""] * 3 if not loaded.class_names else [f": {loaded.class_names[y]}" for y in labels]
+    captions = [f"{tile}{name}" for tile, name in zip("ABC", names, strict=True)] + ["A - B + C"]
+    tiles = L.to_uint8(images)
+    strip = media.captioned_grid(tiles, captions, len(captions), media.scale_for(tiles.shape[1], len(captions), 560, 6))
+    return strip, "A · B · C · **A − B + C** (noise rescaled to a typical length)"
 
 
 @user_errors
@@ -164,19 +168,30 @@ def _classes(model_id: Any) -> list[str]:
         return []
 
 
+def _arithmetic_defaults(classes: list[str]) -> tuple[tuple[int, ...], tuple[str | None, ...]]:
+    """Seeds and classes A, B, C the panel starts from. Conditional: B and C share a seed, so A - B + C is A's
+    drawing (its noise) with its class swapped for C's: a sum whose answer a learner can predict and check."""
+    if len(classes) > 1:
+        return (1, 2, 2), (classes[0], classes[0], classes[1])
+    return (1, 2, 3), (None, None, None)
+
+
 def _class_choices(model_id: str):
+    """The panels' class pickers (and the arithmetic's seeds) for the model just picked."""
     classes = _classes(model_id)
-    update = gr.update(choices=classes, value=classes[0] if classes else None, visible=bool(classes))
-    return update, update, update, update, gr.update(value=classes[1] if len(classes) > 1 else None,
-                                                     choices=classes, visible=bool(classes))
+    seeds, labels = _arithmetic_defaults(classes)
+    shown = {"choices": classes, "visible": bool(classes)}
+    return (*[gr.update(value=s) for s in seeds], *[gr.update(value=v, **shown) for v in labels],
+            gr.update(value=classes[0] if classes else None, **shown),
+            gr.update(value=classes[1] if len(classes) > 1 else None, **shown))
 
 
 def build(explore: Any) -> None:
     """Lay out the panels (inside the Explore tab) and wire them to its components (ui.explore_tab.Explore)."""
     found = gr.State(None)  # {"model", "z": list of floats, "label"}: small plain data, fine in State
     classes = _classes(explore.model.value)  # the class pickers start with the default model's classes
-    with gr.Accordion("Find the latent of a drawing (inversion)", open=False, elem_id="inv-panel"):
-        gr.Markdown("Pick the brush (left of the canvas) and draw a shape, or upload an image: the app searches "
+    with gr.Accordion("Find the latent of a drawing (inversion)", open=False, elem_id="inv-panel") as inv_panel:
+        gr.Markdown("Draw a shape (the brush is ready), or upload an image: the app searches "
                     "the generator's input space for the "
                     "vector whose image looks most like it (and the class, for conditional models). Then "
                     "**Explore from here** makes it the current image, so the sliders move around your drawing.")
@@ -198,13 +213,15 @@ def build(explore: Any) -> None:
 
     with gr.Accordion("Latent arithmetic", open=False, elem_id="arith-panel"):
         gr.Markdown("**A − B + C** on input vectors picked by seed (classes too, for conditional models): "
-                    "what A has and B lacks, added to C.")
+                    "what A has and B lacks, added to C. It starts with B and C on one seed, so the answer is "
+                    "predictable: A's drawing with B's class swapped for C's. Then change the seeds.")
+        start_seeds, start_labels = _arithmetic_defaults(classes)
         with gr.Row():
             seeds = [gr.Number(v, precision=0, minimum=0, label=f"Seed {n}", elem_id=f"arith-seed-{n.lower()}")
-                     for n, v in (("A", 1), ("B", 2), ("C", 3))]
-            labels = [gr.Dropdown(classes, value=classes[0] if classes else None, label=f"Class {n}",
-                                  visible=bool(classes), elem_id=f"arith-class-{n.lower()}")
-                      for n in ("A", "B", "C")]
+                     for n, v in zip("ABC", start_seeds, strict=True)]
+            labels = [gr.Dropdown(classes, value=v, label=f"Class {n}", visible=bool(classes),
+                                  elem_id=f"arith-class-{n.lower()}")
+                      for n, v in zip("ABC", start_labels, strict=True)]
         with gr.Row():
             use_found = gr.Checkbox(label="A = the latent found above", elem_id="arith-use-found")
             arith_btn = gr.Button("Compute A − B + C", elem_id="arith-btn")
@@ -222,6 +239,7 @@ def build(explore: Any) -> None:
                             elem_id="attr-img")
         attr_note = gr.Markdown()
 
+    inv_panel.expand(None, js=brush_ready_js("inv-sketch"))
     find.click(gpu(find_latent), [explore.model, sketch, upload, steps], [loss_plot, result, readout, found],
                api_name="find_latent_ui", show_progress="minimal", concurrency_id="invert", concurrency_limit=2,
                preprocess=False, **PRIVATE)  # uploads read header first by ui.uploads, never decoded unchecked
@@ -232,5 +250,5 @@ def build(explore: Any) -> None:
                     api_name="latent_arithmetic", **RENDER, **PRIVATE)
     attr_btn.click(class_attribute, [explore.model, explore.seed, explore.label, from_label, to_label],
                    [attr_img, attr_note], api_name="class_attribute", **RENDER, **PRIVATE)
-    explore.model.change(_class_choices, explore.model, [*labels, from_label, to_label], api_name=False,
+    explore.model.change(_class_choices, explore.model, [*seeds, *labels, from_label, to_label], api_name=False,
                          queue=False)
