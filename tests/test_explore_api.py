@@ -193,3 +193,25 @@ def test_the_sensitivity_chart_ranks_like_the_default_sliders_and_marks_them(ids
     table = explore_tab.sensitivity_chart(uncond, 3, None, [sixteenth])["value"]
     assert list(table["slider"]) == ["no slider"] * 15 + ["has a slider"]
     assert explore_tab.sensitivity_chart(cond, 3, "no-such-class", []) == explore_tab.gr.skip()
+
+
+def test_a_grid_readout_summarises_and_warns_once(ids):
+    from ui import explore_tab
+
+    _, cond = ids
+    far = {"3": 4.0, "5": 4.0, "pc0": 5.0, "pc1": 5.0, "pc2": 5.0}
+    _, readout, info = explore_tab.render_view(cond, 1, None, 1.0, "16", [3, 5], *_sliders(cond, 1, far))
+    probs, norms = info["d_prob"], info["latent_norm"]
+    assert len(probs) == len(norms) == 16  # every image's numbers stay in Details (JSON)
+    assert f"min {min(probs):.2f}, max {max(probs):.2f}" in readout and "median" in readout
+    assert f"min {min(norms):.1f}, max {max(norms):.1f}" in readout
+    assert readout.count("⚠️") == 1 and "16 of 16 latents" in readout  # one warning for the whole grid
+
+
+def _sliders(model: str, seed: int, edits: dict) -> list[float]:
+    """Slider values (raw dims 3 and 5 first, then PCA, then SeFa) that send `edits`."""
+    from ui import explore_tab
+
+    raw = [edits["3"], edits["5"]] + [0.0] * (explore_tab.K - 2)
+    pca = [edits.get(f"pc{i}", 0.0) for i in range(explore_tab.N_DIR)]
+    return raw + pca + [0.0] * explore_tab.N_DIR

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -89,12 +90,14 @@ def _readout(info: dict) -> str:
     parts = [f"**Seeds** {info['seeds'][0]}" + (f"..{info['seeds'][-1]}" if info["n"] > 1 else "")]
     if info["class"]:
         parts.append(f"**class** {info['class']}")
-    # A grid's numbers are under each tile; the readout summarises them instead of listing 2 x 16 numbers.
+    # A grid's numbers are under each tile and per image in Details (JSON); the readout summarises them
+    # (min / median / max) instead of listing 2 x 16 numbers.
     if probs and len(probs) == 1:
         parts.append(f"**D(real)** {probs[0]:.2f}")
     elif probs:
-        parts.append(f"**D(real)** mean {sum(probs) / len(probs):.2f} (range {min(probs):.2f}-{max(probs):.2f})")
-    shown = f"{norms[0]:.1f}" if len(norms) == 1 else f"{min(norms):.1f}-{max(norms):.1f}"
+        parts.append(f"**D(real)** median {statistics.median(probs):.2f} (min {min(probs):.2f}, max {max(probs):.2f})")
+    shown = (f"{norms[0]:.1f}" if len(norms) == 1 else
+             f"median {statistics.median(norms):.1f} (min {min(norms):.1f}, max {max(norms):.1f})")
     parts.append(f"**|z|** {shown} (typical {lo:.1f}-{hi:.1f})")
     text = " · ".join(parts)
     if info["warnings"]:
