@@ -51,6 +51,16 @@ class ConditionalGenerator(
         """The first linear map z -> features [features, latent_dim], the class embedding's rows left out."""
         return self.body.latent_weight(self.config.latent_dim)
 
+    def class_embedding(self, labels: torch.Tensor) -> torch.Tensor:
+        """Class labels [N] -> embeddings [N, embed_dim] (blend two to change class smoothly)."""
+        check_labels(labels, labels.shape[0], self.config.num_classes)
+        return self.embed(labels)
+
+    def from_embedding(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        """Images for latents [N, latent_dim] and class embeddings [N, embed_dim], possibly blended."""
+        _check_z(z, self.config.latent_dim)
+        return self.body(torch.cat([z, embedding], dim=1))
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.body(self._input(z, labels))
 

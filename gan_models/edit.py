@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from gan_models import latent as L
+from gan_models.model import ClassBlending
 
 MAX_INVERSION_STEPS = 1000
 
@@ -179,21 +180,26 @@ def invert(
 
 
 def is_conditional(G: torch.nn.Module) -> bool:
-    return hasattr(G, "embed") and hasattr(G, "body")
+    """Whether G takes its class through an embedding arithmetic can reach (gan_models.model.ClassBlending)."""
+    return isinstance(G, ClassBlending)
 
 
 def full_input(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """The trunk's input: [z, embed(label)] for a conditional generator, z itself otherwise."""
+    """The generator's input as one vector: [z, class embedding] for a class-blending generator, z otherwise."""
     if not is_conditional(G):
         return z
     with torch.inference_mode():
-        return torch.cat([z, G.embed(labels.to(_device(G)))], dim=1)
+        return torch.cat([z.to(_device(G)), G.class_embedding(labels.to(_device(G)))], dim=1)
 
 
 def render_input(G: torch.nn.Module, h: torch.Tensor) -> torch.Tensor:
-    """Images [N, C, H, W] for trunk inputs h (from full_input, possibly edited)."""
+    """Images [N, C, H, W] for inputs h (from full_input, possibly edited)."""
+    h = h.to(_device(G))
     with torch.inference_mode():
-        return G.body(h.to(_device(G))) if is_conditional(G) else G(h.to(_device(G)))
+        if not is_conditional(G):
+            return G(h)
+        d = int(G.config.latent_dim)
+        return G.from_embedding(h[:, :d], h[:, d:])
 
 
 def arithmetic(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor, rescale: bool = True) -> torch.Tensor:
@@ -213,13 +219,13 @@ def attribute_vector(G: torch.nn.Module, from_class: int, to_class: int) -> torc
     keeping its noise (amount 1 = exactly the other class)."""
     if not is_conditional(G):
         raise ValueError("Attribute vectors need a class-conditional model (cdcgan).")
-    n = G.embed.num_embeddings
+    n = int(G.config.num_classes)
     for c in (from_class, to_class):
         if not 0 <= c < n:
             raise ValueError(f"Class index must be in 0..{n - 1}, got {c}.")
     with torch.inference_mode():
-        e = G.embed.weight
-        diff = e[to_class] - e[from_class]
+        e = G.class_embedding(torch.tensor([from_class, to_class], device=_device(G)))
+        diff = e[1] - e[0]
     return torch.cat([torch.zeros(int(G.config.latent_dim), device=diff.device), diff]).cpu()
 
 
@@ -260,6 +266,25 @@ class AnchoredGenerator(torch.nn.Module):
 
     def first_layer_features(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.base.first_layer_features(z + self.offset, labels)
+
+    def latent_weight(self) -> torch.Tensor:
+        return self.base.latent_weight()  # a shift of z leaves the linear map as it was
+
+
+class AnchoredClassGenerator(AnchoredGenerator):
+    """An AnchoredGenerator over a class-blending base: classes still blend smoothly around the found latent."""
+
+    def class_embedding(self, labels: torch.Tensor) -> torch.Tensor:
+        return self.base.class_embedding(labels)
+
+    def from_embedding(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        return self.base.from_embedding(z + self.offset, embedding)
+
+
+def anchored(base: torch.nn.Module, z_found: torch.Tensor, anchor_seed: int) -> AnchoredGenerator:
+    """G whose seed `anchor_seed` draws `z_found`, blending classes when `base` does."""
+    cls = AnchoredClassGenerator if isinstance(base, ClassBlending) else AnchoredGenerator
+    return cls(base, z_found, anchor_seed)
 
 
 def _device(G: torch.nn.Module) -> torch.device:

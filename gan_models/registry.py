@@ -18,7 +18,6 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -26,6 +25,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from gan_models.kinds import ModelConfig, build_pair, config_from_dict, kind_of
+from gan_models.model import LoadedModel as LoadedModel  # the typed model object, loaded here
 
 CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 DEFAULT_MODEL_ID = "cdcgan-emoji"  # colour emoji: the face of the app
@@ -43,16 +43,6 @@ _NOT_MODELS = {"classifiers"}  # checkpoints/classifiers holds the evaluation cl
 
 class ModelLoadError(ValueError):
     """A model could not be loaded; str(error) is written for the person who asked for it."""
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    id: str
-    kind: str  # a name in gan_models.kinds.KINDS ("dcgan", "cdcgan", ...)
-    generator: torch.nn.Module
-    discriminator: torch.nn.Module | None
-    config: ModelConfig
-    class_names: list[str]
 
 
 # ---------------------------------------------------------------------------------------------

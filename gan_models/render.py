@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import torch
@@ -29,6 +28,7 @@ from gan_models.kinds import kind_of
 from gan_models.media import captioned_grid, scale_for
 from gan_models.media import export_interpolation as export_interpolation  # used by ui/endpoints.py as render.<name>
 from gan_models.media import strip_image as strip_image  # used by ui/endpoints.py as render.<name>
+from gan_models.model import LoadedModel
 
 N_DIRECTIONS = 8
 
@@ -45,17 +45,13 @@ def list_models() -> list[dict]:
     return registry.list_models()
 
 
-def load_model(model_id: object) -> Any:
-    """registry.load with input checks; every failure becomes a ValueError with a clear message."""
-    model_id = check_model_id(model_id)
-    from gan_models import registry
-
-    try:
-        model = registry.load(model_id)
-    except ValueError:
-        raise  # ModelLoadError is a ValueError with its own message
-    except Exception as exc:  # a broken download or file must not crash the app
-        raise ValueError(f"Could not load model {L.shown(model_id)}: {L.shown(str(exc), 120)}") from exc
+def load_model(model_id: object) -> LoadedModel:
+    """The generator an id names (registry.load with input checks; every failure a ValueError with a clear
+    message). A LoadedModel passes through, so an event resolves its id once and hands the object down."""
+    if isinstance(model_id, LoadedModel):
+        model = model_id
+    else:
+        model = _load(check_model_id(model_id))
     if kind_of(model.kind).task != "generate":
         what = "super-resolution" if kind_of(model.kind).task == "superres" else "image-to-image"
         raise ValueError(f"{L.shown(model.id)} is a {model.kind} {what} model, not a generator of z: "
@@ -63,17 +59,27 @@ def load_model(model_id: object) -> Any:
     return model
 
 
-def model_spec(model: Any) -> dict:
-    cfg = model.generator.config
-    classes = list(model.class_names or [])
+def _load(model_id: str) -> LoadedModel:
+    from gan_models import registry
+
+    try:
+        return registry.load(model_id)
+    except ValueError:
+        raise  # ModelLoadError is a ValueError with its own message
+    except Exception as exc:  # a broken download or file must not crash the app
+        raise ValueError(f"Could not load model {L.shown(model_id)}: {L.shown(str(exc), 120)}") from exc
+
+
+def model_spec(model: LoadedModel) -> dict:
+    channels, size, _ = model.image_shape
     return {
         "id": model.id,
         "kind": model.kind,
-        "latent_dim": int(cfg.latent_dim),
-        "image_size": int(cfg.image_size),
-        "channels": int(cfg.channels),
-        "classes": classes,
-        "conditional": bool(classes),
+        "latent_dim": model.latent_dim,
+        "image_size": size,
+        "channels": channels,
+        "classes": list(model.class_names or []),
+        "conditional": model.conditional,
     }
 
 
@@ -82,27 +88,16 @@ def labels_for(label: int | None, n: int) -> torch.Tensor | None:
     return None if label is None else torch.full((n,), label, dtype=torch.long)
 
 
-def _device(model: Any) -> torch.device:
-    try:
-        return next(model.generator.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
+def draw(model: LoadedModel, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """G(z, labels); batches stay small (<= a few hundred 28x28 images)."""
+    return model.sample(z, labels)
 
 
-def draw(model: Any, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """G(z, labels) on the model's device; batches stay small (<= a few hundred 28x28 images)."""
-    dev = _device(model)
-    with torch.inference_mode():
-        return model.generator(z.to(dev), None if labels is None else labels.to(dev)).float().cpu()
-
-
-def _d_prob(model: Any, images: torch.Tensor, labels: torch.Tensor | None) -> list[float | None]:
-    if model.discriminator is None:
+def _d_prob(model: LoadedModel, images: torch.Tensor, labels: torch.Tensor | None) -> list[float | None]:
+    probs = model.discriminate(images, labels)
+    if probs is None:
         return [None] * images.shape[0]
-    dev = _device(model)
-    with torch.inference_mode():
-        logits = model.discriminator(images.to(dev), None if labels is None else labels.to(dev))
-    return [round(float(p), 4) for p in torch.sigmoid(logits.float().reshape(-1)).cpu()]
+    return [round(float(p), 4) for p in probs]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,33 +105,31 @@ def _d_prob(model: Any, images: torch.Tensor, labels: torch.Tensor | None) -> li
 # ---------------------------------------------------------------------------------------------
 
 
-def directions(model: Any, k: int = N_DIRECTIONS) -> L.Directions:
+def directions(model: LoadedModel, k: int = N_DIRECTIONS) -> L.Directions:
     """GANSpace-style directions for the model, computed once per model id (well under a second)."""
-    gen = model.generator
-    latent_dim = int(gen.config.latent_dim)
     n_classes = len(model.class_names or [])
-    dev = _device(model)
 
     def features(z: torch.Tensor) -> torch.Tensor:
         # Conditional models: spread the samples over all classes so directions are class-agnostic.
-        labels = None if not n_classes else torch.arange(z.shape[0], device=dev) % n_classes
-        return gen.first_layer_features(z.to(dev), labels).float().cpu()
+        labels = None if not n_classes else torch.arange(z.shape[0]) % n_classes
+        return model.first_layer_features(z, labels)
 
-    return L.cached_directions((model.id, k), lambda: L.pca_directions(features, latent_dim, k=k, n_samples=512))
+    return L.cached_directions((model.id, k),
+                               lambda: L.pca_directions(features, model.latent_dim, k=k, n_samples=512))
 
 
-def sefa(model: Any, k: int = N_DIRECTIONS) -> L.Directions | None:
+def sefa(model: LoadedModel, k: int = N_DIRECTIONS) -> L.Directions | None:
     """Closed-form SeFa directions ("sf0".."sf{k-1}") when the family exposes its first linear map."""
-    if not hasattr(model.generator, "latent_weight"):
+    if not model.supports.closed_form:
         return None
-    return L.cached_directions((model.id, k, "sefa"), lambda: L.sefa_directions(model.generator.latent_weight(), k))
+    return L.cached_directions((model.id, k, "sefa"), lambda: L.sefa_directions(model.latent_weight(), k))
 
 
-def direction_names(model: Any) -> list[str]:
+def direction_names(model: LoadedModel) -> list[str]:
     """Every direction an edit may name: the PCA ones, then the SeFa ones where the family has them."""
     names = [f"{L.DIRECTION_PREFIX}{i}" for i in range(N_DIRECTIONS)]
-    if hasattr(model.generator, "latent_weight"):
-        names += [f"{L.SEFA_PREFIX}{i}" for i in range(min(N_DIRECTIONS, int(model.generator.config.latent_dim)))]
+    if model.supports.closed_form:
+        names += [f"{L.SEFA_PREFIX}{i}" for i in range(min(N_DIRECTIONS, model.latent_dim))]
     return names
 
 
@@ -145,12 +138,11 @@ def direction_names(model: Any) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def latents(model: Any, seed: int, truncation: float, edits: Mapping, n: int) -> torch.Tensor:
+def latents(model: LoadedModel, seed: int, truncation: float, edits: Mapping, n: int) -> torch.Tensor:
     """Order of operations: seed -> raw dimension values set -> truncation -> direction moves.
     Raw values are set before truncation so a slider reads in the prior's units whatever the truncation;
     directions move the final latent so their amount means the same distance at any truncation."""
-    latent_dim = int(model.generator.config.latent_dim)
-    z = L.z_from_seed(seed, latent_dim, n)
+    z = L.z_from_seed(seed, model.latent_dim, n)
     raw, moves = split_edits(edits)
     return apply_moves(model, L.truncate(L.apply_edits(z, raw), truncation), moves)
 
@@ -161,7 +153,7 @@ def split_edits(edits: Mapping) -> tuple[dict, dict]:
             {k: v for k, v in edits.items() if isinstance(k, str)})
 
 
-def apply_moves(model: Any, z: torch.Tensor, moves: Mapping[str, float]) -> torch.Tensor:
+def apply_moves(model: LoadedModel, z: torch.Tensor, moves: Mapping[str, float]) -> torch.Tensor:
     """Move latents [N, Z] along principal ("pc") and closed-form ("sf") directions."""
     if not moves:
         return z
@@ -172,7 +164,7 @@ def apply_moves(model: Any, z: torch.Tensor, moves: Mapping[str, float]) -> torc
 def validate(model_id: object, seed: object, label: object, truncation: object, edits: object) -> Request:
     """A render's inputs checked against the model they name, the model loaded."""
     model = load_model(model_id)
-    latent_dim = int(model.generator.config.latent_dim)
+    latent_dim = model.latent_dim
     names = direction_names(model)
     return Request(
         model=model,
@@ -269,11 +261,10 @@ def _draw_group(group: list, results: list, captions: bool) -> None:
         results[i] = result
 
 
-def _drawn_latent(model: Any, z: torch.Tensor) -> torch.Tensor:
+def _drawn_latent(model: LoadedModel, z: torch.Tensor) -> torch.Tensor:
     """The latent the generator really draws: a found latent ("explore from here", edit.AnchoredGenerator) is
     the seed's z plus a fixed offset, and its |z| is what the readout must show."""
-    offset = getattr(model.generator, "latent_offset", None)
-    return z if offset is None else z + offset.detach().cpu()
+    return model.drawn_latent(z)
 
 
 def _norm_warnings(norms: Sequence[float], latent_dim: int, truncation: float) -> list[str]:
@@ -364,7 +355,7 @@ def interpolation_frames(
     la, lb = resolve_label(model, label_a), resolve_label(model, label_b)
     n = check_frames(frames)
     trunc = L.check_truncation(truncation)
-    latent_dim = int(model.generator.config.latent_dim)
+    latent_dim = model.latent_dim
     za, zb = L.z_from_seed(sa, latent_dim), L.z_from_seed(sb, latent_dim)
     z = L.truncate(L.interpolation_path(za, zb, n, method), trunc)
     t = torch.linspace(0, 1, n)
@@ -372,19 +363,13 @@ def interpolation_frames(
     return L.to_uint8(images)
 
 
-def _render_between_classes(model: Any, z: torch.Tensor, la: int | None, lb: int | None, t: torch.Tensor):
+def _render_between_classes(model: LoadedModel, z: torch.Tensor, la: int | None, lb: int | None, t: torch.Tensor):
     if la is None or la == lb:
         return draw(model, z, labels_for(la, z.shape[0]))
-    gen = model.generator
-    if hasattr(gen, "embed") and hasattr(gen, "body"):
-        # The conditional generator's input is [z, embed(label)]: blend the two class embeddings so the
-        # class changes smoothly instead of jumping half-way.
-        dev = _device(model)
-        with torch.inference_mode():
-            ea = gen.embed(torch.tensor([la], device=dev))
-            eb = gen.embed(torch.tensor([lb], device=dev))
-            emb = L.lerp(ea, eb, t.to(dev))
-            return gen.body(torch.cat([z.to(dev), emb], dim=1)).float().cpu()
+    if model.supports.class_blend:
+        # Blend the two class embeddings so the class changes smoothly instead of jumping half-way.
+        ea, eb = model.class_embedding(torch.tensor([la, lb])).cpu().split(1)
+        return model.from_embedding(z, L.lerp(ea, eb, t))
     # Generators without an embedding we can reach: switch class half-way.
     labels = torch.where(t < 0.5, torch.tensor(la), torch.tensor(lb)).long()
     return draw(model, z, labels)

@@ -13,6 +13,7 @@ from gan_models import edit
 from gan_models import latent as L
 from gan_models.conditional import ConditionalGenerator
 from gan_models.dcgan import DCGANConfig, DCGANGenerator
+from gan_models.model import LoadedModel
 
 D = 8
 
@@ -128,7 +129,7 @@ def test_full_input_round_trip():
 def test_anchored_generator_draws_the_found_latent_at_its_seed():
     G = tiny(conditional=True)
     z_found = torch.randn(D)
-    anchored = edit.AnchoredGenerator(G, z_found, anchor_seed=9)
+    anchored = edit.anchored(G, z_found, anchor_seed=9)
     y = torch.tensor([1])
     with torch.inference_mode():
         assert torch.allclose(anchored(L.z_from_seed(9, D), y), G(z_found[None], y), atol=1e-5)
@@ -138,6 +139,19 @@ def test_anchored_generator_draws_the_found_latent_at_its_seed():
         expect[0] += 1.0
         assert torch.allclose(anchored(moved, y), G(expect[None], y), atol=1e-5)
     assert anchored.first_layer_features(L.z_from_seed(9, D), y).shape[0] == 1
+    # It keeps the base's typed interface: SeFa's linear map, and classes that blend through their embedding
+    # (a class blend on a found latent used to fall back to a half-way switch).
+    assert torch.equal(anchored.latent_weight(), G.latent_weight())
+    assert edit.is_conditional(anchored)
+    emb = (G.class_embedding(torch.tensor([0])) + G.class_embedding(torch.tensor([1]))) / 2
+    with torch.inference_mode():
+        assert torch.allclose(anchored.from_embedding(L.z_from_seed(9, D), emb),
+                              G.from_embedding(z_found[None], emb), atol=1e-5)
+    loaded = LoadedModel(id="drawing", kind="cdcgan", generator=anchored, discriminator=None, config=G.config,
+                         class_names=["a", "b", "c"])
+    assert loaded.supports.class_blend and loaded.supports.closed_form and not loaded.supports.d_verdict
+    plain = edit.anchored(tiny(conditional=False), z_found, anchor_seed=9)
+    assert not edit.is_conditional(plain) and not isinstance(plain, edit.AnchoredClassGenerator)
 
 
 def test_psnr():

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from gan_models import render
 from tests.conftest import wait_for
 from tests.test_abuse import sse_call
-from tests.test_slider_batch import batch, join_and_wait, view
+from tests.test_slider_batch import ZEROS, batch, join_and_wait, view
 from ui import explore_tab, guard
 
 MODEL = "dcgan-animals"
@@ -125,8 +125,8 @@ def run_one_batch(base: str, monkeypatch, entries: list[list]) -> list[dict]:
 
 def test_a_poisoned_entry_beside_good_entries_of_other_sessions_in_one_batch(app_url, monkeypatch):
     goods = [view(MODEL, s) for s in GOOD_SEEDS]
-    poisoned = [view(MODEL, int("9" * 401)), view(MODEL, dims=[1], values=[1e308] + [0.0] * 15),
-                view(MODEL, dims=[float("inf")]), view(MODEL, dims=[1], values=[10**400] + [0.0] * 15)]
+    poisoned = [view(MODEL, int("9" * 401)), view(MODEL, dims=[1], values=[1e308] + ZEROS[1:]),
+                view(MODEL, dims=[float("inf")]), view(MODEL, dims=[1], values=[10**400] + ZEROS[1:])]
     entries = [goods[0], poisoned[0], goods[1], poisoned[1], goods[2], poisoned[2], goods[3], poisoned[3]]
     results = run_one_batch(app_url, monkeypatch, entries)
     for entry, message in zip(entries, results, strict=True):

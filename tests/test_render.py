@@ -281,4 +281,4 @@ def test_a_grid_pushed_off_the_prior_gets_one_warning_not_one_per_image() -> Non
     from ui.explore_tab import _readout
 
     text = _readout(info)
-    assert "mean" in text and text.count("|z|") == 1 and "16 of 16" in text
+    assert "median" in text and text.count("|z|") == 1 and "16 of 16" in text

@@ -16,6 +16,7 @@ import pandas as pd
 from gan_models import dimensions, render
 from gan_models import latent as L
 from gan_models.inputs import MAX_CLASS_GRID_ROWS, N_DIM_SLIDERS, check_dims, check_n, resolve_label
+from gan_models.model import LoadedModel
 from ui import guard, share
 from ui.common import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
 
@@ -105,10 +106,10 @@ def _readout(info: dict) -> str:
     return text
 
 
-def _label(model: str, label: Any) -> Any:
+def _label(model: LoadedModel, label: Any) -> Any:
     """The class picker's value, or None for an unconditional model: while a model switch is still
     rendering, the hidden picker can briefly hold the previous model's class."""
-    return label if render.model_spec(render.load_model(model))["classes"] else None
+    return label if model.conditional else None
 
 
 def warm_up() -> None:
@@ -123,7 +124,7 @@ def warm_up() -> None:
     threading.Thread(target=work, name="directions-warm-up", daemon=True).start()
 
 
-def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
+def _edits(model: LoadedModel, seed: Any, dims: list, values: list) -> dict[str, float]:
     if not isinstance(values, (list, tuple)) or len(values) != N_SLIDER_VALUES:
         raise ValueError(f"Expected {N_SLIDER_VALUES} slider values.")
     raw, pca, closed_form = values[:K], values[K:K + N_DIR], values[K + N_DIR:]
@@ -131,10 +132,11 @@ def _edits(model: str, seed: Any, dims: list, values: list) -> dict[str, float]:
 
 
 @user_errors
-def render_view(model: str, seed: float, label: str | None, truncation: float, n: str, dims: list, *values):
+def render_view(model: str | LoadedModel, seed: float, label: str | None, truncation: float, n: str, dims: list, *values):
     """Image + readout for the current controls (the live render behind every slider)."""
-    edits = _edits(model, seed, dims, list(values))
-    image, info = render.generate(model, seed, _label(model, label), truncation, edits, n)
+    loaded = render.load_model(model)  # once per event: everything below takes the model object
+    edits = _edits(loaded, seed, dims, list(values))
+    image, info = render.generate(loaded, seed, _label(loaded, label), truncation, edits, n)
     return image, _readout(info), info
 
 
@@ -154,7 +156,8 @@ def render_views(*columns: list) -> tuple[list, list, list]:
             if len(entry) != 6 + N_SLIDER_VALUES:
                 raise ValueError(f"A slider render takes {6 + N_SLIDER_VALUES} values, got {len(entry)}.")
             model, seed, label, truncation, n, d, *vals = entry
-            calls.append((model, seed, _label(model, label), truncation, _edits(model, seed, d, vals), n))
+            loaded = render.load_model(model)
+            calls.append((loaded, seed, _label(loaded, label), truncation, _edits(loaded, seed, d, vals), n))
         except Exception as error:  # noqa: BLE001 - any failure of one entry is that entry's own message
             calls.append(render.as_user_error(error))
     valid = [c for c in calls if not isinstance(c, ValueError)]
@@ -184,12 +187,11 @@ def render_views(*columns: list) -> tuple[list, list, list]:
     return images, readouts, infos
 
 
-def _class_update(spec: dict, label: Any) -> dict:
-    classes = spec["classes"]
+def _class_update(model: LoadedModel, label: Any) -> dict:
+    classes = list(model.class_names)
     if not classes:
         return gr.update(choices=[], value=None, visible=False)
-    value = classes[resolve_label(render.load_model(spec["id"]), label)]
-    return gr.update(choices=classes, value=value, visible=True)
+    return gr.update(choices=classes, value=classes[resolve_label(model, label)], visible=True)
 
 
 @user_errors
@@ -200,17 +202,16 @@ def setup(
     """Every control for (model, seed): the class list, the default (most sensitive) dims with the seed's
     values, direction labels with their variance shares, then the image. `dims`/`edits` restore a link."""
     loaded = render.load_model(model)
-    spec = render.model_spec(loaded)
     seed = L.check_seed(seed)
-    label_value = _class_update(spec, label)
+    label_value = _class_update(loaded, label)
     label_arg = label_value["value"]
-    d = spec["latent_dim"]
+    d = loaded.latent_dim
     edits = L.parse_edits(edits or {}, d, render.direction_names(loaded))
     edited = [k for k in edits if isinstance(k, int)]
     # Dims a link or recipe edits always get a slider, then the chosen (or most sensitive) ones.
-    chosen = check_dims(dims, K) or dimensions.default_dims(loaded.id, seed, label_arg)
+    chosen = check_dims(dims, K) or dimensions.default_dims(loaded, seed, label_arg)
     dims = list(dict.fromkeys(edited + chosen))[:K]
-    base = dimensions.seed_values(loaded.id, seed, dims)
+    base = dimensions.seed_values(loaded, seed, dims)
     raw = [
         gr.update(visible=True, label=dimensions.dim_label(loaded, dim), value=_clip(edits.get(dim, v), RAW_RANGE))
         for dim, v in zip(dims, base, strict=True)
@@ -221,7 +222,7 @@ def setup(
     moved = {k[:2] for k in edits if isinstance(k, str)}
     mode = gr.update(value=MODES[2] if L.SEFA_PREFIX in moved else MODES[1]) if moved and not edited else gr.skip()
     slider_values = [u["value"] for u in raw + amounts + closed_form]
-    image, readout, info = render_view(loaded.id, seed, label_arg, truncation, n, dims, *slider_values)
+    image, readout, info = render_view(loaded, seed, label_arg, truncation, n, dims, *slider_values)
     return [
         gr.update(value=loaded.id), gr.update(value=seed), label_value,
         gr.update(value=L.check_truncation(truncation)),
@@ -263,8 +264,8 @@ def on_dims(model: str, seed: Any, dims: list):
     if isinstance(dims, list) and len(dims) > K:
         raise gr.Error(f"At most {K} dimensions get sliders; remove one first.")
     dims = check_dims(dims, K)
-    base = dimensions.seed_values(model, seed, dims)
     loaded = render.load_model(model)
+    base = dimensions.seed_values(loaded, seed, dims)
     return [gr.update(visible=True, label=dimensions.dim_label(loaded, d), value=_clip(v, RAW_RANGE))
             for d, v in zip(dims, base, strict=True)
             ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
@@ -277,16 +278,18 @@ def reset_sliders(model: str, seed: Any, dims: list):
 
 @user_errors
 def make_class_grid(model: str, seed: float, rows: float, truncation: float, dims: list, *values):
-    return render.class_grid(model, seed, rows, truncation, _edits(model, seed, dims, list(values)))
+    loaded = render.load_model(model)
+    return render.class_grid(loaded, seed, rows, truncation, _edits(loaded, seed, dims, list(values)))
 
 
 @user_errors
 def make_traversal(model: str, seed: float, label: str | None, truncation: float, dims: list, *values):
-    edits = _edits(model, seed, dims, list(values))
+    loaded = render.load_model(model)
+    edits = _edits(loaded, seed, dims, list(values))
     edits = {k: v for k, v in edits.items() if not k.isdigit()}  # the grid sets the raw dims itself
-    label = _label(model, label)
-    grid = dimensions.traversal_grid(model, seed, label, truncation, edits, check_dims(dims, K))
-    table = pd.DataFrame(dimensions.sensitivity_table(model, seed, label, sliders=check_dims(dims, K)))
+    label = _label(loaded, label)
+    grid = dimensions.traversal_grid(loaded, seed, label, truncation, edits, check_dims(dims, K))
+    table = pd.DataFrame(dimensions.sensitivity_table(loaded, seed, label, sliders=check_dims(dims, K)))
     return grid, _chart(table)
 
 
@@ -299,7 +302,8 @@ def sensitivity_chart(model: str, seed: Any, label: Any, dims: list) -> dict:
     """The chart of the dimensions this image is most sensitive to, the ones with sliders marked: the same
     ranking that picks the default sliders, so the chart and the sliders agree."""
     try:
-        table = pd.DataFrame(dimensions.sensitivity_table(model, L.check_seed(seed), _label(model, label),
+        loaded = render.load_model(model)
+        table = pd.DataFrame(dimensions.sensitivity_table(loaded, L.check_seed(seed), _label(loaded, label),
                                                           sliders=check_dims(dims, K)))
     except ValueError:
         # Mid model switch (the old model's class or dims beside the new id): the view's own render says what
@@ -311,15 +315,17 @@ def sensitivity_chart(model: str, seed: Any, label: Any, dims: list) -> dict:
 @user_errors
 def share_query(model, seed, label, truncation, n, dims, *values) -> str:
     """The query string ('?tab=explore&model=...') that restores this view; the page's JS prefixes its URL."""
-    state = share.explore_state(model, seed, _label(model, label), truncation, n, dims,
-                                _edits(model, seed, dims, list(values)))
+    loaded = render.load_model(model)
+    state = share.explore_state(loaded.id, seed, _label(loaded, label), truncation, n, dims,
+                                _edits(loaded, seed, dims, list(values)))
     return share.to_query(state)
 
 
 @user_errors
 def save_recipe(model, seed, label, truncation, n, dims, *values) -> str:
-    state = share.explore_state(model, seed, _label(model, label), truncation, n, dims,
-                                _edits(model, seed, dims, list(values)))
+    loaded = render.load_model(model)
+    state = share.explore_state(loaded.id, seed, _label(loaded, label), truncation, n, dims,
+                                _edits(loaded, seed, dims, list(values)))
     path = scratch_dir() / f"recipe-{state['model'].replace('/', '_')}-{state['seed']}.json"
     path.write_text(json.dumps(state, indent=2))
     return str(path)

@@ -96,7 +96,7 @@ def explore_found(found: dict | None, seed: Any) -> list:
         raise gr.Error("Find a latent first.")
     loaded, G = _base(found["model"])
     anchor = L.check_seed(seed if seed is not None else 0)
-    anchored = edit.AnchoredGenerator(G, torch.tensor(found["z"]), anchor)
+    anchored = edit.anchored(G, torch.tensor(found["z"]), anchor)
     model_id = registry.register(registry.LoadedModel(
         id=_drawing_id(loaded.id), kind=loaded.kind, generator=anchored, discriminator=loaded.discriminator,
         config=loaded.config, class_names=list(loaded.class_names)))
