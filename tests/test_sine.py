@@ -258,7 +258,7 @@ TIE_HISTORY = [
 
 def test_sweep_sizes_that_fit_within_each_others_wobble_tie():
     from training.sine_sweep import compare_sizes
-    from ui.sine_tab import sweep_verdict
+    from ui.sine_text import sweep_verdict
 
     result = compare_sizes([1, 2, 5, 16], TIE_HISTORY)
     assert result.measured_wobble and result.settled_records == 3
@@ -271,7 +271,7 @@ def test_sweep_sizes_that_fit_within_each_others_wobble_tie():
 
 def test_sweep_names_a_winner_only_when_it_is_clearly_better():
     from training.sine_sweep import compare_sizes
-    from ui.sine_tab import sweep_verdict
+    from ui.sine_text import sweep_verdict
 
     history = TIE_HISTORY[:-3] + [[0.09, 0.07, 0.06, 0.030], [0.12, 0.08, 0.07, 0.034], [0.10, 0.06, 0.05, 0.028]]
     result = compare_sizes([1, 2, 5, 16], history)
@@ -283,7 +283,7 @@ def test_sweep_names_a_winner_only_when_it_is_clearly_better():
 
 def test_sweep_ties_the_best_with_sizes_in_its_noise_and_ranks_the_rest_worse():
     from training.sine_sweep import compare_sizes
-    from ui.sine_tab import sweep_verdict
+    from ui.sine_text import sweep_verdict
 
     history = [[0.20, 0.05, 0.040, 0.06], [0.25, 0.03, 0.045, 0.07], [0.22, 0.04, 0.050, 0.08]]
     result = compare_sizes([1, 2, 5, 16], history)
@@ -314,20 +314,21 @@ def _record(step: int, elapsed: float, done: bool = True):
 
 
 def test_a_stopped_run_says_where_it_stopped_not_done():
-    from ui.sine_tab import MAX_RUN_SECONDS, _readout
+    from ui.sine_runs import MAX_RUN_SECONDS
+    from ui.sine_text import run_readout
 
-    stopped = _readout(_record(500, 2.0), 10_000)
+    stopped = run_readout(_record(500, 2.0), 10_000)
     assert "Stopped at step 500 of 10,000" in stopped and "Done" not in stopped
-    capped = _readout(_record(7_000, MAX_RUN_SECONDS + 0.5), 10_000)
+    capped = run_readout(_record(7_000, MAX_RUN_SECONDS + 0.5), 10_000)
     assert "Stopped at step 7,000 of 10,000" in capped and f"after {MAX_RUN_SECONDS} s" in capped
-    finished = _readout(_record(10_000, 9.0), 10_000)
+    finished = run_readout(_record(10_000, 9.0), 10_000)
     assert "**Done.**" in finished and "Stopped" not in finished
-    assert "Stopped" not in _readout(_record(500, 1.0, done=False), 10_000)
+    assert "Stopped" not in run_readout(_record(500, 1.0, done=False), 10_000)
 
 
 def test_a_stopped_sweep_says_where_it_stopped_and_still_gives_a_verdict():
     from training.sine_sweep import SweepRecord
-    from ui.sine_tab import _sweep_outputs
+    from ui.sine_views import _sweep_outputs
 
     history = [SweepRecord(step=10 * (i + 1), sizes=[1, 2, 5, 16], d_loss=[1.4] * 4, g_loss=[0.7] * 4,
                            d_real=[0.5] * 4, d_fake=[0.5] * 4, fit_error=row, curves=[[[0.0] * N_POINTS]] * 4,
@@ -338,21 +339,21 @@ def test_a_stopped_sweep_says_where_it_stopped_and_still_gives_a_verdict():
 
 
 def test_bad_settings_are_shown_in_the_readout_not_only_a_toast():
-    from ui.sine_tab import N_TRAIN_OUTPUTS, _sweep_ui, _train_ui
+    from ui.sine_views import N_TRAIN_OUTPUTS, sweep_ui, train_ui
 
-    (outputs,) = list(_train_ui("parabola", 5, 0, 64, 1e-4, 1e-4, 0, "cpu", None))  # refused before any run
+    (outputs,) = list(train_ui("parabola", 5, 0, 64, 1e-4, 1e-4, 0, "cpu", None))  # refused before any run
     assert len(outputs) == N_TRAIN_OUTPUTS
     assert outputs[3].startswith("⚠️") and "steps" in outputs[3]
-    (sweep,) = list(_sweep_ui([], "parabola", 5, 100, 64, 1e-4, 1e-4, 0, "cpu", None))
+    (sweep,) = list(sweep_ui([], "parabola", 5, 100, 64, 1e-4, 1e-4, 0, "cpu", None))
     assert sweep[2].startswith("⚠️") and "input sizes" in sweep[2]
 
 
 def test_slider_values_are_checked_and_refusals_stay_by_the_sliders():
-    from ui.sine_tab import MAX_IDEAS, _random_z, check_z, sine_curve
+    from ui.sine_views import MAX_IDEAS, check_z, random_z, sine_curve
 
     before = sine_curve(None, *[0.0] * MAX_IDEAS)
     assert "Train the generator first" in before[1] and "⚠️" in before[1]
-    assert "Train the generator first" in _random_z(None, 1)[-1]
+    assert "Train the generator first" in random_z(None, 1)[-1]
     trainer = SineTrainer(SineTrainConfig(n_ideas=2, steps=1))
     from training.sine import trained_state
 
@@ -369,7 +370,7 @@ def test_slider_values_are_checked_and_refusals_stay_by_the_sliders():
 
 
 def test_a_sweep_still_learning_at_its_end_says_so():
-    from ui.sine_tab import sweep_verdict
+    from ui.sine_text import sweep_verdict
 
     falling = [[0.5 - 0.01 * i, 0.3, 0.3 + 0.001 * (i % 2)] for i in range(40)]  # size 1 falls steadily
     verdict = sweep_verdict("parabola", [1, 2, 5], falling)

@@ -15,7 +15,7 @@ import gradio as gr
 from gan_models import render
 from training.limits import RUNS
 from ui import family_views as views
-from ui import sine_tab, train_tab
+from ui import sine_runs, train_tab
 from ui.common import API, scratch_dir, user_errors
 
 
@@ -257,8 +257,8 @@ def register() -> None:
     # The trainers: bounded as on the page (training.limits.RUNS: runs at once, per client, wall time).
     gr.api(train_tab.train_image_gan, api_name="train_image_gan", concurrency_id="train",
            concurrency_limit=RUNS.max_concurrent)
-    gr.api(sine_tab.train_sine, api_name="train_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
-    gr.api(sine_tab.sweep_sine, api_name="sweep_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
+    gr.api(sine_runs.train_sine, api_name="train_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
+    gr.api(sine_runs.sweep_sine, api_name="sweep_sine", concurrency_id="train", concurrency_limit=RUNS.max_concurrent)
 
 
 def _register_family() -> None:

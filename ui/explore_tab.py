@@ -132,7 +132,8 @@ def _edits(model: LoadedModel, seed: Any, dims: list, values: list) -> dict[str,
 
 
 @user_errors
-def render_view(model: str | LoadedModel, seed: float, label: str | None, truncation: float, n: str, dims: list, *values):
+def render_view(model: str | LoadedModel, seed: float, label: str | None, truncation: float, n: str, dims: list,
+                *values):
     """Image + readout for the current controls (the live render behind every slider)."""
     loaded = render.load_model(model)  # once per event: everything below takes the model object
     edits = _edits(loaded, seed, dims, list(values))
