@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -180,6 +181,31 @@ def validate(model_id: object, seed: object, label: object, truncation: object, 
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RenderInfo:
+    """What a render drew, beside its image: the numbers the page's readout shows and the API returns."""
+
+    model: str
+    seed: int
+    seeds: list[int]  # sample i uses seed + i
+    label: int | None
+    class_name: str | None
+    truncation: float
+    edits: dict[str, float]  # as validated: "12" (a raw dimension), "pc0", "sf0"
+    n: int
+    d_prob: list[float | None]  # the discriminator's P(real) per image (None without a discriminator)
+    latent_norm: list[float]  # |z| per image, of the latent the generator really drew
+    typical_norm: tuple[float, float]  # where |z| of N(0, I) samples lies, at this truncation
+    warnings: list[str]  # one line per kind of problem for the whole grid
+
+    def as_json(self) -> dict:
+        """The JSON the API and the page's Details show (its keys are the public API's)."""
+        out = asdict(self)
+        out["class"] = out.pop("class_name")
+        out["typical_norm"] = list(self.typical_norm)
+        return out
+
+
 def generate(
     model_id: object,
     seed: object = 0,
@@ -188,9 +214,9 @@ def generate(
     edits: object = None,
     n: object = 1,
     captions: bool = True,
-) -> tuple[np.ndarray, dict]:
-    """n images (sample i = seed + i) sharing the same edits, as one uint8 grid + JSON-able info with
-    the discriminator's probability and the latent norm of every image."""
+) -> tuple[np.ndarray, RenderInfo]:
+    """n images (sample i = seed + i) sharing the same edits, as one uint8 grid, and what was drawn: the
+    discriminator's probability and the latent norm of every image."""
     result = generate_batch([(model_id, seed, label, truncation, edits, n)], captions)[0]
     if isinstance(result, ValueError):
         raise result
@@ -199,12 +225,12 @@ def generate(
 
 def generate_batch(
     calls: Sequence[Sequence[object]], captions: bool = True
-) -> list[tuple[np.ndarray, dict] | ValueError]:
+) -> list[tuple[np.ndarray, RenderInfo] | ValueError]:
     """`generate` for many independent calls (model_id, seed, label, truncation, edits, n) at once: one
     generator and one discriminator pass per model instead of one per call, which is what lets a busy
     server keep up with many people dragging sliders. Each call is validated on its own: a bad one gets
     its ValueError in its place in the result and the others are drawn as usual."""
-    results: list[tuple[np.ndarray, dict] | ValueError | None] = [None] * len(calls)
+    results: list[tuple[np.ndarray, RenderInfo] | ValueError | None] = [None] * len(calls)
     by_model: dict[int, list[tuple[int, Request, int, torch.Tensor]]] = {}
     for i, call in enumerate(calls):
         try:
@@ -282,7 +308,7 @@ def _norm_warnings(norms: Sequence[float], latent_dim: int, truncation: float) -
 
 def _grid_and_info(
     req: Request, n: int, z: torch.Tensor, images: torch.Tensor, probs: list[float | None], captions: bool
-) -> tuple[np.ndarray, dict]:
+) -> tuple[np.ndarray, RenderInfo]:
     norms = [round(float(v), 3) for v in z.norm(dim=1)]
     latent_dim = z.shape[1]
     lo, hi = L.typical_norm_range(latent_dim)
@@ -297,20 +323,13 @@ def _grid_and_info(
         ]
     scale = scale_for(spec["image_size"], nrow, target=512 if n > 1 else 224)
     grid = captioned_grid(L.to_uint8(images), caps, nrow, scale)
-    info = {
-        "model": spec["id"],
-        "seed": req.seed,
-        "seeds": [(req.seed + i) % (L.MAX_SEED + 1) for i in range(n)],
-        "label": req.label,
-        "class": None if req.label is None else spec["classes"][req.label],
-        "truncation": req.truncation,
-        "edits": {str(k): v for k, v in req.edits.items()},
-        "n": n,
-        "d_prob": probs,
-        "latent_norm": norms,
-        "typical_norm": [round(lo * req.truncation, 3), round(hi * req.truncation, 3)],
-        "warnings": warnings,
-    }
+    info = RenderInfo(
+        model=spec["id"], seed=req.seed, seeds=[(req.seed + i) % (L.MAX_SEED + 1) for i in range(n)],
+        label=req.label, class_name=None if req.label is None else spec["classes"][req.label],
+        truncation=req.truncation, edits={str(k): v for k, v in req.edits.items()}, n=n, d_prob=probs,
+        latent_norm=norms, typical_norm=(round(lo * req.truncation, 3), round(hi * req.truncation, 3)),
+        warnings=warnings,
+    )
     return grid, info
 
 

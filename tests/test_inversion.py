@@ -174,11 +174,11 @@ def test_panel_arithmetic_attribute_and_explore_from_a_found_latent():
     # Seed 5 of the new model draws the found latent with the found class.
     image, info = panel.render.generate(model_id, 5, "cat", 1.0, {}, 1, captions=False)
     direct, direct_info = panel.render.generate("cdcgan-animals", 77, "cat", 1.0, {}, 1, captions=False)
-    assert np.array_equal(image, direct) and info["class"] == "cat"
+    assert np.array_equal(image, direct) and info.class_name == "cat"
     # The readout's |z| is the found latent's (seed 77's here), not seed 5's own.
-    assert info["latent_norm"] == pytest.approx(direct_info["latent_norm"], abs=1e-3)
+    assert info.latent_norm == pytest.approx(direct_info.latent_norm, abs=1e-3)
     own = float(L.z_from_seed(5, loaded.config.latent_dim)[0].norm())
-    assert abs(info["latent_norm"][0] - own) > 0.01
+    assert abs(info.latent_norm[0] - own) > 0.01
     import gradio as gr
     from gradio.utils import get_upload_folder
     from PIL import Image

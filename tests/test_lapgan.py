@@ -104,7 +104,7 @@ def test_cli_resumes_exactly_and_explore_renders_it(tmp_path) -> None:
     assert "LAPGAN" in (a / "README.md").read_text()
     registry.register(model)
     image, info = render.generate(model.id, seed=3, label=model.class_names[1], truncation=1.0, edits={}, n=4)
-    assert image.ndim == 3 and image.shape[-1] == 3 and len(info["d_prob"]) == 4
+    assert image.ndim == 3 and image.shape[-1] == 3 and len(info.d_prob) == 4
 
 
 def test_diffaugment_is_refused_for_lapgan(tmp_path) -> None:

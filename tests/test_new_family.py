@@ -91,7 +91,7 @@ def test_render_and_evaluation_accept_the_new_family(tmp_path, tinymlp) -> None:
     spec = render.model_spec(render.load_model("tiny-mlp-family"))
     assert spec["kind"] == "tinymlp" and spec["latent_dim"] == 8 and not spec["conditional"]
     image, info = render.generate("tiny-mlp-family", 3, None, 1.0, {}, 4)
-    assert image.ndim == 3 and image.dtype.name == "uint8" and info["n"] == 4 and len(info["d_prob"]) == 4
+    assert image.ndim == 3 and image.dtype.name == "uint8" and info.n == 4 and len(info.d_prob) == 4
     again, _ = render.generate("tiny-mlp-family", 3, None, 1.0, {}, 4)
     assert (image == again).all()
     frames = render.interpolation_frames("tiny-mlp-family", 1, 2, None, None, 6)

@@ -91,12 +91,14 @@ def test_generate_single_and_grid(ids):
     uncond, _ = ids
     img, info = R.generate(uncond, seed=5, n=1)
     assert img.dtype == np.uint8 and img.ndim in (2, 3)  # grayscale models: [H, W]
-    assert info["seeds"] == [5] and len(info["d_prob"]) == 1 and 0 <= info["d_prob"][0] <= 1
-    assert info["latent_norm"][0] > 0 and info["typical_norm"][0] < info["typical_norm"][1]
+    assert info.seeds == [5] and len(info.d_prob) == 1 and 0 <= info.d_prob[0] <= 1
+    assert info.latent_norm[0] > 0 and info.typical_norm[0] < info.typical_norm[1]
     grid, ginfo = R.generate(uncond, seed=5, n=4)
-    assert ginfo["seeds"] == [5, 6, 7, 8] and ginfo["latent_norm"][0] == info["latent_norm"][0]
+    assert ginfo.seeds == [5, 6, 7, 8] and ginfo.latent_norm[0] == info.latent_norm[0]
     assert grid.shape[0] > img.shape[0] // 2
-    json.dumps(ginfo)  # JSON-able
+    assert json.loads(json.dumps(ginfo.as_json()))["seeds"] == ginfo.seeds  # the API's JSON
+    assert set(ginfo.as_json()) == {"model", "seed", "seeds", "label", "class", "truncation", "edits", "n", "d_prob",
+                                    "latent_norm", "typical_norm", "warnings"}  # the public API's keys, unchanged
 
 
 def test_generate_is_deterministic_and_edits_change_the_image(ids):
@@ -106,7 +108,7 @@ def test_generate_is_deterministic_and_edits_change_the_image(ids):
     assert np.array_equal(a, b)
     dims = dimensions.default_dims(uncond, 3)
     c, info = R.generate(uncond, seed=3, edits={str(dims[0]): 3.5}, captions=False)
-    assert not np.array_equal(a, c) and info["edits"] == {str(dims[0]): 3.5}
+    assert not np.array_equal(a, c) and info.edits == {str(dims[0]): 3.5}
     d, _ = R.generate(uncond, seed=3, edits='{"pc0": 2}', captions=False)
     assert not np.array_equal(a, d)
 
@@ -121,9 +123,9 @@ def test_generate_batch_matches_one_call_at_a_time(ids):
         alone, alone_info = R.generate(*call)
         # Same pixels up to float rounding in a bigger conv batch (uint8: at most one level apart).
         assert image.shape == alone.shape and np.abs(image.astype(int) - alone.astype(int)).max() <= 1
-        assert info["seeds"] == alone_info["seeds"] and info["label"] == alone_info["label"]
-        assert info["d_prob"] == pytest.approx(alone_info["d_prob"], abs=1e-3)
-        assert info["latent_norm"] == alone_info["latent_norm"]
+        assert info.seeds == alone_info.seeds and info.label == alone_info.label
+        assert info.d_prob == pytest.approx(alone_info.d_prob, abs=1e-3)
+        assert info.latent_norm == alone_info.latent_norm
 
 
 def test_generate_batch_gives_each_bad_call_its_own_error(ids):
@@ -132,8 +134,8 @@ def test_generate_batch_gives_each_bad_call_its_own_error(ids):
              (cond, 1, "no-such-class", 1.0, {}, 1), (uncond, 1, None, 1.0, {}, 5), ("too", "few"),
              (cond, 2, 0, 1.0, {}, 1)]
     out = R.generate_batch(calls)
-    assert isinstance(out[0], tuple) and out[0][1]["seeds"] == [3]
-    assert isinstance(out[6], tuple) and out[6][1]["label"] == 0
+    assert isinstance(out[0], tuple) and out[0][1].seeds == [3]
+    assert isinstance(out[6], tuple) and out[6][1].label == 0
     for bad in out[1:6]:
         assert isinstance(bad, ValueError)
     assert "paths are not accepted" in str(out[1]) and "seed" in str(out[2]).lower()
@@ -157,7 +159,7 @@ def test_conditional_labels_by_name_and_index(ids):
     classes = R.model_spec(R.load_model(cond))["classes"]
     by_name, info = R.generate(cond, seed=1, label=classes[1])
     by_index, _ = R.generate(cond, seed=1, label=1)
-    assert np.array_equal(by_name, by_index) and info["class"] == classes[1]
+    assert np.array_equal(by_name, by_index) and info.class_name == classes[1]
     grid = R.class_grid(cond, seed=1, rows=2)
     assert grid.ndim == 3
 
@@ -275,9 +277,9 @@ def test_interpolation_rejects_bad_method_and_seed(ids):
 
 def test_a_grid_pushed_off_the_prior_gets_one_warning_not_one_per_image() -> None:
     _, info = R.generate("dcgan-animals", seed=1, truncation=1.0, edits={"0": 50.0}, n=16)
-    assert len(info["warnings"]) == 1 and info["warnings"][0].startswith("16 of 16 latents")
+    assert len(info.warnings) == 1 and info.warnings[0].startswith("16 of 16 latents")
     _, single = R.generate("dcgan-animals", seed=1, truncation=1.0, edits={"0": 50.0}, n=1)
-    assert len(single["warnings"]) == 1 and single["warnings"][0].startswith("norm ")
+    assert len(single.warnings) == 1 and single.warnings[0].startswith("norm ")
     from ui.explore_tab import _readout
 
     text = _readout(info)

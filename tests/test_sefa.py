@@ -45,7 +45,7 @@ def test_edits_name_sefa_directions_through_render() -> None:
 
     plain, info = render.generate("cdcgan-digits", 4, "7", 1.0, {}, 1)
     moved, info_moved = render.generate("cdcgan-digits", 4, "7", 1.0, {"sf0": 3.0}, 1)
-    assert not (plain == moved).all() and info_moved["edits"] == {"sf0": 3.0}
+    assert not (plain == moved).all() and info_moved.edits == {"sf0": 3.0}
     both, _ = render.generate("cdcgan-digits", 4, "7", 1.0, {"sf0": 3.0, "pc1": -1.0}, 1)
     assert not (both == moved).all()
     with pytest.raises(ValueError, match="Unknown edit"):

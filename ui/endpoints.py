@@ -49,7 +49,7 @@ def generate(model: str, seed: float, label: str | None = None, truncation: floa
         n: the number of samples, 1..16.
     """
     image, info = render.generate(model, seed, label or None, truncation, edits or {}, n, captions=False)
-    return image, info
+    return image, info.as_json()
 
 
 def _frames(model, seed_a, seed_b, label_a, label_b, frames, method, truncation=1.0):

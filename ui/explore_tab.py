@@ -84,13 +84,13 @@ class Explore:
 # ---------------------------------------------------------------------------------------------
 
 
-def _readout(info: dict) -> str:
-    probs = [p for p in info["d_prob"] if p is not None]
-    lo, hi = info["typical_norm"]
-    norms = info["latent_norm"]
-    parts = [f"**Seeds** {info['seeds'][0]}" + (f"..{info['seeds'][-1]}" if info["n"] > 1 else "")]
-    if info["class"]:
-        parts.append(f"**class** {info['class']}")
+def _readout(info: render.RenderInfo) -> str:
+    probs = [p for p in info.d_prob if p is not None]
+    lo, hi = info.typical_norm
+    norms = info.latent_norm
+    parts = [f"**Seeds** {info.seeds[0]}" + (f"..{info.seeds[-1]}" if info.n > 1 else "")]
+    if info.class_name:
+        parts.append(f"**class** {info.class_name}")
     # A grid's numbers are under each tile and per image in Details (JSON); the readout summarises them
     # (min / median / max) instead of listing 2 x 16 numbers.
     if probs and len(probs) == 1:
@@ -101,8 +101,8 @@ def _readout(info: dict) -> str:
              f"median {statistics.median(norms):.1f} (min {min(norms):.1f}, max {max(norms):.1f})")
     parts.append(f"**|z|** {shown} (typical {lo:.1f}-{hi:.1f})")
     text = " · ".join(parts)
-    if info["warnings"]:
-        text += "\n\n⚠️ " + "; ".join(info["warnings"])
+    if info.warnings:
+        text += "\n\n⚠️ " + "; ".join(info.warnings)
     return text
 
 
@@ -138,7 +138,7 @@ def render_view(model: str | LoadedModel, seed: float, label: str | None, trunca
     loaded = render.load_model(model)  # once per event: everything below takes the model object
     edits = _edits(loaded, seed, dims, list(values))
     image, info = render.generate(loaded, seed, _label(loaded, label), truncation, edits, n)
-    return image, _readout(info), info
+    return image, _readout(info), info.as_json()
 
 
 def render_views(*columns: list) -> tuple[list, list, list]:
@@ -184,7 +184,7 @@ def render_views(*columns: list) -> tuple[list, list, list]:
         else:
             images.append(result[0])
             readouts.append(readout)
-            infos.append(result[1])
+            infos.append(result[1].as_json())
     return images, readouts, infos
 
 
