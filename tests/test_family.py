@@ -570,7 +570,8 @@ def test_a_long_phrase_is_refused_before_it_is_read(tiny, monkeypatch):
     def never(*_):
         raise AssertionError("read")
 
-    monkeypatch.setattr(family, "load", never)  # refused before the model (and its reader) is even loaded
+    # refused before the model (and its reader) is even loaded: patched where the text card looks it up
+    monkeypatch.setattr(family.text, "load", never)
     for call in (lambda: family.text_to_image("a" * 10_000, 0),
                  lambda: family.text_interpolation("red", "\x00" * 10_000, 0)):
         with pytest.raises(ValueError, match="too long"):

@@ -19,7 +19,7 @@ from PIL import Image
 
 from gan_models import family
 from tests.test_family import install, tiny_family
-from ui import family_tab
+from ui import family_canvas, family_cards
 
 
 @pytest.fixture(scope="module")
@@ -248,26 +248,26 @@ def test_a_bad_upload_is_refused_from_its_header(client, tiny, tmp_path, name, c
 
 def test_the_tab_shows_a_model_that_is_not_there_yet_as_a_message(tmp_path, monkeypatch):
     install(monkeypatch, {"lapgan-emoji": tmp_path / "still-training"})
-    *images, text = family_tab.show_lapgan("heart", 1, 2, 3)
+    *images, text = family_cards.show_lapgan("heart", 1, 2, 3)
     assert images == [None, None, None] and "lapgan-emoji is not available right now" in text
     family.clear_cache()
 
 
 def test_the_sketch_card_shows_a_blank_canvas_and_a_missing_model_as_messages(tiny, tmp_path, monkeypatch):
-    *images, text = family_tab.show_pix2pix_drawing(None)
+    *images, text = family_cards.show_pix2pix_drawing(None)
     assert images == [None, None, None] and "Draw something first" in text
-    *images, text = family_tab.show_pix2pix_upload(None, 7)  # a cleared upload: back to the picked test sketch
+    *images, text = family_cards.show_pix2pix_upload(None, 7)  # a cleared upload: back to the picked test sketch
     assert all(i is not None for i in images) and "test sketch 7" in text
-    *images, text = family_tab.show_pix2pix_drawing(np.zeros((256, 256, 4), np.uint8))  # nothing drawn
+    *images, text = family_cards.show_pix2pix_drawing(np.zeros((256, 256, 4), np.uint8))  # nothing drawn
     assert images == [None, None, None] and "Draw something first" in text
-    *_, text = family_tab.show_pix2pix_drawing("The drawing could not be read: ...")
+    *_, text = family_cards.show_pix2pix_drawing("The drawing could not be read: ...")
     assert text.startswith("⚠️ The drawing could not be read")
     install(monkeypatch, {"pix2pix-sketch": tmp_path / "still-training", "cyclegan-emoji": tmp_path / "no"})
     stroke = np.zeros((256, 256, 4), np.uint8)
     stroke[100:112, 30:220, 3] = 255
-    *images, text = family_tab.show_pix2pix_drawing(stroke)
+    *images, text = family_cards.show_pix2pix_drawing(stroke)
     assert images == [None, None, None] and "pix2pix-sketch is not available right now" in text
-    *images, text = family_tab.show_cyclegan(0, None, "Twemoji → Noto")
+    *images, text = family_cards.show_cyclegan(0, None, "Twemoji → Noto")
     assert images == [None] * 4 and "cyclegan-emoji is not available right now" in text
     family.clear_cache()
 
@@ -277,18 +277,18 @@ def test_the_canvas_reads_only_a_small_png_composite(tmp_path):
     from gradio.components.image_editor import EditorDataBlobs
 
     canvas = gr.Sketchpad()
-    assert family_tab.read_canvas(canvas, None) is None
+    assert family_canvas.read_canvas(canvas, None) is None
     good = _png(Image.new("RGBA", (256, 256), (0, 0, 0, 0)))
     canvas.blob_storage["abc"] = EditorDataBlobs(background=None, layers=[b"never decoded"], composite=good)
-    pixels = family_tab.read_canvas(canvas, {"id": "abc", "background": None, "layers": [], "composite": None})
+    pixels = family_canvas.read_canvas(canvas, {"id": "abc", "background": None, "layers": [], "composite": None})
     assert pixels.shape == (256, 256, 4) and "abc" not in canvas.blob_storage
-    assert family_tab.read_canvas(canvas, {"id": "gone"}) is None
+    assert family_canvas.read_canvas(canvas, {"id": "gone"}) is None
     for bad in (_png(Image.new("L", (4000, 3000))), b"GIF89a not really", b""):
         canvas.blob_storage["x"] = EditorDataBlobs(background=None, layers=[], composite=bad)
-        assert "could not be read" in family_tab.read_canvas(canvas, {"id": "x"})
+        assert "could not be read" in family_canvas.read_canvas(canvas, {"id": "x"})
     # A composite sent as a file must be one of Gradio's uploads (ui.guard), never any path on the server.
-    assert "refused" in family_tab.read_canvas(canvas, {"id": None, "composite": {"path": "/etc/passwd"}})
-    assert "refused" in family_tab.read_canvas(canvas, {"composite": {"path": str(tmp_path / "c.png")}})
+    assert "refused" in family_canvas.read_canvas(canvas, {"id": None, "composite": {"path": "/etc/passwd"}})
+    assert "refused" in family_canvas.read_canvas(canvas, {"composite": {"path": str(tmp_path / "c.png")}})
 
 
 def test_the_page_events_are_not_in_the_public_api(client):
@@ -386,30 +386,30 @@ def test_text_and_paired_endpoints_refuse_bad_input_and_keep_working(client, tin
 
 
 def test_the_text_card_shows_refusals_and_a_missing_model_as_messages(tiny, tmp_path, monkeypatch):
-    grid, text = family_tab.show_text("red hart", 0)
+    grid, text = family_cards.show_text("red hart", 0)
     assert grid is not None and "**red**" in text and "closest known: heart" in text
     for bad, message in (("", "Phrase is empty"), ("hart", "closest known: heart"), ("\x00", "control character"),
                          ("x" * 10_000, "too long")):
-        grid, text = family_tab.show_text(bad, 0)
+        grid, text = family_cards.show_text(bad, 0)
         assert grid is None and text.startswith("⚠️") and message in text
-    strip, text = family_tab.show_text_interpolation("red heart", "cat fcae", 3)
+    strip, text = family_cards.show_text_interpolation("red heart", "cat fcae", 3)
     assert strip is not None and "'fcae'" in text
-    strip, text = family_tab.show_text_interpolation("red heart", "", 3)
+    strip, text = family_cards.show_text_interpolation("red heart", "", 3)
     assert strip is None and "Phrase B is empty" in text
     install(monkeypatch, {"textgan-emoji": tmp_path / "still-training"})
-    grid, text = family_tab.show_text("red heart", 0)
+    grid, text = family_cards.show_text("red heart", 0)
     assert grid is None and "textgan-emoji is not available right now" in text
     family.clear_cache()
 
 
 def test_the_pix2pix_mode_switch_shows_one_mode_and_refuses_others(tiny):
-    sketch_row, paired_row, *images, text = family_tab.switch_pix2pix_mode("Twemoji → Noto (paired)", 5, None)
+    sketch_row, paired_row, *images, text = family_cards.switch_pix2pix_mode("Twemoji → Noto (paired)", 5, None)
     assert (sketch_row["visible"], paired_row["visible"]) == (False, True)
     assert all(i is not None for i in images) and "held-out emoji 5" in text and "doing nothing" in text
-    sketch_row, paired_row, *rest = family_tab.switch_pix2pix_mode("Sketch → emoji", 5, None)
+    sketch_row, paired_row, *rest = family_cards.switch_pix2pix_mode("Sketch → emoji", 5, None)
     assert (sketch_row["visible"], paired_row["visible"]) == (True, False)
     assert all(r["__type__"] == "update" for r in rest)  # the sketch mode keeps what it showed
     import gradio as gr
 
     with pytest.raises(gr.Error, match="Unknown mode"):
-        family_tab.switch_pix2pix_mode("x" * 10_000, 5, None)
+        family_cards.switch_pix2pix_mode("x" * 10_000, 5, None)

@@ -16,6 +16,8 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from gan_models import latent as L
+from gan_models import render
+from gan_models.model import LoadedModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 RENDER = {"concurrency_id": "render", "concurrency_limit": 8}  # the page's renders (Explore, Interpolate, Sine toy)
@@ -129,3 +131,24 @@ def brush_ready_js(elem_id: str) -> str:
     if (++tries > 75) clearInterval(timer);
   }, 200);
 }""".replace("ELEM", elem_id)
+
+
+def model_ids() -> list[str]:
+    """The shipped generators' ids for the model pickers, default first."""
+    try:
+        return [m["id"] for m in render.list_models()]
+    except Exception:  # the page must still load if the registry cannot be read
+        return []
+
+
+def default_model() -> str | None:
+    """The registry's default (listed first) when it is shipped here, else the first model there is."""
+    ids = model_ids()
+    return ids[0] if ids else None
+
+
+def class_or_none(model: LoadedModel, label: Any) -> Any:
+    """A class picker's value, or None for an unconditional model: while a model switch is still rendering,
+    a hidden picker can briefly hold the previous model's class."""
+    return label if model.conditional else None
+

@@ -18,7 +18,16 @@ from gan_models import latent as L
 from gan_models.inputs import MAX_CLASS_GRID_ROWS, N_DIM_SLIDERS, check_dims, check_n, resolve_label
 from gan_models.model import LoadedModel
 from ui import guard, share
-from ui.common import RENDER, SLIDER_RENDER, postprocessed_batch, scratch_dir, user_errors
+from ui.common import (
+    RENDER,
+    SLIDER_RENDER,
+    class_or_none,
+    default_model,
+    model_ids,
+    postprocessed_batch,
+    scratch_dir,
+    user_errors,
+)
 
 K = N_DIM_SLIDERS
 N_DIR = render.N_DIRECTIONS
@@ -36,19 +45,6 @@ image. Pick a seed to get a vector, then drag its numbers (raw dimensions) or mo
 change the image most: the main axes of variation of many samples (PCA), or the directions the generator's
 first layer stretches most, read straight from its weights (SeFa). Watch the image follow.
 """
-
-
-def model_ids() -> list[str]:
-    try:
-        return [m["id"] for m in render.list_models()]
-    except Exception:  # the page must still load if the registry cannot be read
-        return []
-
-
-def default_model() -> str | None:
-    """The registry's default (listed first) when it is shipped here, else the first model there is."""
-    ids = model_ids()
-    return ids[0] if ids else None
 
 
 @dataclass
@@ -106,12 +102,6 @@ def _readout(info: render.RenderInfo) -> str:
     return text
 
 
-def _label(model: LoadedModel, label: Any) -> Any:
-    """The class picker's value, or None for an unconditional model: while a model switch is still
-    rendering, the hidden picker can briefly hold the previous model's class."""
-    return label if model.conditional else None
-
-
 def warm_up() -> None:
     """Compute the shipped models' directions in the background, so the first visitor does not wait."""
     def work() -> None:
@@ -137,7 +127,7 @@ def render_view(model: str | LoadedModel, seed: float, label: str | None, trunca
     """Image + readout for the current controls (the live render behind every slider)."""
     loaded = render.load_model(model)  # once per event: everything below takes the model object
     edits = _edits(loaded, seed, dims, list(values))
-    image, info = render.generate(loaded, seed, _label(loaded, label), truncation, edits, n)
+    image, info = render.generate(loaded, seed, class_or_none(loaded, label), truncation, edits, n)
     return image, _readout(info), info.as_json()
 
 
@@ -158,7 +148,7 @@ def render_views(*columns: list) -> tuple[list, list, list]:
                 raise ValueError(f"A slider render takes {6 + N_SLIDER_VALUES} values, got {len(entry)}.")
             model, seed, label, truncation, n, d, *vals = entry
             loaded = render.load_model(model)
-            calls.append((loaded, seed, _label(loaded, label), truncation, _edits(loaded, seed, d, vals), n))
+            calls.append((loaded, seed, class_or_none(loaded, label), truncation, _edits(loaded, seed, d, vals), n))
         except Exception as error:  # noqa: BLE001 - any failure of one entry is that entry's own message
             calls.append(render.as_user_error(error))
     valid = [c for c in calls if not isinstance(c, ValueError)]
@@ -288,7 +278,7 @@ def make_traversal(model: str, seed: float, label: str | None, truncation: float
     loaded = render.load_model(model)
     edits = _edits(loaded, seed, dims, list(values))
     edits = {k: v for k, v in edits.items() if not k.isdigit()}  # the grid sets the raw dims itself
-    label = _label(loaded, label)
+    label = class_or_none(loaded, label)
     grid = dimensions.traversal_grid(loaded, seed, label, truncation, edits, check_dims(dims, K))
     table = pd.DataFrame(dimensions.sensitivity_table(loaded, seed, label, sliders=check_dims(dims, K)))
     return grid, _chart(table)
@@ -304,7 +294,7 @@ def sensitivity_chart(model: str, seed: Any, label: Any, dims: list) -> dict:
     ranking that picks the default sliders, so the chart and the sliders agree."""
     try:
         loaded = render.load_model(model)
-        table = pd.DataFrame(dimensions.sensitivity_table(loaded, L.check_seed(seed), _label(loaded, label),
+        table = pd.DataFrame(dimensions.sensitivity_table(loaded, L.check_seed(seed), class_or_none(loaded, label),
                                                           sliders=check_dims(dims, K)))
     except ValueError:
         # Mid model switch (the old model's class or dims beside the new id): the view's own render says what
@@ -317,7 +307,7 @@ def sensitivity_chart(model: str, seed: Any, label: Any, dims: list) -> dict:
 def share_query(model, seed, label, truncation, n, dims, *values) -> str:
     """The query string ('?tab=explore&model=...') that restores this view; the page's JS prefixes its URL."""
     loaded = render.load_model(model)
-    state = share.explore_state(loaded.id, seed, _label(loaded, label), truncation, n, dims,
+    state = share.explore_state(loaded.id, seed, class_or_none(loaded, label), truncation, n, dims,
                                 _edits(loaded, seed, dims, list(values)))
     return share.to_query(state)
 
@@ -325,7 +315,7 @@ def share_query(model, seed, label, truncation, n, dims, *values) -> str:
 @user_errors
 def save_recipe(model, seed, label, truncation, n, dims, *values) -> str:
     loaded = render.load_model(model)
-    state = share.explore_state(loaded.id, seed, _label(loaded, label), truncation, n, dims,
+    state = share.explore_state(loaded.id, seed, class_or_none(loaded, label), truncation, n, dims,
                                 _edits(loaded, seed, dims, list(values)))
     path = scratch_dir() / f"recipe-{state['model'].replace('/', '_')}-{state['seed']}.json"
     path.write_text(json.dumps(state, indent=2))

@@ -18,8 +18,7 @@ from gan_models import render
 from gan_models.inputs import MAX_FRAMES, check_frames, resolve_label
 from gan_models.media import export_interpolation, strip_image
 from ui import guard, share
-from ui.common import RENDER, scratch_dir, user_errors
-from ui.explore_tab import _label, default_model, model_ids
+from ui.common import RENDER, class_or_none, default_model, model_ids, scratch_dir, user_errors
 
 PRIVATE = {"api_visibility": "private"}
 METHODS = {"Spherical (slerp)": ("slerp",), "Linear (lerp)": ("lerp",), "Both, side by side": ("slerp", "lerp")}
@@ -123,9 +122,10 @@ def draw(model: str, seed_a: Any, seed_b: Any, label_a: Any, label_b: Any, frame
         raise ValueError("Choose a model first.")
     sa, sb = _seed("Seed A", seed_a), _seed("Seed B", seed_b)
     n, trunc = check_frames(frames), L.check_truncation(truncation)
-    label_a, label_b = _label(model, label_a), _label(model, label_b)
+    loaded = render.load_model(model)
+    label_a, label_b = class_or_none(loaded, label_a), class_or_none(loaded, label_b)
     out_dir = scratch_dir()
-    arrays = {m: render.interpolation_frames(model, sa, sb, label_a, label_b, n, m, trunc) for m in methods}
+    arrays = {m: render.interpolation_frames(loaded, sa, sb, label_a, label_b, n, m, trunc) for m in methods}
     files, strips = [], []
     from PIL import Image
 

@@ -17,7 +17,7 @@ from gan_models import latent as L
 from gan_models.inputs import resolve_label
 from ui import uploads
 from ui.charts import D_COLOR, history_chart
-from ui.common import RENDER, brush_ready_js, user_errors
+from ui.common import RENDER, brush_ready_js, model_ids, user_errors
 
 MAX_SECONDS = 15.0  # inversion wall-time cap: the answer must come within seconds, even on a busy CPU
 PRIVATE = {"api_visibility": "private"}
@@ -102,7 +102,7 @@ def explore_found(found: dict | None, seed: Any) -> list:
         config=loaded.config, class_names=list(loaded.class_names)))
     label = None if found["label"] is None else loaded.class_names[found["label"]]
     outputs = explore_tab.setup(model_id, anchor, label)
-    outputs[0] = gr.update(choices=list(dict.fromkeys([*explore_tab.model_ids(), model_id])), value=model_id)
+    outputs[0] = gr.update(choices=list(dict.fromkeys([*model_ids(), model_id])), value=model_id)
     return outputs
 
 

@@ -9,7 +9,7 @@ import gradio as gr
 
 from gan_models.inputs import MAX_FRAMES
 from ui import explore_tab, interpolate_tab, share
-from ui.explore_tab import default_model
+from ui.common import default_model
 
 # What restore fills on the Interpolate tab, in the order of interpolate_tab's `controls`.
 INTERPOLATE_FIELDS = ("model", "seed_a", "seed_b", "label_a", "label_b", "frames", "method", "truncation")

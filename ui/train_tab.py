@@ -20,7 +20,7 @@ from training.limits import RUNS, RunRefused
 from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
 from ui.charts import gan_training_charts, vae_training_charts
-from ui.common import learning_rates, scratch_dir, whole_number
+from ui.common import learning_rates, model_ids, scratch_dir, whole_number
 
 MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
 MIN_UPDATE_INTERVAL = 0.5  # seconds between plot updates: live enough, and costs training about 1%
@@ -299,7 +299,7 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
             raise gr.Error("Train a model first: press Start.")
         outputs = explore_tab.setup(models[-1], 0)
         # The picker lists the shipped models plus this session's own (no other session sees them).
-        outputs[0] = gr.update(choices=list(dict.fromkeys(explore_tab.model_ids() + models)), value=models[-1])
+        outputs[0] = gr.update(choices=list(dict.fromkeys(model_ids() + models)), value=models[-1])
         return [gr.Tabs(selected="explore"), *outputs]
 
     open_btn.click(open_in_explorer, session_models, [tabs, *explore.setup_outputs], api_name="train_open",
