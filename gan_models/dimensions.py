@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from gan_models import latent as L
-from gan_models import render
+from gan_models import media, render
 from gan_models.inputs import N_DIM_SLIDERS, check_dims, check_dims_in_range, resolve_label
 from gan_models.media import captioned_grid, scale_for
 
@@ -148,7 +148,7 @@ def traversal_grid(
     images = render.draw(req.model, z, render.labels_for(req.label, z.shape[0]))
     caps = [f"z{d} {v:+.0f}" for d in dims for v in values]
     spec = render.model_spec(req.model)
-    return captioned_grid(L.to_uint8(images), caps, len(values), scale_for(spec["image_size"], len(values), 700, 4))
+    return captioned_grid(media.to_uint8(images), caps, len(values), scale_for(spec["image_size"], len(values), 700, 4))
 
 
 def sensitivity_table(

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from gan_models import latent as L
+from gan_models import media
 from gan_models.model import ClassBlending
 
 MAX_INVERSION_STEPS = 1000
@@ -166,7 +167,7 @@ def invert(
             if done:
                 with torch.inference_mode():
                     lab = None if labels is None else labels[k : k + 1]
-                    record.image = L.to_uint8(G(z.detach()[k : k + 1], lab))[0]
+                    record.image = media.to_uint8(G(z.detach()[k : k + 1], lab))[0]
                     # The loss of the final z (the one returned), not of the step before its update.
                     record.loss = float((G(z.detach()[k : k + 1], lab) - target).pow(2).mean())
             yield record

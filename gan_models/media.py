@@ -1,6 +1,7 @@
-"""Images and videos from uint8 frames: captioned grids, the interpolation strip, and GIF/MP4 files.
+"""Images and videos: generator output [N, C, H, W] in [-1, 1] -> uint8 [N, H, W, C], grids (plain and captioned),
+upscaling for the browser, the interpolation strip, and GIF/MP4 files.
 
-Pure numpy/PIL/imageio: everything here takes uint8 arrays [N, H, W, C] and knows nothing of models or latents.
+Knows nothing of models or latents: everything past `to_uint8` takes uint8 arrays [N, H, W, C].
 """
 
 from __future__ import annotations
@@ -10,8 +11,46 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from gan_models.latent import for_display
+# ---------------------------------------------------------------------------------------------
+# Tensors -> uint8 images
+# ---------------------------------------------------------------------------------------------
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """[N, C, H, W] in [-1, 1] -> uint8 [N, H, W, C] (values clipped, rounded)."""
+    x = images.detach().float().cpu().clamp(-1, 1)
+    x = ((x + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def make_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, pad_value: int = 255) -> np.ndarray:
+    """uint8 [N, H, W, C] -> one uint8 [H', W', C] image with `nrow` images per row (default: square)."""
+    n, h, w, c = images.shape
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / nrow)
+    grid = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), pad_value, dtype=np.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        y, x = pad + r * (h + pad), pad + col * (w + pad)
+        grid[y : y + h, x : x + w] = images[i]
+    return grid
+
+
+def upscale(image: np.ndarray, min_side: int = 256, max_factor: int = 8) -> np.ndarray:
+    """Nearest-neighbour upscale by an integer factor so small GAN images stay crisp in the browser
+    (browsers smooth small images when they stretch them)."""
+    factor = max(1, min(max_factor, math.ceil(min_side / max(1, min(image.shape[:2])))))
+    if factor == 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def for_display(image: np.ndarray) -> np.ndarray:
+    """Drop a single channel axis (PIL cannot save [H, W, 1])."""
+    return image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+
 
 # ---------------------------------------------------------------------------------------------
 # Grids with captions

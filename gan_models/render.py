@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from gan_models import latent as L
+from gan_models import media
 from gan_models.inputs import (
     Request,
     check_frames,
@@ -322,7 +323,7 @@ def _grid_and_info(
             for p, v in zip(probs, norms, strict=True)
         ]
     scale = scale_for(spec["image_size"], nrow, target=512 if n > 1 else 224)
-    grid = captioned_grid(L.to_uint8(images), caps, nrow, scale)
+    grid = captioned_grid(media.to_uint8(images), caps, nrow, scale)
     info = RenderInfo(
         model=spec["id"], seed=req.seed, seeds=[(req.seed + i) % (L.MAX_SEED + 1) for i in range(n)],
         label=req.label, class_name=None if req.label is None else spec["classes"][req.label],
@@ -349,7 +350,7 @@ def class_grid(
     images = draw(req.model, z_all, labels)
     spec = model_spec(req.model)
     caps = [classes[i % n_cls][:10] for i in range(n_rows * n_cls)]
-    return captioned_grid(L.to_uint8(images), caps, n_cls, scale_for(spec["image_size"], n_cls, 900, 4))
+    return captioned_grid(media.to_uint8(images), caps, n_cls, scale_for(spec["image_size"], n_cls, 900, 4))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +380,7 @@ def interpolation_frames(
     z = L.truncate(L.interpolation_path(za, zb, n, method), trunc)
     t = torch.linspace(0, 1, n)
     images = _render_between_classes(model, z, la, lb, t)
-    return L.to_uint8(images)
+    return media.to_uint8(images)
 
 
 def _render_between_classes(model: LoadedModel, z: torch.Tensor, la: int | None, lb: int | None, t: torch.Tensor):

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gan_models import latent as L
+from gan_models import media
 
 D = 16
 
@@ -237,11 +238,11 @@ def test_typical_norm_range_matches_sampling_and_warns():
 
 def test_to_uint8_and_grid():
     x = torch.tensor([-1.0, 0.0, 1.0, 2.0]).reshape(1, 1, 2, 2)
-    u = L.to_uint8(x)
+    u = media.to_uint8(x)
     assert u.dtype == np.uint8 and u.shape == (1, 2, 2, 1)
     assert u.ravel().tolist() == [0, 128, 255, 255]
     imgs = np.zeros((5, 4, 4, 3), dtype=np.uint8)
-    grid = L.make_grid(imgs, pad=1)
+    grid = media.make_grid(imgs, pad=1)
     assert grid.shape == (2 * 5 + 1, 3 * 5 + 1, 3)
-    big = L.upscale(L.for_display(L.make_grid(L.to_uint8(torch.zeros(1, 1, 28, 28)))))
+    big = media.upscale(media.for_display(media.make_grid(media.to_uint8(torch.zeros(1, 1, 28, 28)))))
     assert big.ndim == 2 and big.shape[0] >= 256 and big.shape[0] % 32 == 0

@@ -11,7 +11,7 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gan_models import inputs
+from gan_models import inputs, media
 from gan_models import latent as L
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -204,10 +204,10 @@ def test_typical_norm_range_brackets_sqrt_d(d: int) -> None:
 def test_to_uint8_and_make_grid_shapes(n: int, c: int, h: int, fill: float, nrow: int) -> None:
     channels = 1 if c == 2 else c
     images = torch.full((n, channels, h, h), fill)
-    u8 = L.to_uint8(images)
+    u8 = media.to_uint8(images)
     assert u8.dtype == np.uint8 and u8.shape == (n, h, h, channels)
     expected = round((min(max(fill, -1), 1) + 1) * 127.5)
     assert abs(int(u8[0, 0, 0, 0]) - expected) <= 1
-    grid = L.make_grid(u8, nrow=nrow, pad=1)
+    grid = media.make_grid(u8, nrow=nrow, pad=1)
     rows = math.ceil(n / nrow)
     assert grid.shape == (rows * (h + 1) + 1, nrow * (h + 1) + 1, channels)

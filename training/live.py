@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_models import latent as L
+from gan_models import media
 from gan_models.dcgan import DCGANConfig
 from gan_models.kinds import ModelConfig, build_pair
 from gan_models.mlpgan import MLPGANConfig
@@ -239,7 +239,7 @@ class LiveTrainer:
         G.eval()
         images = G(self.grid_z, self.grid_labels)
         G.train(was_training)
-        return L.make_grid(L.to_uint8(images), nrow=self.grid_nrow)
+        return media.make_grid(media.to_uint8(images), nrow=self.grid_nrow)
 
     def estimate_seconds(self, steps: int | None = None, probe_steps: int = 3) -> float:
         """Wall seconds the run would take, from timing `probe_steps` steps on throwaway copies of the

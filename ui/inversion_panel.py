@@ -58,8 +58,8 @@ def _drawing_id(base_id: str) -> str:
 
 
 def _pair(target: torch.Tensor, image: np.ndarray) -> np.ndarray:
-    tiles = np.stack([L.to_uint8(target)[0], image])
-    return L.for_display(L.upscale(L.make_grid(tiles, nrow=2, pad=4), min_side=200))
+    tiles = np.stack([media.to_uint8(target)[0], image])
+    return media.for_display(media.upscale(media.make_grid(tiles, nrow=2, pad=4), min_side=200))
 
 
 def find_latent(model_id: str, sketch: Any, upload: Any, steps: float = 300):
@@ -112,8 +112,8 @@ def explore_found(found: dict | None, seed: Any) -> list:
 
 
 def _strip(images: torch.Tensor) -> np.ndarray:
-    grid = L.make_grid(L.to_uint8(images), nrow=images.shape[0], pad=4)
-    return L.for_display(L.upscale(grid, min_side=140, max_factor=6))
+    grid = media.make_grid(media.to_uint8(images), nrow=images.shape[0], pad=4)
+    return media.for_display(media.upscale(grid, min_side=140, max_factor=6))
 
 
 def _class(loaded: Any, label: Any) -> int | None:
@@ -140,7 +140,7 @@ def latent_arithmetic(model_id: str, seed_a: Any, seed_b: Any, seed_c: Any, labe
     images = edit.render_input(G, torch.cat([*hs, out]))
     names = [""] * 3 if not loaded.class_names else [f": {loaded.class_names[y]}" for y in labels]
     captions = [f"{tile}{name}" for tile, name in zip("ABC", names, strict=True)] + ["A - B + C"]
-    tiles = L.to_uint8(images)
+    tiles = media.to_uint8(images)
     strip = media.captioned_grid(tiles, captions, len(captions), media.scale_for(tiles.shape[1], len(captions), 560, 6))
     return strip, "A · B · C · **A − B + C** (noise rescaled to a typical length)"
 

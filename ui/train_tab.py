@@ -14,8 +14,7 @@ from typing import Any
 import gradio as gr
 import torch
 
-from gan_models import latent as L
-from gan_models import registry
+from gan_models import media, registry
 from training.limits import RUNS, RunRefused
 from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
@@ -184,7 +183,7 @@ def _progress(record: LiveRecord, steps: int) -> str:
 
 
 def _grid_image(grid) -> Any:
-    return L.for_display(L.upscale(grid, min_side=360, max_factor=4))
+    return media.for_display(media.upscale(grid, min_side=360, max_factor=4))
 
 
 @gpu

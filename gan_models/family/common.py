@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from gan_models import latent as L
-from gan_models import registry
+from gan_models import media, registry
 
 SR_SIZE = 32  # the high-resolution side; the network's input is SR_SIZE // 4
 MAX_SAMPLES = 16
@@ -210,10 +210,10 @@ def image_quality(image: torch.Tensor, real: torch.Tensor) -> tuple[float, float
 def row_image(images: torch.Tensor, px: int | None = None, pad: int = 4) -> np.ndarray:
     """[N, C, s, s] in [-1, 1] -> one uint8 row, each tile nearest-upscaled to about `px` pixels (default:
     a factor that keeps 28-32 px tiles crisp)."""
-    tiles = L.to_uint8(images)
+    tiles = media.to_uint8(images)
     factor = max(1, round((px or 96) / tiles.shape[1]))
     tiles = np.repeat(np.repeat(tiles, factor, axis=1), factor, axis=2)
-    return L.for_display(L.make_grid(tiles, nrow=tiles.shape[0], pad=pad))
+    return media.for_display(media.make_grid(tiles, nrow=tiles.shape[0], pad=pad))
 
 
 def rows_image(rows: Sequence[torch.Tensor], px: int | None = None) -> np.ndarray:
