@@ -215,3 +215,34 @@ def _sliders(model: str, seed: int, edits: dict) -> list[float]:
     raw = [edits["3"], edits["5"]] + [0.0] * (explore_tab.K - 2)
     pca = [edits.get(f"pc{i}", 0.0) for i in range(explore_tab.N_DIR)]
     return raw + pca + [0.0] * explore_tab.N_DIR
+
+
+def test_the_readme_lesson_links_open_their_views():
+    """Every link of README's lesson restores a view of shipped models with no refusal (README stays true)."""
+    import re
+    import warnings
+    from pathlib import Path
+    from types import SimpleNamespace
+    from urllib.parse import parse_qsl, urlsplit
+
+    from ui import explore_tab, interpolate_tab, links, share
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    lesson = readme[readme.index("## Teach with it"):readme.index("### A longer lesson")]
+    urls = re.findall(r"\((http://127\.0\.0\.1:7860/\?[^)]+)\)", lesson)
+    assert len(urls) >= 4
+    n_explore = 6 + explore_tab.N_SLIDER_VALUES + 4
+    for url in urls:
+        params = dict(parse_qsl(urlsplit(url).query))
+        state = share.from_query(params)
+        assert state["model"] in explore_tab.model_ids(), url
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outs = links.restore(SimpleNamespace(query_params=params), explore_tab.setup, interpolate_tab.on_model,
+                                 n_explore)
+        assert not [w for w in caught if "link" in str(w.message)], url  # no "Ignoring the link's settings"
+        assert outs[0].selected == state["tab"], url  # the link's tab opens
+        assert outs[1]["value"] == state["model"] and outs[2]["value"] == state["seed"], url
+        values = [o.get("value") for o in outs[1:1 + n_explore] if isinstance(o, dict)]
+        for key, value in (state.get("edits") or {}).items():  # the link's moves are on the sliders
+            assert value in values, (url, key)
