@@ -200,26 +200,45 @@ def make_optimizers(G: torch.nn.Module, D: torch.nn.Module, lr_g: float, lr_d: f
             torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999)))
 
 
+CARD_KIND_NAMES = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN",
+                   "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN", "lapgan": "LAPGAN",
+                   "srresnet": "SRResNet (L1 only)", "srgan": "SRGAN",
+                   "textgan": "text-to-image GAN (GAN-CLS + GAN-INT)"}
+
+
 def write_model_card(out: Path) -> None:
     """README.md from training.json (+ eval.json when `python -m training.evaluate` has run)."""
     info = json.loads((out / "training.json").read_text())
     cfg = json.loads((out / "config.json").read_text())
     ev = json.loads((out / "eval.json").read_text()) if (out / "eval.json").exists() else None
     config = config_from_dict(cfg)
+    task = kind_of(config.kind).task
+    lines = [*_card_head(out, config, cfg["dataset"]), *_card_making(info, config, cfg["dataset"]),
+             "", "## Quality", ""]
+    if ev is None:
+        lines.append("Not evaluated yet: run `python -m training.evaluate " + str(out) + "`.")
+    elif task == "text":
+        lines += text_quality_lines(ev)
+    elif task != "generate":
+        lines += _image_to_image_quality_lines(ev, superres=task == "superres")
+    else:
+        lines += _generator_quality_lines(ev)
+    lines += ["", "## Load", "", "```python", "from gan_models import registry",
+              f"model = registry.load_from_folder('checkpoints/{out.name}')  # or registry.load('{out.name}')",
+              "```", ""]
+    (out / "README.md").write_text("\n".join(lines))
+
+
+def _card_head(out: Path, config: ModelConfig, dataset: str) -> list[str]:
+    """The card's front matter, title, what the model is and what its sample grid shows."""
     kind_name = config.kind
-    kind = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN",
-            "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN", "lapgan": "LAPGAN",
-            "srresnet": "SRResNet (L1 only)", "srgan": "SRGAN",
-            "textgan": "text-to-image GAN (GAN-CLS + GAN-INT)"}.get(kind_name, kind_name)
-    superres = kind_of(kind_name).task == "superres"
-    text = kind_of(kind_name).task == "text"
-    to_image = kind_of(kind_name).task not in ("generate", "text")
-    target = info.get("target_steps", info["steps"])
-    steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
-    lines = [
+    kind = CARD_KIND_NAMES.get(kind_name, kind_name)
+    task = kind_of(kind_name).task
+    superres, text, to_image = task == "superres", task == "text", task not in ("generate", "text")
+    return [
         "---", "library_name: pytorch", f"tags: [gan, {kind_name}, gan-latent-explorer, pytorch_model_hub_mixin]",
         "license: mit", "---", "",
-        f"# {out.name}: {kind} on {cfg['dataset']}", "",
+        f"# {out.name}: {kind} on {dataset}", "",
         (f"A {kind} {config.scale}x super-resolution model ({config.low_size}x{config.low_size} -> "
          f"{config.image_size}x{config.image_size}, {config.channels} channels) for GAN Latent Explorer. "
          if superres else
@@ -236,6 +255,14 @@ def write_model_card(out: Path) -> None:
          "noise vector (seed 1234), generator in eval mode." if text else
          "Samples above: fixed noise (seed 1234), generator in eval mode"
          + (", one column per class: " + ", ".join(config.class_names) if config.num_classes else "") + "."),
+    ]
+
+
+def _card_making(info: dict, config: ModelConfig, dataset: str) -> list[str]:
+    """How it was made: command, data, steps, wall time, losses, notes, the data's licence."""
+    target = info.get("target_steps", info["steps"])
+    steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
+    return [
         "", "## How it was made", "",
         f"- Command: `{info['command']}`",
         f"- Data: {info['data']}",
@@ -244,62 +271,59 @@ def write_model_card(out: Path) -> None:
         f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
         "- Final losses: " + ", ".join(f"{k} {v:.3f}" for k, v in info["final"].items()),
         *([f"- Notes: {info['notes']}"] if info.get("notes") else []),
-        *([f"- Licence of the data: {EMOJI_CREDIT}"] if cfg["dataset"].startswith("emoji") else []),
-        "", "## Quality", "",
+        *([f"- Licence of the data: {EMOJI_CREDIT}"] if dataset.startswith("emoji") else []),
     ]
-    if ev is not None and to_image:
-        what = ("each downscaled 4x and super-resolved" if superres else
-                "held-out pairs (their code points never trained on), each input translated")
-        lines += [f"Measured by `python -m training.evaluate {ev['checkpoint']}` on {ev['n_test']} real test "
-                  f"images, {what}; PSNR in dB on [0, 1] pixels, SSIM by torchmetrics, L1 on [0, 1] pixels.", "",
-                  "| method | PSNR | SSIM | L1 |", "|---|---|---|---|"]
-        lines += [f"| {name} | {m['psnr']:.2f} | {m['ssim']:.3f} | {m['l1']:.4f} |"
-                  for name, m in ev["methods"].items()]
-        extra = {"frechet_output_vs_target": "Frechet distance, emoji-classifier features: outputs vs real targets",
-                 "frechet_input_vs_target": "Frechet distance: inputs (untranslated) vs real targets",
-                 "cycle_l1": "cycle error: mean L1 of A -> B -> A against A"}
-        lines += ["", *[f"- {text}: {ev[key]:.3f}" for key, text in extra.items() if key in ev]]
-    elif ev is not None and text:
-        lines += text_quality_lines(ev)
-    elif ev is None:
-        lines.append("Not evaluated yet: run `python -m training.evaluate " + str(out) + "`.")
-    else:
+
+
+def _image_to_image_quality_lines(ev: dict, superres: bool) -> list[str]:
+    """PSNR / SSIM / L1 per method (and Frechet or cycle error where measured) for super-resolution and
+    translation models."""
+    what = ("each downscaled 4x and super-resolved" if superres else
+            "held-out pairs (their code points never trained on), each input translated")
+    lines = [f"Measured by `python -m training.evaluate {ev['checkpoint']}` on {ev['n_test']} real test "
+             f"images, {what}; PSNR in dB on [0, 1] pixels, SSIM by torchmetrics, L1 on [0, 1] pixels.", "",
+             "| method | PSNR | SSIM | L1 |", "|---|---|---|---|"]
+    lines += [f"| {name} | {m['psnr']:.2f} | {m['ssim']:.3f} | {m['l1']:.4f} |" for name, m in ev["methods"].items()]
+    extra = {"frechet_output_vs_target": "Frechet distance, emoji-classifier features: outputs vs real targets",
+             "frechet_input_vs_target": "Frechet distance: inputs (untranslated) vs real targets",
+             "cycle_l1": "cycle error: mean L1 of A -> B -> A against A"}
+    return lines + ["", *[f"- {text}: {ev[key]:.3f}" for key, text in extra.items() if key in ev]]
+
+
+def _generator_quality_lines(ev: dict) -> list[str]:
+    """Class match, Frechet distance with its floor, density/coverage, reconstruction and the class histogram."""
+    lines = [
+        f"Measured by `python -m training.evaluate {ev['checkpoint']}` with a small CNN classifier trained "
+        f"on the real {ev['dataset']} train split (`checkpoints/classifiers/{ev['dataset']}`); "
+        f"{ev['n_generated']} generated samples (truncation 1.0, seed {ev['seed']}).", "",
+        "| metric | value |", "|---|---|",
+        f"| classifier accuracy on the real test split | {ev['classifier_test_accuracy']:.3f} |",
+    ]
+    if ev.get("class_match") is not None:
+        lines.append(f"| generated samples classified as the requested class | {ev['class_match']:.3f} "
+                     f"({ev['class_match'] / ev['classifier_test_accuracy']:.0%} of the classifier's accuracy) |")
+    lines += [
+        "| Frechet distance, classifier features: generated vs real test | "
+        f"{ev['frechet_generated_vs_test']:.2f} |",
+        f"| Frechet distance floor: real train vs real test | {ev['frechet_train_vs_test']:.2f} |",
+        f"| Frechet ratio (generated / floor; target <= 3) | "
+        f"{ev['frechet_generated_vs_test'] / max(ev['frechet_train_vs_test'], 1e-9):.1f} |",
+    ]
+    if "density" in ev:
         lines += [
-            f"Measured by `python -m training.evaluate {ev['checkpoint']}` with a small CNN classifier trained "
-            f"on the real {ev['dataset']} train split (`checkpoints/classifiers/{ev['dataset']}`); "
-            f"{ev['n_generated']} generated samples (truncation 1.0, seed {ev['seed']}).", "",
-            "| metric | value |", "|---|---|",
-            f"| classifier accuracy on the real test split | {ev['classifier_test_accuracy']:.3f} |",
+            f"| density / coverage (Naeem et al. 2020, k=5), generated vs test | {ev['density']:.2f} / "
+            f"{ev['coverage']:.2f} |",
+            f"| density / coverage floor: real train vs test | {ev['density_train_vs_test']:.2f} / "
+            f"{ev['coverage_train_vs_test']:.2f} |",
         ]
-        if ev.get("class_match") is not None:
-            lines.append(f"| generated samples classified as the requested class | {ev['class_match']:.3f} "
-                         f"({ev['class_match'] / ev['classifier_test_accuracy']:.0%} of the classifier's accuracy) |")
-        lines += [
-            "| Frechet distance, classifier features: generated vs real test | "
-            f"{ev['frechet_generated_vs_test']:.2f} |",
-            f"| Frechet distance floor: real train vs real test | {ev['frechet_train_vs_test']:.2f} |",
-            f"| Frechet ratio (generated / floor; target <= 3) | "
-            f"{ev['frechet_generated_vs_test'] / max(ev['frechet_train_vs_test'], 1e-9):.1f} |",
-        ]
-        if "density" in ev:
-            lines += [
-                f"| density / coverage (Naeem et al. 2020, k=5), generated vs test | {ev['density']:.2f} / "
-                f"{ev['coverage']:.2f} |",
-                f"| density / coverage floor: real train vs test | {ev['density_train_vs_test']:.2f} / "
-                f"{ev['coverage_train_vs_test']:.2f} |",
-            ]
-        if "reconstruction" in ev:
-            r = ev["reconstruction"]
-            lines.append(f"| reconstruction of the {r['n_test']} real test images (posterior mean): PSNR / SSIM / "
-                         f"MSE on [-1, 1] | {r['psnr']:.2f} dB / {r['ssim']:.3f} / {r['mse']:.4f} |")
-        hist = ev["class_histogram"]
-        lines += ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
-                  "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),
-                  "| " + " | ".join(f"{v:.3f}" for v in hist.values()) + " |"]
-    lines += ["", "## Load", "", "```python", "from gan_models import registry",
-              f"model = registry.load_from_folder('checkpoints/{out.name}')  # or registry.load('{out.name}')",
-              "```", ""]
-    (out / "README.md").write_text("\n".join(lines))
+    if "reconstruction" in ev:
+        r = ev["reconstruction"]
+        lines.append(f"| reconstruction of the {r['n_test']} real test images (posterior mean): PSNR / SSIM / "
+                     f"MSE on [-1, 1] | {r['psnr']:.2f} dB / {r['ssim']:.3f} / {r['mse']:.4f} |")
+    hist = ev["class_histogram"]
+    return lines + ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
+                    "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),
+                    "| " + " | ".join(f"{v:.3f}" for v in hist.values()) + " |"]
 
 
 def text_quality_lines(ev: dict) -> list[str]:
