@@ -101,6 +101,24 @@ class InversionStep:
     image: np.ndarray | None = field(default=None, repr=False)  # uint8 [H, W, C] of G(z), on the last step
 
 
+def _random_starts(G: torch.nn.Module, target: torch.Tensor, n_classes: int, n_random: int, n_starts: int,
+                   gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Stage 1 of `invert`: score `n_random` random latents for every class (one batched forward pass each)
+    and keep the `n_starts` best (latent, class) pairs: ([n_starts, latent_dim], their classes or None)."""
+    dev = target.device
+    pool = torch.randn(n_random, int(G.config.latent_dim), generator=gen).to(dev)
+    scored = []
+    with torch.inference_mode():
+        for c in list(range(n_classes)) if n_classes else [None]:
+            labels = None if c is None else torch.full((n_random,), c, device=dev, dtype=torch.long)
+            err = (G(pool, labels) - target).pow(2).flatten(1).mean(1)
+            scored += [(float(e), i, c) for i, e in enumerate(err.cpu())]
+    best = sorted(scored, key=lambda t: t[0])[:n_starts]
+    z = torch.stack([pool[i] for _, i, _ in best]).clone()
+    labels = None if n_classes == 0 else torch.tensor([c for _, _, c in best], device=dev, dtype=torch.long)
+    return z, labels
+
+
 def invert(
     G: torch.nn.Module,
     target: torch.Tensor,
@@ -122,34 +140,17 @@ def invert(
     was trained (an unconstrained z reproduces the drawing with a latent no slider range reaches). Yields a
     record every `report_every` steps and a final one with the image; the best candidate wins.
 
-    300 steps by default: with 100, an unconditional model (no class to pick in stage 1) reached MSE 0.02 on
-    only 5 of 8 of its own images; with 300 on all 8 (worst 0.005), in about a second on one CPU thread.
+    300 steps by default: fewer leave some of a model's own images visibly unreconstructed (docs/benchmarks.md).
     """
     if not 1 <= steps <= MAX_INVERSION_STEPS:
         raise ValueError(f"Inversion steps must be in 1..{MAX_INVERSION_STEPS}, got {steps}.")
-    dev = _device(G)
-    latent_dim = int(G.config.latent_dim)
-    target = target.to(dev)
+    target = target.to(_device(G))
     start = time.perf_counter()
-    gen = torch.Generator().manual_seed(seed)
-    classes = list(range(n_classes)) if n_classes else [None]
-
-    # Stage 1: random search over (z, class).
-    pool = torch.randn(n_random, latent_dim, generator=gen).to(dev)
-    scored = []
-    with torch.inference_mode():
-        for c in classes:
-            labels = None if c is None else torch.full((n_random,), c, device=dev, dtype=torch.long)
-            err = (G(pool, labels) - target).pow(2).flatten(1).mean(1)
-            scored += [(float(e), i, c) for i, e in enumerate(err.cpu())]
-    scored.sort(key=lambda t: t[0])
-    best = scored[:n_starts]
-    z = torch.stack([pool[i] for _, i, _ in best]).clone().requires_grad_(True)
-    labels = None if n_classes == 0 else torch.tensor([c for _, _, c in best], device=dev, dtype=torch.long)
+    z, labels = _random_starts(G, target, n_classes, n_random, n_starts, torch.Generator().manual_seed(seed))
+    z.requires_grad_(True)
 
     # Stage 2: gradient descent on the kept latents (all at once: one batched forward per step).
     opt = torch.optim.Adam([z], lr=lr)
-    losses = torch.tensor([b[0] for b in best])
     for step in range(1, steps + 1):
         with torch.enable_grad():
             pixel = (G(z, labels) - target).pow(2).flatten(1).mean(1)  # [n_starts]
