@@ -44,7 +44,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 REQUEST_TIMEOUT = 120.0  # seconds for one call, start to last event
 
-N_AMOUNTS = 16  # explore_render's direction sliders after the raw ones: 8 PCA, then 8 SeFa (ui.explore_tab)
+N_AMOUNTS = 16  # explore_render's direction sliders after the raw ones: 8 PCA, then 8 SeFa (ui.explore_views)
 
 
 @dataclass

@@ -141,7 +141,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from app import demo
-    from ui.explore_tab import default_model
+    from ui.common import default_model
 
     model = args.model or default_model()
     if model is None:

@@ -143,64 +143,66 @@ def test_recipe_file_round_trip_and_rejects_junk(tmp_path):
 def test_restore_with_a_bad_link_falls_back_to_the_default_view(ids, query):
     from types import SimpleNamespace
 
-    from ui import explore_tab, interpolate_tab, links
+    from ui import explore_views, interpolate_tab, links
 
     query = {k: v.format(uncond=ids[0]) for k, v in query.items()}
     request = SimpleNamespace(query_params=query)
-    n_explore = 6 + explore_tab.N_SLIDER_VALUES + 4  # the controls, the sliders, mode, image, readout, info
-    outs = links.restore(request, explore_tab.setup, interpolate_tab.on_model, n_explore)
+    n_explore = 6 + explore_views.N_SLIDER_VALUES + 4  # the controls, the sliders, mode, image, readout, info
+    outs = links.restore(request, explore_views.setup, interpolate_tab.on_model, n_explore)
     assert len(outs) == 1 + n_explore + len(links.INTERPOLATE_FIELDS)
     image = outs[1 + n_explore - 3]
     assert getattr(image, "shape", None) is not None  # the default view still renders an image
 
 
 def test_recipe_save_and_load_restore_the_sliders(ids):
-    from ui import explore_tab
+    from gan_models import dimensions
+    from ui import explore_views
 
     uncond = ids[0]
     dims = [0, 1]
     values = [2.5, 0.0] + [0.0] * 6 + [1.0] + [0.0] * 7 + [0.0, -1.5] + [0.0] * 6  # z[0] moved, pc0 = 1, sf1 = -1.5
-    base = explore_tab.dimensions.seed_values(uncond, 11, dims)
+    base = dimensions.seed_values(uncond, 11, dims)
     values[1] = base[1]  # z[1] left at the seed's value: not an edit
-    path = explore_tab.save_recipe(uncond, 11, None, 0.9, "4", dims, *values)
+    path = explore_views.save_recipe(uncond, 11, None, 0.9, "4", dims, *values)
     recipe = json.loads(Path(path).read_text())
     assert recipe["edits"] == {"0": 2.5, "pc0": 1.0, "sf1": -1.5}
     assert recipe["truncation"] == 0.9 and recipe["n"] == 4
-    outs = explore_tab.load_recipe(path)
+    outs = explore_views.load_recipe(path)
     assert outs[1]["value"] == 11 and outs[6]["value"] == 2.5 and outs[6]["label"] == "z[0]"
     assert outs[14]["value"] == 1.0  # pc0 slider
     assert outs[23]["value"] == -1.5 and "first layer" in outs[23]["label"]  # sf1 slider
     assert "value" not in outs[30]  # raw dims were moved: the raw sliders stay in view
-    only_sefa = explore_tab.setup(uncond, 11, edits={"sf1": -1.5})
+    only_sefa = explore_views.setup(uncond, 11, edits={"sf1": -1.5})
     assert only_sefa[30]["value"] == "SeFa directions"  # a view that moves only SeFa directions shows their sliders
 
 
 def test_the_sensitivity_chart_ranks_like_the_default_sliders_and_marks_them(ids):
-    from gan_models import dimensions
-    from ui import explore_tab
+    import gradio as gr
+
+    from gan_models import dimensions, render
+    from ui import explore_views
 
     uncond, cond = ids
-    for model, label in ((uncond, None), (cond, explore_tab.render.model_spec(explore_tab.render.load_model(cond))
-                                              ["classes"][1])):
+    for model, label in ((uncond, None), (cond, render.model_spec(render.load_model(cond))["classes"][1])):
         dims = dimensions.default_dims(model, 3, label)
-        table = explore_tab.sensitivity_chart(model, 3, label, dims)["value"]
+        table = explore_views.sensitivity_chart(model, 3, label, dims)["value"]
         marked = [row["dimension"] for _, row in table.iterrows() if row["slider"] == "has a slider"]
         assert list(table["dimension"][: len(dims)]) == [f"z{d}" for d in dims]  # the chart's top bars...
         assert marked == [f"z{d}" for d in dims]  # ...are exactly the dims that got sliders
         assert (table["sensitivity"].diff().dropna() <= 0).all()
     # A slider the user picked is marked where it ranks, and a stale class mid model switch is skipped.
-    sixteenth = int(explore_tab.sensitivity_chart(uncond, 3, None, [])["value"]["dimension"].iloc[-1][1:])
-    table = explore_tab.sensitivity_chart(uncond, 3, None, [sixteenth])["value"]
+    sixteenth = int(explore_views.sensitivity_chart(uncond, 3, None, [])["value"]["dimension"].iloc[-1][1:])
+    table = explore_views.sensitivity_chart(uncond, 3, None, [sixteenth])["value"]
     assert list(table["slider"]) == ["no slider"] * 15 + ["has a slider"]
-    assert explore_tab.sensitivity_chart(cond, 3, "no-such-class", []) == explore_tab.gr.skip()
+    assert explore_views.sensitivity_chart(cond, 3, "no-such-class", []) == gr.skip()
 
 
 def test_a_grid_readout_summarises_and_warns_once(ids):
-    from ui import explore_tab
+    from ui import explore_views
 
     _, cond = ids
     far = {"3": 4.0, "5": 4.0, "pc0": 5.0, "pc1": 5.0, "pc2": 5.0}
-    _, readout, info = explore_tab.render_view(cond, 1, None, 1.0, "16", [3, 5], *_sliders(cond, 1, far))
+    _, readout, info = explore_views.render_view(cond, 1, None, 1.0, "16", [3, 5], *_sliders(cond, 1, far))
     probs, norms = info["d_prob"], info["latent_norm"]
     assert len(probs) == len(norms) == 16  # every image's numbers stay in Details (JSON)
     assert f"min {min(probs):.2f}, max {max(probs):.2f}" in readout and "median" in readout
@@ -210,11 +212,11 @@ def test_a_grid_readout_summarises_and_warns_once(ids):
 
 def _sliders(model: str, seed: int, edits: dict) -> list[float]:
     """Slider values (raw dims 3 and 5 first, then PCA, then SeFa) that send `edits`."""
-    from ui import explore_tab
+    from ui import explore_views
 
-    raw = [edits["3"], edits["5"]] + [0.0] * (explore_tab.K - 2)
-    pca = [edits.get(f"pc{i}", 0.0) for i in range(explore_tab.N_DIR)]
-    return raw + pca + [0.0] * explore_tab.N_DIR
+    raw = [edits["3"], edits["5"]] + [0.0] * (explore_views.K - 2)
+    pca = [edits.get(f"pc{i}", 0.0) for i in range(explore_views.N_DIR)]
+    return raw + pca + [0.0] * explore_views.N_DIR
 
 
 def test_the_readme_lesson_links_open_their_views():
@@ -225,20 +227,21 @@ def test_the_readme_lesson_links_open_their_views():
     from types import SimpleNamespace
     from urllib.parse import parse_qsl, urlsplit
 
-    from ui import explore_tab, interpolate_tab, links, share
+    from ui import explore_views, interpolate_tab, links, share
+    from ui.common import model_ids
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     lesson = readme[readme.index("## Teach with it"):readme.index("### A longer lesson")]
     urls = re.findall(r"\((http://127\.0\.0\.1:7860/\?[^)]+)\)", lesson)
     assert len(urls) >= 4
-    n_explore = 6 + explore_tab.N_SLIDER_VALUES + 4
+    n_explore = 6 + explore_views.N_SLIDER_VALUES + 4
     for url in urls:
         params = dict(parse_qsl(urlsplit(url).query))
         state = share.from_query(params)
-        assert state["model"] in explore_tab.model_ids(), url
+        assert state["model"] in model_ids(), url
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            outs = links.restore(SimpleNamespace(query_params=params), explore_tab.setup, interpolate_tab.on_model,
+            outs = links.restore(SimpleNamespace(query_params=params), explore_views.setup, interpolate_tab.on_model,
                                  n_explore)
         assert not [w for w in caught if "link" in str(w.message)], url  # no "Ignoring the link's settings"
         assert outs[0].selected == state["tab"], url  # the link's tab opens

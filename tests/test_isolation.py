@@ -19,7 +19,7 @@ from gan_models import render
 from tests.conftest import wait_for
 from tests.test_abuse import sse_call
 from tests.test_slider_batch import ZEROS, batch, join_and_wait, view
-from ui import explore_tab, guard
+from ui import explore_views, guard
 
 MODEL = "dcgan-animals"
 GOOD_SEEDS = [31, 32, 33, 34]
@@ -215,7 +215,7 @@ def test_abandoned_api_submissions_do_not_hold_a_page_user(app_url):
 
 
 def test_unit_render_views_takes_any_columns():
-    assert explore_tab.render_views() == ([], [], [])
+    assert explore_views.render_views() == ([], [], [])
 
 
 @pytest.fixture(autouse=True)

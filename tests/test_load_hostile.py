@@ -9,14 +9,14 @@ import struct
 from benchmarks import load
 from gan_models import dimensions, inputs
 from tests.test_slider_batch import batch
-from ui import explore_tab, guard
+from ui import explore_views, guard
 
 MODEL = "dcgan-animals"
 
 
 def test_every_poisoned_entry_of_the_hostile_client_is_refused_with_a_message():
     dims = dimensions.default_dims(MODEL, inputs.N_DIM_SLIDERS)
-    good = [MODEL, 5, None, 1.0, "1", dims, *[0.0] * explore_tab.N_SLIDER_VALUES]
+    good = [MODEL, 5, None, 1.0, "1", dims, *[0.0] * explore_views.N_SLIDER_VALUES]
     entries = load.poisoned_entries((MODEL, 5, None, dims), inputs.N_DIM_SLIDERS)
     before_queue = [e for e in entries if len(e) != len(good) or guard._file_problem(e) is not None]
     queued = [e for e in entries if not any(e is b for b in before_queue)]
@@ -28,7 +28,7 @@ def test_every_poisoned_entry_of_the_hostile_client_is_refused_with_a_message():
 
 
 def test_the_hostile_client_sends_as_many_direction_values_as_the_page_has_sliders():
-    assert inputs.N_DIM_SLIDERS + load.N_AMOUNTS == explore_tab.N_SLIDER_VALUES
+    assert inputs.N_DIM_SLIDERS + load.N_AMOUNTS == explore_views.N_SLIDER_VALUES
 
 
 def test_the_bomb_is_144_mpx_in_a_small_png():

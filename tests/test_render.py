@@ -280,7 +280,7 @@ def test_a_grid_pushed_off_the_prior_gets_one_warning_not_one_per_image() -> Non
     assert len(info.warnings) == 1 and info.warnings[0].startswith("16 of 16 latents")
     _, single = R.generate("dcgan-animals", seed=1, truncation=1.0, edits={"0": 50.0}, n=1)
     assert len(single.warnings) == 1 and single.warnings[0].startswith("norm ")
-    from ui.explore_tab import _readout
+    from ui.explore_views import _readout
 
     text = _readout(info)
     assert "median" in text and text.count("|z|") == 1 and "16 of 16" in text

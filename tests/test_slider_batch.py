@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 
 from gan_models import dimensions
-from ui import explore_tab
+from ui import explore_views
 from ui.common import SLIDER_RENDER
 
-ZEROS = [0.0] * explore_tab.N_SLIDER_VALUES
+ZEROS = [0.0] * explore_views.N_SLIDER_VALUES
 
 
 def view(model: str, seed: int = 0, label: object = None, dims: list | None = None, values: list | None = None,
@@ -29,7 +29,7 @@ def view(model: str, seed: int = 0, label: object = None, dims: list | None = No
 
 def batch(*views: list) -> tuple:
     """Gradio's batch layout: one list per input, one entry per event."""
-    return explore_tab.render_views(*[list(column) for column in zip(*views, strict=True)])
+    return explore_views.render_views(*[list(column) for column in zip(*views, strict=True)])
 
 
 def test_the_slider_event_is_batched_without_gradio_preprocessing():
@@ -48,7 +48,7 @@ def test_a_batch_of_sessions_on_different_models_draws_each_like_a_single_render
     views = [view(uncond, 4, None, dims_u, moved), view(cond, 7, "cat", dims_c), view(cond, 8, "dog", n="4")]
     images, readouts, infos = batch(*views)
     for v, image, readout, info in zip(views, images, readouts, infos, strict=True):
-        alone, alone_readout, alone_info = explore_tab.render_view(*v)
+        alone, alone_readout, alone_info = explore_views.render_view(*v)
         assert np.abs(np.asarray(image, dtype=int) - np.asarray(alone, dtype=int)).max() <= 1
         assert info["seeds"] == alone_info["seeds"] and info["class"] == alone_info["class"]
         assert readout.startswith("**Seeds**") and not readout.startswith("⚠️")

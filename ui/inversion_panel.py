@@ -15,7 +15,7 @@ import torch
 from gan_models import edit, media, registry, render
 from gan_models import latent as L
 from gan_models.inputs import resolve_label
-from ui import uploads
+from ui import explore_views, uploads
 from ui.charts import D_COLOR, history_chart
 from ui.common import RENDER, brush_ready_js, model_ids, user_errors
 
@@ -90,8 +90,6 @@ def find_latent(model_id: str, sketch: Any, upload: Any, steps: float = 300):
 
 def explore_found(found: dict | None, seed: Any) -> list:
     """Make the found latent the Explore tab's current image: a model whose seed `seed` draws it."""
-    from ui import explore_tab  # imported here: explore_tab's build() places this panel
-
     if not found:
         raise gr.Error("Find a latent first.")
     loaded, G = _base(found["model"])
@@ -101,7 +99,7 @@ def explore_found(found: dict | None, seed: Any) -> list:
         id=_drawing_id(loaded.id), kind=loaded.kind, generator=anchored, discriminator=loaded.discriminator,
         config=loaded.config, class_names=list(loaded.class_names)))
     label = None if found["label"] is None else loaded.class_names[found["label"]]
-    outputs = explore_tab.setup(model_id, anchor, label)
+    outputs = explore_views.setup(model_id, anchor, label)
     outputs[0] = gr.update(choices=list(dict.fromkeys([*model_ids(), model_id])), value=model_id)
     return outputs
 

@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from gan_models.inputs import MAX_FRAMES
-from ui import explore_tab, interpolate_tab, share
+from ui import explore_views, interpolate_tab, share
 from ui.common import default_model
 
 # What restore fills on the Interpolate tab, in the order of interpolate_tab's `controls`.
@@ -60,7 +60,7 @@ def wire(demo: gr.Blocks, tabs: gr.Tabs, explore: Any, interpolate: Any) -> None
                          "controls")
 
     def on_load(request: gr.Request):
-        return restore(request, explore_tab.setup, interpolate_tab.on_model, len(outs))
+        return restore(request, explore_views.setup, interpolate_tab.on_model, len(outs))
 
     demo.load(on_load, None, [tabs, *outs, *interpolate.controls], api_name="restore_link",
               api_visibility="private", show_progress="hidden")

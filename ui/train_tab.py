@@ -18,6 +18,7 @@ from gan_models import media, registry
 from training.limits import RUNS, RunRefused
 from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
+from ui import explore_views
 from ui.charts import gan_training_charts, vae_training_charts
 from ui.common import learning_rates, model_ids, scratch_dir, whole_number
 
@@ -291,12 +292,11 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
 
     if explore is None or tabs is None:
         return
-    from ui import explore_tab  # here, not at the top: explore_tab is optional for this tab
 
     def open_in_explorer(models: list[str]) -> list:
         if not models:
             raise gr.Error("Train a model first: press Start.")
-        outputs = explore_tab.setup(models[-1], 0)
+        outputs = explore_views.setup(models[-1], 0)
         # The picker lists the shipped models plus this session's own (no other session sees them).
         outputs[0] = gr.update(choices=list(dict.fromkeys(model_ids() + models)), value=models[-1])
         return [gr.Tabs(selected="explore"), *outputs]
