@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from PIL import Image
@@ -27,7 +28,9 @@ def _session(app_url: str, work):
                 await session.initialize()
                 return await work(session)
 
-    return asyncio.run(run())
+    # In a thread of its own: another test's event loop may still run in this one (playwright's sync API).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_the_app_launches_with_the_mcp_server():

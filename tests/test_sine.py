@@ -231,7 +231,7 @@ def test_the_default_target_has_a_knob_for_the_sliders():
     import inspect
 
     from training.sine_sweep import SineSweepConfig
-    from ui.sine_tab import DEFAULT_TARGET, train_sine
+    from ui.sine_runs import DEFAULT_TARGET, train_sine
 
     assert DEFAULT_TARGET == "parabola"
     assert SineTrainConfig().target == SineSweepConfig().target == "parabola"
