@@ -55,6 +55,19 @@ def test_image_properties_measure_tilt_and_ink() -> None:
     assert float(props["ink"][2]) > 2.5 * float(props["ink"][0])
 
 
+def test_image_properties_measure_colour_of_the_drawing_not_the_page() -> None:
+    from training.evaluate import image_properties
+
+    page = torch.ones(3, 3, 32, 32)  # white
+    page[0, :, 8:24, 8:24] = torch.tensor([1.0, 0.8, -1.0])[:, None, None]  # yellow square
+    page[1, :, 8:24, 8:24] = torch.tensor([-1.0, -0.6, 1.0])[:, None, None]  # blue square
+    page[2, :, 14:18, 14:18] = torch.tensor([-1.0, 1.0, -1.0])[:, None, None]  # small green square
+    props = image_properties(page)
+    assert float(props["yellowness"][0]) > 0.8 > -0.5 > float(props["yellowness"][1])
+    assert float(props["greenness"][2]) > 0.9 > 0 > float(props["greenness"][1])
+    assert "yellowness" not in image_properties(-torch.ones(1, 1, 28, 28))
+
+
 def test_code_report_on_a_tiny_infogan(tmp_path) -> None:
     from gan_models.infogan import InfoGANConfig
     from gan_models.kinds import build_pair

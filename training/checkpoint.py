@@ -203,7 +203,13 @@ def make_optimizers(G: torch.nn.Module, D: torch.nn.Module, lr_g: float, lr_d: f
 CARD_KIND_NAMES = {"dcgan": "DCGAN", "cdcgan": "class-conditional DCGAN", "mlpgan": "vanilla (fully connected) GAN",
                    "vae": "variational autoencoder (VAE)", "infogan": "InfoGAN", "lapgan": "LAPGAN",
                    "srresnet": "SRResNet (L1 only)", "srgan": "SRGAN",
-                   "textgan": "text-to-image GAN (GAN-CLS + GAN-INT)"}
+                   "textgan": "text-to-image GAN (GAN-CLS + GAN-INT)", "pix2pix": "pix2pix", "cyclegan": "CycleGAN"}
+
+
+def _with_article(name: str, capital: bool = False) -> str:
+    """'an InfoGAN', 'an SRGAN' (said "ess-are"), 'a DCGAN'."""
+    article = "an" if name[0] in "AEIOUaeiou" or name.startswith("SR") else "a"
+    return f"{article.title() if capital else article} {name}"
 
 
 def write_model_card(out: Path) -> None:
@@ -235,15 +241,16 @@ def _card_head(out: Path, config: ModelConfig, dataset: str) -> list[str]:
     kind = CARD_KIND_NAMES.get(kind_name, kind_name)
     task = kind_of(kind_name).task
     superres, text, to_image = task == "superres", task == "text", task not in ("generate", "text")
+    channels = "1 channel" if config.channels == 1 else f"{config.channels} channels"
     return [
         "---", "library_name: pytorch", f"tags: [gan, {kind_name}, gan-latent-explorer, pytorch_model_hub_mixin]",
         "license: mit", "---", "",
         f"# {out.name}: {kind} on {dataset}", "",
-        (f"A {kind} {config.scale}x super-resolution model ({config.low_size}x{config.low_size} -> "
-         f"{config.image_size}x{config.image_size}, {config.channels} channels) for GAN Latent Explorer. "
+        (f"{_with_article(kind, capital=True)} {config.scale}x super-resolution model ({config.low_size}x"
+         f"{config.low_size} -> {config.image_size}x{config.image_size}, {channels}) for GAN Latent Explorer. "
          if superres else
-         f"A {kind} ({config.image_size}x{config.image_size}, {config.channels} channel(s), latent size "
-         f"{config.latent_dim}) for GAN Latent Explorer. ")
+         f"{_with_article(kind, capital=True)} ({config.image_size}x{config.image_size}, {channels}"
+         + (f", latent size {config.latent_dim}" if config.latent_dim else "") + ") for GAN Latent Explorer. ")
         + ("Encoder and decoder in this folder (the decoder is the generator Explore draws with)"
            if kind_name == "vae" else "Network in this folder" if kind_of(kind_name).discriminator is None
            else "Generator in this folder, discriminator (logits) in `discriminator/`")

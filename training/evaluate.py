@@ -320,7 +320,8 @@ def text_report(model, checkpoint: str | Path, classifier_dir: Path | None = Non
 
 def image_properties(images: torch.Tensor) -> dict[str, torch.Tensor]:
     """Per image [N, C, H, W] in [-1, 1]: ink (mean brightness of the strokes: stroke width and size) and
-    tilt (the principal axis angle from second image moments, in degrees; 0 = upright)."""
+    tilt (the principal axis angle from second image moments, in degrees; 0 = upright); for colour images
+    also the drawing's yellowness and greenness."""
     x = ((images.float().mean(1) + 1) / 2).clamp(0, 1)  # [N, H, W]
     h, w = x.shape[1:]
     yy, xx = torch.meshgrid(torch.arange(h, dtype=x.dtype), torch.arange(w, dtype=x.dtype), indexing="ij")
@@ -329,7 +330,18 @@ def image_properties(images: torch.Tensor) -> dict[str, torch.Tensor]:
     dy, dx = yy[None] - cy[:, None, None], xx[None] - cx[:, None, None]
     mu20, mu02, mu11 = ((x * dx**2).sum((1, 2)), (x * dy**2).sum((1, 2)), (x * dx * dy).sum((1, 2)))
     tilt = torch.rad2deg(0.5 * torch.atan2(2 * mu11, mu02 - mu20))  # angle of the long axis from vertical
-    return {"ink": x.mean((1, 2)), "tilt": tilt}
+    props = {"ink": x.mean((1, 2)), "tilt": tilt}
+    if images.shape[1] == 3:
+        props.update(_colour_properties(((images.float() + 1) / 2).clamp(0, 1)))
+    return props
+
+
+def _colour_properties(rgb: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Colour of the drawing on a white page [N, 3, H, W] in [0, 1], averaged over its non-white pixels:
+    yellowness ((R + G) / 2 - B: yellow faces high, skin tones and blue low) and greenness (G - (R + B) / 2)."""
+    drawn = (rgb.min(1).values < 0.9).float()  # [N, H, W]
+    r, g, b = ((rgb[:, i] * drawn).sum((1, 2)) / drawn.sum((1, 2)).clamp(min=1) for i in range(3))
+    return {"yellowness": (r + g) / 2 - b, "greenness": g - (r + b) / 2}
 
 
 def _spearman(a: torch.Tensor, b: torch.Tensor) -> float:
