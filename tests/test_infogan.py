@@ -102,3 +102,16 @@ def test_shipped_infogan_digits_codes_mean_something() -> None:
     assert tilt > 0.7  # z[1]'s traversal turns the digit monotonically (0.88 when shipped)
     assert dimensions.dim_label(model, 1) == "z[1] · tilt"
     assert dimensions.default_dims("infogan-digits", 0, "code 3")[:2] == [0, 1]
+
+
+def test_shipped_infogan_emoji_codes_recolour_the_drawing() -> None:
+    from gan_models import dimensions
+    from training.evaluate import code_report
+
+    model = registry.load("infogan-emoji")
+    report = code_report(model, n=300)
+    assert report["categorical_recovery"] >= 0.9
+    z0, z1 = (c["monotonicity"] for c in report["continuous"])
+    assert z0["yellowness"] < -0.7  # z[0] from yellow smiley to skin tone (-0.84 when shipped)
+    assert z1["greenness"] > 0.6  # z[1] from red to green (+0.78 when shipped)
+    assert dimensions.dim_label(model, 0) == "z[0] · yellow -> skin tone"
