@@ -15,6 +15,7 @@ import torch
 
 from gan_models import latent as L
 from gan_models import media, render
+from gan_models.directions import DIRECTION_PREFIX, SEFA_PREFIX
 from gan_models.inputs import N_DIM_SLIDERS, check_dims, check_dims_in_range, resolve_label
 from gan_models.media import captioned_grid, scale_for
 
@@ -113,7 +114,7 @@ def edits_from_sliders(
     for dim, value, orig in zip(dims, raw, base, strict=False):
         if value is not None and abs(L.finite_number(f"Slider z[{dim}]", value) - orig) > 0.5 * 10**-SLIDER_DECIMALS:
             edits[str(int(dim))] = float(value)
-    for prefix, values in ((L.DIRECTION_PREFIX, amounts), (L.SEFA_PREFIX, closed_form)):
+    for prefix, values in ((DIRECTION_PREFIX, amounts), (SEFA_PREFIX, closed_form)):
         for i, amount in enumerate(values):
             if amount is not None and L.finite_number(f"Direction {prefix}{i}", amount) != 0.0:
                 edits[f"{prefix}{i}"] = float(amount)

@@ -17,6 +17,14 @@ import torch
 
 from gan_models import latent as L
 from gan_models import media
+from gan_models.directions import (
+    DIRECTION_PREFIX,
+    SEFA_PREFIX,
+    Directions,
+    cached_directions,
+    pca_directions,
+    sefa_directions,
+)
 from gan_models.inputs import (
     Request,
     check_frames,
@@ -107,7 +115,7 @@ def _d_prob(model: LoadedModel, images: torch.Tensor, labels: torch.Tensor | Non
 # ---------------------------------------------------------------------------------------------
 
 
-def directions(model: LoadedModel, k: int = N_DIRECTIONS) -> L.Directions:
+def directions(model: LoadedModel, k: int = N_DIRECTIONS) -> Directions:
     """GANSpace-style directions for the model, computed once per model id (well under a second)."""
     n_classes = len(model.class_names or [])
 
@@ -116,22 +124,22 @@ def directions(model: LoadedModel, k: int = N_DIRECTIONS) -> L.Directions:
         labels = None if not n_classes else torch.arange(z.shape[0]) % n_classes
         return model.first_layer_features(z, labels)
 
-    return L.cached_directions((model.id, k),
-                               lambda: L.pca_directions(features, model.latent_dim, k=k, n_samples=512))
+    return cached_directions((model.id, k),
+                             lambda: pca_directions(features, model.latent_dim, k=k, n_samples=512))
 
 
-def sefa(model: LoadedModel, k: int = N_DIRECTIONS) -> L.Directions | None:
+def sefa(model: LoadedModel, k: int = N_DIRECTIONS) -> Directions | None:
     """Closed-form SeFa directions ("sf0".."sf{k-1}") when the family exposes its first linear map."""
     if not model.supports.closed_form:
         return None
-    return L.cached_directions((model.id, k, "sefa"), lambda: L.sefa_directions(model.latent_weight(), k))
+    return cached_directions((model.id, k, "sefa"), lambda: sefa_directions(model.latent_weight(), k))
 
 
 def direction_names(model: LoadedModel) -> list[str]:
     """Every direction an edit may name: the PCA ones, then the SeFa ones where the family has them."""
-    names = [f"{L.DIRECTION_PREFIX}{i}" for i in range(N_DIRECTIONS)]
+    names = [f"{DIRECTION_PREFIX}{i}" for i in range(N_DIRECTIONS)]
     if model.supports.closed_form:
-        names += [f"{L.SEFA_PREFIX}{i}" for i in range(min(N_DIRECTIONS, model.latent_dim))]
+        names += [f"{SEFA_PREFIX}{i}" for i in range(min(N_DIRECTIONS, model.latent_dim))]
     return names
 
 
@@ -159,7 +167,7 @@ def apply_moves(model: LoadedModel, z: torch.Tensor, moves: Mapping[str, float])
     """Move latents [N, Z] along principal ("pc") and closed-form ("sf") directions."""
     if not moves:
         return z
-    closed_form = sefa(model) if any(k.startswith(L.SEFA_PREFIX) for k in moves) else None
+    closed_form = sefa(model) if any(k.startswith(SEFA_PREFIX) for k in moves) else None
     return L.apply_edits(z, moves, directions(model) + closed_form if closed_form is not None else directions(model))
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gan_models import latent as L
 from gan_models import media
+from gan_models.directions import Directions, cached_directions, pca_directions
 
 D = 16
 
@@ -108,7 +109,7 @@ def _toy_features(weight: torch.Tensor):
 def test_pca_directions_are_orthonormal_ordered_and_deterministic():
     gen = torch.Generator().manual_seed(0)
     weight = torch.randn(D, 64, generator=gen) * torch.linspace(3, 0.1, D).unsqueeze(1)
-    dirs = L.pca_directions(_toy_features(weight), D, k=6, n_samples=512)
+    dirs = pca_directions(_toy_features(weight), D, k=6, n_samples=512)
     v = dirs.vectors
     assert v.shape == (6, D)
     assert torch.allclose(v @ v.T, torch.eye(6), atol=1e-5)
@@ -116,7 +117,7 @@ def test_pca_directions_are_orthonormal_ordered_and_deterministic():
     ex = dirs.explained
     assert torch.all(ex[:-1] >= ex[1:] - 1e-6) and 0 < float(ex.sum()) <= 1 + 1e-6
     torch.manual_seed(123)
-    again = L.pca_directions(_toy_features(weight), D, k=6, n_samples=512)
+    again = pca_directions(_toy_features(weight), D, k=6, n_samples=512)
     assert torch.equal(again.vectors, v)
 
 
@@ -125,7 +126,7 @@ def test_pca_directions_recover_a_dominant_axis():
     weight = torch.zeros(D, 8)
     weight[3] = 5.0
     weight[7, 0] = 0.01
-    dirs = L.pca_directions(lambda z: z @ weight, D, k=2, n_samples=256)
+    dirs = pca_directions(lambda z: z @ weight, D, k=2, n_samples=256)
     assert abs(float(dirs.vectors[0, 3])) > 0.99
     assert float(dirs.explained[0]) > 0.99
 
@@ -138,7 +139,7 @@ def test_pca_directions_fall_back_to_regression_without_gradients():
         with torch.inference_mode():
             return z @ weight
 
-    dirs = L.pca_directions(no_grad_features, D, k=1, n_samples=2048)
+    dirs = pca_directions(no_grad_features, D, k=1, n_samples=2048)
     assert abs(float(dirs.vectors[0, 3])) > 0.95
     assert torch.allclose(dirs.vectors.norm(dim=1), torch.ones(1), atol=1e-5)
 
@@ -148,10 +149,10 @@ def test_cached_directions_computes_once():
 
     def compute():
         calls.append(1)
-        return L.Directions(torch.eye(2, D), torch.tensor([0.5, 0.25]))
+        return Directions(torch.eye(2, D), torch.tensor([0.5, 0.25]))
 
-    first = L.cached_directions(("test", 1), compute)
-    second = L.cached_directions(("test", 1), compute)
+    first = cached_directions(("test", 1), compute)
+    second = cached_directions(("test", 1), compute)
     assert first is second and len(calls) == 1
 
 
@@ -190,7 +191,7 @@ def test_raw_edits_change_only_their_dimensions(seed, edits):
 @given(amount=st.floats(-3, 3, allow_nan=False), which=st.integers(0, 3))
 def test_direction_edit_moves_only_along_that_direction(amount, which):
     q, _ = torch.linalg.qr(torch.randn(D, 4, generator=torch.Generator().manual_seed(1)))
-    dirs = L.Directions(q.T.contiguous(), torch.full((4,), 0.1))
+    dirs = Directions(q.T.contiguous(), torch.full((4,), 0.1))
     z = L.z_from_seed(9, D)
     out = L.apply_edits(z, {f"pc{which}": amount}, dirs)
     coords = (out - z) @ dirs.vectors.T

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gan_models import registry
-from gan_models.latent import sefa_directions
+from gan_models.directions import sefa_directions
 
 
 def test_exact_on_a_known_matrix() -> None:

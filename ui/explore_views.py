@@ -16,6 +16,7 @@ import pandas as pd
 
 from gan_models import dimensions, render
 from gan_models import latent as L
+from gan_models.directions import DIRECTION_PREFIX, SEFA_PREFIX, Directions
 from gan_models.inputs import N_DIM_SLIDERS, check_dims, check_n, resolve_label
 from gan_models.model import LoadedModel
 from ui import guard, share
@@ -158,7 +159,7 @@ def setup(
     closed_form = _direction_sliders(render.sefa(loaded), edits, "of the first layer's energy")
     # A link that moves only directions opens their sliders (one that moves raw dims keeps those in view).
     moved = {k[:2] for k in edits if isinstance(k, str)}
-    mode = gr.update(value=MODES[2] if L.SEFA_PREFIX in moved else MODES[1]) if moved and not edited else gr.skip()
+    mode = gr.update(value=MODES[2] if SEFA_PREFIX in moved else MODES[1]) if moved and not edited else gr.skip()
     slider_values = [u["value"] for u in raw + amounts + closed_form]
     image, readout, info = render_view(loaded, seed, label_arg, truncation, n, dims, *slider_values)
     return [
@@ -176,10 +177,10 @@ def _raw_sliders(model: LoadedModel, dims: list[int], values: list[float]) -> li
             ] + [gr.update(visible=False, value=0.0) for _ in range(K - len(dims))]
 
 
-def _direction_sliders(dirs: L.Directions | None, edits: dict, share_of: str) -> list[dict]:
+def _direction_sliders(dirs: Directions | None, edits: dict, share_of: str) -> list[dict]:
     """One slider per direction, labelled with its share ("pc0 (12.3% of variance)"), at the edit's amount."""
     shares = [] if dirs is None else dirs.explained.tolist()
-    prefix = L.DIRECTION_PREFIX if dirs is None else dirs.prefix
+    prefix = DIRECTION_PREFIX if dirs is None else dirs.prefix
     return [
         gr.update(visible=i < len(shares), value=_clip(edits.get(f"{prefix}{i}", 0.0), DIR_RANGE),
                   label=f"{prefix}{i} ({shares[i]:.1%} {share_of})" if i < len(shares) else f"{prefix}{i}")

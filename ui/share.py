@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from gan_models import latent as L
+from gan_models.directions import DIRECTION_PREFIX, SEFA_PREFIX
 
 VERSION = 1
 TABS = ("explore", "interpolate", "sine")
@@ -86,7 +87,7 @@ def from_query(params: Mapping[str, str]) -> dict:
             raise ValueError(f"dims in the link must be comma-separated integers, got {params['dims']!r}.") from None
     edits = {}
     for key, value in params.items():
-        direction = key.startswith((L.DIRECTION_PREFIX, L.SEFA_PREFIX)) and key[2:].isdigit()
+        direction = key.startswith((DIRECTION_PREFIX, SEFA_PREFIX)) and key[2:].isdigit()
         if (key.startswith("z") and key[1:].isdigit()) or direction:
             try:
                 edits[key[1:] if key.startswith("z") else key] = float(value)
