@@ -43,7 +43,7 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
 
 
 def test_image_properties_measure_tilt_and_ink() -> None:
-    from training.evaluate import image_properties
+    from training.code_eval import image_properties
 
     bar = -torch.ones(3, 1, 28, 28)
     bar[0, 0, 4:24, 13:15] = 1  # upright
@@ -56,7 +56,7 @@ def test_image_properties_measure_tilt_and_ink() -> None:
 
 
 def test_image_properties_measure_colour_of_the_drawing_not_the_page() -> None:
-    from training.evaluate import image_properties
+    from training.code_eval import image_properties
 
     page = torch.ones(3, 3, 32, 32)  # white
     page[0, :, 8:24, 8:24] = torch.tensor([1.0, 0.8, -1.0])[:, None, None]  # yellow square
@@ -72,7 +72,7 @@ def test_code_report_on_a_tiny_infogan(tmp_path) -> None:
     from gan_models.infogan import InfoGANConfig
     from gan_models.kinds import build_pair
     from gan_models.registry import load_from_folder
-    from training.evaluate import code_report
+    from training.code_eval import code_report
 
     torch.manual_seed(0)
     G, D = build_pair(InfoGANConfig(latent_dim=6, num_classes=3, base_channels=4, d_base_channels=4).validate())

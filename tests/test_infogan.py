@@ -93,7 +93,7 @@ def test_explore_puts_the_codes_first_with_their_names(tmp_path) -> None:
 
 def test_shipped_infogan_digits_codes_mean_something() -> None:
     from gan_models import dimensions
-    from training.evaluate import code_report
+    from training.code_eval import code_report
 
     model = registry.load("infogan-digits")
     report = code_report(model, n=300)
@@ -106,7 +106,7 @@ def test_shipped_infogan_digits_codes_mean_something() -> None:
 
 def test_shipped_infogan_emoji_codes_recolour_the_drawing() -> None:
     from gan_models import dimensions
-    from training.evaluate import code_report
+    from training.code_eval import code_report
 
     model = registry.load("infogan-emoji")
     report = code_report(model, n=300)
