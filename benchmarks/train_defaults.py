@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from training.data import to_float  # noqa: E402
 from training.device import cpu_threads  # noqa: E402
 from training.evaluate import classifier_for  # noqa: E402
-from training.live import LiveTrainConfig, LiveTrainer  # noqa: E402
+from training.live import LiveTrainer  # noqa: E402
+from training.live_config import LiveTrainConfig  # noqa: E402
 from ui.train_tab import PAGE_DEFAULTS, RECIPE  # noqa: E402
 
 BEFORE = {"dataset": "digits", "model": "dcgan", "latent_dim": 32, "steps": 200, "batch_size": 32, "width": 16,

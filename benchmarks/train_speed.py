@@ -29,7 +29,8 @@ from gan_models import edit, registry  # noqa: E402
 from gan_models import latent as L  # noqa: E402
 from training.data import load_dataset, to_float  # noqa: E402
 from training.device import cpu_threads  # noqa: E402
-from training.live import LiveRecord, LiveTrainConfig, LiveTrainer  # noqa: E402
+from training.live import LiveTrainer  # noqa: E402
+from training.live_config import LiveRecord, LiveTrainConfig  # noqa: E402
 from training.loop import train_step  # noqa: E402
 from training.worker import Job, WorkerPool  # noqa: E402
 from ui import train_tab  # noqa: E402

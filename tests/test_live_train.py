@@ -14,7 +14,8 @@ import torch
 
 from gan_models import registry
 from training.data import load_dataset
-from training.live import BudgetExceeded, LiveTrainConfig, LiveTrainer, start_run
+from training.live import LiveTrainer, start_run
+from training.live_config import BudgetExceeded, LiveTrainConfig
 
 FAKE = load_dataset("fake")
 

@@ -16,7 +16,8 @@ import torch
 
 from gan_models import media, registry
 from training.limits import RUNS, RunRefused
-from training.live import MAX_STEPS, LiveRecord, LiveTrainConfig, TrainedRun, finished_run, start_run
+from training.live import TrainedRun, finished_run, start_run
+from training.live_config import MAX_STEPS, LiveRecord, LiveTrainConfig
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
 from ui import explore_views
 from ui.charts import gan_training_charts, vae_training_charts
