@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -418,163 +419,271 @@ def compare_hostile(phases: list[dict]) -> dict:
     return out
 
 
+@dataclass
+class Bench:
+    """What every step of a run shares: the options, the server and its client, and the run's one random stream."""
+    args: argparse.Namespace
+    proc: subprocess.Popen
+    cache: Path
+    http: httpx.AsyncClient
+    models: list[str]
+    events: dict[str, int]
+    rng: random.Random
+    deadline: float  # time.monotonic() at which the phases and the burst are cut short
+
+
+@dataclass
+class Crowd:
+    """The good users, the same people in every phase: their sessions and, on the slider path, their pages' views."""
+    sessions: list[str | None]
+    gif_sessions: list[str]
+    train_sessions: list[str]
+    views: list[tuple] | None = None
+
+
+@dataclass
+class Attack:
+    """What the hostile client sends, and the two sessions it sends it from."""
+    entries: list[list]
+    bomb: bytes
+    sessions: tuple[str, str]
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """End app.py politely, then by force if it does not exit in 30 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+async def warm_up(http: httpx.AsyncClient, only: str) -> list[str]:
+    """Load each model and its PCA directions once, outside the figures; returns the ids the run uses."""
+    warm = Stats()
+    models = [m["id"] for m in await _models(http)]
+    if only:
+        models = only.split(",")
+    for model in models:
+        await call(http, "generate", [model, 0, "", 1.0, {}, 1], warm, "render")
+        await call(http, "interpolate_gif", [model, 0, 1, "", "", 4, "slerp"], warm, "interpolate")
+    if warm.errors:
+        raise SystemExit(f"warm-up failed: {warm.messages}")
+    return models
+
+
+def new_crowd(args: argparse.Namespace, rng: random.Random) -> Crowd:
+    """Draw the good users' session ids from the run's seed, so a seed replays the same people."""
+    # One session per person for every phase, opened by a first call (as a tab opens its session with its first
+    # event). Opening 50 at the same instant queues 50 session builds on Gradio's event loop (~40 ms of CPU each),
+    # so those first calls are reported on their own.
+    sessions = [None if args.fresh_sessions else f"load{rng.getrandbits(48):012x}" for _ in range(args.users)]
+    # The interpolation and training users keep their sessions too (an API client does): theirs open with the
+    # rest, so a phase measures work, not arrivals.
+    gif_sessions = [f"gif{rng.getrandbits(48):012x}" for _ in range(args.interp_users)]
+    train_sessions = [f"train{rng.getrandbits(48):012x}" for _ in range(args.train_users)]
+    return Crowd(sessions, gif_sessions, train_sessions)
+
+
+async def open_sessions(bench: Bench, crowd: Crowd, stats: Stats) -> None:
+    """Open every good user's session at once by a first call; on the slider path keep each page's view."""
+    args, http, rng = bench.args, bench.http, bench.rng
+    opening = [call(http, "models", [], stats, "open", session)
+               for session in crowd.gif_sessions + crowd.train_sessions]
+    if args.fresh_sessions:
+        await asyncio.gather(*opening)
+    elif args.path == "slider":
+        views, *_ = await asyncio.gather(
+            asyncio.gather(*[open_page(http, bench.events, rng.choice(bench.models), stats, session)
+                             for session in crowd.sessions]), *opening)
+        if not all(views):
+            raise SystemExit(f"opening the pages failed: {stats.messages}")
+        crowd.views = views
+    else:
+        await asyncio.gather(*[call(http, "generate", [rng.choice(bench.models), rng.randrange(2**32), "", 1.0, {}, 1],
+                                    stats, "open", session)
+                               for session in crowd.sessions], *opening)
+    if stats.errors:
+        raise SystemExit(f"opening the sessions failed: {stats.messages}")
+
+
+async def open_attack(bench: Bench) -> Attack:
+    """Open the hostile client's two sessions, outside the figures, and build the entries and the bomb it sends."""
+    rng = bench.rng
+    sessions = (f"bad{rng.getrandbits(48):012x}", f"bomb{rng.getrandbits(48):012x}")
+    opened = Stats()
+    bad_view = await open_page(bench.http, bench.events, bench.models[0], opened, sessions[0])
+    await browser_call(bench.http, bench.events["restore_link"], [], opened, "open", sessions[1])
+    if bad_view is None or opened.errors:
+        raise SystemExit(f"opening the hostile sessions failed: {opened.messages}")
+    entries = poisoned_entries(bad_view, 8)
+    bomb = bomb_png()
+    print(f"hostile client: {len(entries)} poisoned slider entries in turn, and a {len(bomb) / 1024:.0f} "
+          "KB PNG of 12000x12000 px to the inversion upload, both back to back")
+    return Attack(entries, bomb, sessions)
+
+
+def report_opening(bench: Bench, crowd: Crowd, stats: Stats, start: float, rss_start: float) -> dict:
+    """Summarise and print the session openings, a stampede of first calls measured apart from the phases."""
+    args = bench.args
+    n_open = len(crowd.gif_sessions) + len(crowd.train_sessions) + (0 if args.fresh_sessions else args.users)
+    opened = summarise(f"open: {n_open} users open their sessions at once (page users also pick a model)",
+                       stats, time.perf_counter() - start)
+    show(opened, (rss_start, rss_mb(bench.proc.pid)), dir_mb(bench.cache / "gradio"))
+    return opened
+
+
+def phase_plan(phases: int, with_hostile: bool) -> list[tuple[int, bool]]:
+    """The phases to run as (phase, hostile client beside); with --hostile each twice, in ABBA order."""
+    if not with_hostile:
+        return [(phase, False) for phase in range(phases)]
+    # ABBA so that slow drift (caches filling, the machine's other work) favours neither clean nor hostile.
+    return [(phase, hostile) for phase in range(phases)
+            for hostile in ((False, True) if phase % 2 == 0 else (True, False))]
+
+
+def user_tasks(bench: Bench, crowd: Crowd, stats: Stats) -> list[Coroutine[object, object, None]]:
+    """One phase's good users, each given its own random stream, drawn in a fixed order from the run's."""
+    args, http, rng = bench.args, bench.http, bench.rng
+    if args.path == "slider":
+        tasks = [slider_user(http, view, args.renders, stats, random.Random(rng.random()), args.think,
+                             session, bench.events["explore_render"], 8)
+                 for session, view in zip(crowd.sessions, crowd.views, strict=True)]
+    else:
+        tasks = [render_user(http, bench.models, args.renders, stats, random.Random(rng.random()), args.think,
+                             session)
+                 for session in crowd.sessions]
+    tasks += [interp_user(http, bench.models, args.interps, stats, random.Random(rng.random()), session)
+              for session in crowd.gif_sessions]
+    tasks += [train_user(http, args.train_steps, stats, random.Random(rng.random()), session, args.train_kind)
+              for session in crowd.train_sessions]
+    return tasks
+
+
+async def run_phase(bench: Bench, crowd: Crowd, phase: int, attack: Attack | None) -> dict:
+    """One phase of the mixed load, with the hostile client beside when `attack` is given; measured and printed."""
+    args, proc = bench.args, bench.proc
+    stats = Stats()
+    before = rss_mb(proc.pid)
+    cpu_before = cpu_seconds(proc.pid)
+    Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # the phase's peak RSS starts from here
+    tasks = user_tasks(bench, crowd, stats)
+    hostile_stats, stop = HostileStats(), asyncio.Event()
+    companion = (asyncio.ensure_future(hostile_client(bench.http, bench.events, attack.entries, attack.bomb,
+                                                      bench.models[0], attack.sessions, hostile_stats, stop))
+                 if attack is not None else None)
+    start = time.perf_counter()
+    try:
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=max(1.0, bench.deadline - time.monotonic()))
+    except asyncio.TimeoutError:
+        stats.error("phase", f"wall-clock cap of {args.max_seconds} s reached")
+    seconds = time.perf_counter() - start
+    if companion is not None:
+        stop.set()
+        await companion  # each of its loops ends after the call it has in flight
+    hostile = attack is not None
+    label = " (clean)" if args.hostile and not hostile else " (hostile client beside)" if hostile else ""
+    summary = summarise(f"phase {phase + 1}{label}: {args.users} users x {args.renders} renders + "
+                        f"{args.interp_users} x {args.interps} interpolations + "
+                        f"{args.train_users} {args.train_kind} training runs", stats, seconds, start)
+    report_phase(bench, summary, before, cpu_before)
+    if hostile:
+        summary["hostile"] = show_hostile(hostile_stats, seconds)
+    return summary
+
+
+def report_phase(bench: Bench, summary: dict, before: float, cpu_before: float) -> None:
+    """Add the server's memory, cache and CPU over the phase to `summary`, and print the phase's figures."""
+    args, pid = bench.args, bench.proc.pid
+    summary["peak_rss_mb"] = round(rss_mb(pid, "VmHWM:"))
+    summary["rss_mb"] = [round(before), round(rss_mb(pid))]
+    summary["cache_mb"] = round(dir_mb(bench.cache / "gradio"), 1)
+    summary["server_cpu_s"] = round(cpu_seconds(pid) - cpu_before, 1)
+    summary["workers_rss_mb"] = round(workers_rss_mb(pid))
+    print(f"\n  server CPU {summary['server_cpu_s']} s for the phase "
+          f"({1000 * summary['server_cpu_s'] / max(1, args.users * args.renders):.0f} ms per render, "
+          "interpolations and training included)", end="")
+    show(summary, (before, rss_mb(pid)), summary["cache_mb"])
+    print(f"  training worker processes: {summary['workers_rss_mb']} MB RSS (kept for the next runs)")
+    print(f"  server peak RSS in the phase {summary['peak_rss_mb']} MB")
+
+
+async def run_burst(bench: Bench) -> dict:
+    """Overfill the queue on purpose: a full queue must answer 503, and the server must still serve afterwards."""
+    args, http, models, pid = bench.args, bench.http, bench.models, bench.proc.pid
+    stats = Stats()
+    start = time.perf_counter()
+    burst = [call(http, "generate", [models[0], bench.rng.randrange(2**32), "", 1.0, {}, 16], stats, "burst")
+             for _ in range(args.burst)]
+    await asyncio.wait_for(asyncio.gather(*burst), timeout=max(1.0, bench.deadline - time.monotonic()))
+    summary = summarise(f"burst: {args.burst} simultaneous 16-image renders (queue max_size 64)",
+                        stats, time.perf_counter() - start)
+    show(summary, (rss_mb(pid), rss_mb(pid)), dir_mb(bench.cache / "gradio"))
+    after = Stats()
+    await call(http, "generate", [models[0], 1, "", 1.0, {}, 1], after, "render")
+    print(f"  next normal request after the burst: {'ok' if after.latencies else after.messages}")
+    return summary
+
+
+def report_rss(pid: int, results: list[dict], rss_start: float) -> None:
+    """Print the server's memory growth over the phases' renders, and over the whole run."""
+    rss_end = rss_mb(pid)
+    phases = [r for r in results if "rss_mb" in r]
+    if phases:  # the renders' growth, apart from opening the sessions (bounded by the session capacity)
+        first, last = phases[0]["rss_mb"][0], phases[-1]["rss_mb"][1]
+        renders = sum(r.get("render", {}).get("ok", 0) for r in phases)
+        print(f"\nserver RSS over the {renders} renders of the phases: {first} -> {last} MB "
+              f"({last - first:+} MB)")
+    print(f"server RSS from warm-up to the end (sessions opened, burst included): {rss_start:.0f} -> "
+          f"{rss_end:.0f} MB ({rss_end - rss_start:+.0f} MB)")
+
+
+async def run_load(args: argparse.Namespace, proc: subprocess.Popen, cache: Path, base: str,
+                   http: httpx.AsyncClient) -> list[dict]:
+    """Everything against a serving app.py, in order: warm-up, openings, phases, hostile comparison, burst."""
+    models = await warm_up(http, args.models)
+    rss_start = rss_mb(proc.pid)
+    print(f"app.py pid {proc.pid} on {base}; models {models}; {os.cpu_count()} CPUs visible; "
+          f"load average {os.getloadavg()[0]:.1f} (other work on this machine counts against us)")
+    print(f"server RSS after warm-up {rss_start:.0f} MB")
+    events = await _event_indices(http, ("restore_link", "explore_model", "explore_render", "find_latent_ui"))
+    if args.path == "slider" and args.fresh_sessions:
+        raise SystemExit("--fresh-sessions applies to --path api only: a page always has a session")
+    rng = random.Random(args.seed)
+    bench = Bench(args, proc, cache, http, models, events, rng, time.monotonic() + args.max_seconds)
+    crowd = new_crowd(args, rng)
+    stats = Stats()
+    start = time.perf_counter()
+    await open_sessions(bench, crowd, stats)
+    attack = await open_attack(bench) if args.hostile else None
+    results: list[dict] = []
+    if stats.latencies:
+        results.append(report_opening(bench, crowd, stats, start, rss_start))
+    for phase, hostile in phase_plan(args.phases, args.hostile):
+        results.append(await run_phase(bench, crowd, phase, attack if hostile else None))
+    if args.hostile:
+        results.append(compare_hostile([r for r in results if "rss_mb" in r]))
+    if args.burst:
+        results.append(await run_burst(bench))
+    report_rss(proc.pid, results, rss_start)
+    return results
+
+
 async def main(args: argparse.Namespace) -> int:
+    """Run the load test on a fresh app.py; exit status 1 on any error or hostile fault, else 0."""
     cache = Path(tempfile.mkdtemp(prefix="gle-load-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start_server(port, cache / "gradio", cache / "app.log")
-    results: list[dict] = []
     try:
         await wait_up(base, proc)
         # Idle pooled connections expire before uvicorn's 5 s keep-alive: else a reused socket that the
         # server is just closing shows up as a spurious ReadError.
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=200, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as http:
-            warm = Stats()
-            models = [m["id"] for m in await _models(http)]
-            if args.models:
-                models = args.models.split(",")
-            for model in models:  # load each model and its PCA directions once, outside the figures
-                await call(http, "generate", [model, 0, "", 1.0, {}, 1], warm, "render")
-                await call(http, "interpolate_gif", [model, 0, 1, "", "", 4, "slerp"], warm, "interpolate")
-            if warm.errors:
-                raise SystemExit(f"warm-up failed: {warm.messages}")
-            rss_start = rss_mb(proc.pid)
-            print(f"app.py pid {proc.pid} on {base}; models {models}; {os.cpu_count()} CPUs visible; "
-                  f"load average {os.getloadavg()[0]:.1f} (other work on this machine counts against us)")
-            print(f"server RSS after warm-up {rss_start:.0f} MB")
-            events = await _event_indices(http, ("restore_link", "explore_model", "explore_render", "find_latent_ui"))
-            if args.path == "slider" and args.fresh_sessions:
-                raise SystemExit("--fresh-sessions applies to --path api only: a page always has a session")
-            rng = random.Random(args.seed)
-            deadline = time.monotonic() + args.max_seconds
-            # The same people stay for every phase, each with one session, opened by a first call (as a tab
-            # opens its session with its first event). Opening 50 at the same instant queues 50 session builds
-            # on Gradio's event loop (~40 ms of CPU each), so those first calls are reported on their own.
-            sessions = [None if args.fresh_sessions else f"load{rng.getrandbits(48):012x}" for _ in range(args.users)]
-            # The interpolation and training users are the same people in every phase too (an API client keeps
-            # its session): their sessions open with the rest, so a phase measures work, not arrivals.
-            gif_sessions = [f"gif{rng.getrandbits(48):012x}" for _ in range(args.interp_users)]
-            train_sessions = [f"train{rng.getrandbits(48):012x}" for _ in range(args.train_users)]
-            stats = Stats()
-            start = time.perf_counter()
-            opening = [call(http, "models", [], stats, "open", session) for session in gif_sessions + train_sessions]
-            if args.fresh_sessions:
-                await asyncio.gather(*opening)
-            else:
-                if args.path == "slider":
-                    views, *_ = await asyncio.gather(
-                        asyncio.gather(*[open_page(http, events, rng.choice(models), stats, session)
-                                         for session in sessions]), *opening)
-                    if not all(views):
-                        raise SystemExit(f"opening the pages failed: {stats.messages}")
-                else:
-                    await asyncio.gather(*[call(http, "generate", [rng.choice(models), rng.randrange(2**32), "", 1.0,
-                                                                   {}, 1], stats, "open", session)
-                                           for session in sessions], *opening)
-            if stats.errors:
-                raise SystemExit(f"opening the sessions failed: {stats.messages}")
-            if args.hostile:  # the hostile client opens its two sessions too, outside the figures
-                hostile_sessions = (f"bad{rng.getrandbits(48):012x}", f"bomb{rng.getrandbits(48):012x}")
-                opened_stats = Stats()
-                bad_view = await open_page(http, events, models[0], opened_stats, hostile_sessions[0])
-                await browser_call(http, events["restore_link"], [], opened_stats, "open", hostile_sessions[1])
-                if bad_view is None or opened_stats.errors:
-                    raise SystemExit(f"opening the hostile sessions failed: {opened_stats.messages}")
-                entries = poisoned_entries(bad_view, 8)
-                bomb = bomb_png()
-                print(f"hostile client: {len(entries)} poisoned slider entries in turn, and a {len(bomb) / 1024:.0f} "
-                      "KB PNG of 12000x12000 px to the inversion upload, both back to back")
-            if stats.latencies:
-                n_open = len(opening) + (0 if args.fresh_sessions else args.users)
-                opened = summarise(f"open: {n_open} users open their sessions at once (page users also pick a model)",
-                                   stats, time.perf_counter() - start)
-                show(opened, (rss_start, rss_mb(proc.pid)), dir_mb(cache / "gradio"))
-                results.append(opened)
-            plan = [(phase, False) for phase in range(args.phases)]
-            if args.hostile:  # each phase twice, clean and hostile, in ABBA order so slow drift favours neither
-                plan = [(phase, hostile) for phase in range(args.phases)
-                        for hostile in ((False, True) if phase % 2 == 0 else (True, False))]
-            for phase, hostile in plan:
-                stats = Stats()
-                before = rss_mb(proc.pid)
-                cpu_before = cpu_seconds(proc.pid)
-                Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # the phase's peak RSS starts from here
-                if args.path == "slider":
-                    tasks = [slider_user(http, view, args.renders, stats, random.Random(rng.random()), args.think,
-                                         session, events["explore_render"], 8)
-                             for session, view in zip(sessions, views, strict=True)]
-                else:
-                    tasks = [render_user(http, models, args.renders, stats, random.Random(rng.random()), args.think,
-                                         session)
-                             for session in sessions]
-                tasks += [interp_user(http, models, args.interps, stats, random.Random(rng.random()), session)
-                          for session in gif_sessions]
-                tasks += [train_user(http, args.train_steps, stats, random.Random(rng.random()), session,
-                                     args.train_kind)
-                          for session in train_sessions]
-                hostile_stats, stop = HostileStats(), asyncio.Event()
-                companion = (asyncio.ensure_future(hostile_client(http, events, entries, bomb, models[0],
-                                                                  hostile_sessions, hostile_stats, stop))
-                             if hostile else None)
-                start = time.perf_counter()
-                try:
-                    await asyncio.wait_for(asyncio.gather(*tasks), timeout=max(1.0, deadline - time.monotonic()))
-                except asyncio.TimeoutError:
-                    stats.error("phase", f"wall-clock cap of {args.max_seconds} s reached")
-                seconds = time.perf_counter() - start
-                if companion is not None:
-                    stop.set()
-                    await companion  # each of its loops ends after the call it has in flight
-                label = " (clean)" if args.hostile and not hostile else " (hostile client beside)" if hostile else ""
-                summary = summarise(f"phase {phase + 1}{label}: {args.users} users x {args.renders} renders + "
-                                    f"{args.interp_users} x {args.interps} interpolations + "
-                                    f"{args.train_users} {args.train_kind} training runs", stats, seconds, start)
-                summary["peak_rss_mb"] = round(rss_mb(proc.pid, "VmHWM:"))
-                summary["rss_mb"] = [round(before), round(rss_mb(proc.pid))]
-                summary["cache_mb"] = round(dir_mb(cache / "gradio"), 1)
-                summary["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu_before, 1)
-                summary["workers_rss_mb"] = round(workers_rss_mb(proc.pid))
-                print(f"\n  server CPU {summary['server_cpu_s']} s for the phase "
-                      f"({1000 * summary['server_cpu_s'] / max(1, args.users * args.renders):.0f} ms per render, "
-                      "interpolations and training included)", end="")
-                show(summary, (before, rss_mb(proc.pid)), summary["cache_mb"])
-                print(f"  training worker processes: {summary['workers_rss_mb']} MB RSS (kept for the next runs)")
-                print(f"  server peak RSS in the phase {summary['peak_rss_mb']} MB")
-                if hostile:
-                    summary["hostile"] = show_hostile(hostile_stats, seconds)
-                results.append(summary)
-            if args.hostile:
-                results.append(compare_hostile([r for r in results if "rss_mb" in r]))
-            if args.burst:
-                stats = Stats()
-                start = time.perf_counter()
-                burst = [call(http, "generate", [models[0], rng.randrange(2**32), "", 1.0, {}, 16], stats, "burst")
-                         for _ in range(args.burst)]
-                await asyncio.wait_for(asyncio.gather(*burst), timeout=max(1.0, deadline - time.monotonic()))
-                summary = summarise(f"burst: {args.burst} simultaneous 16-image renders (queue max_size 64)",
-                                    stats, time.perf_counter() - start)
-                show(summary, (rss_mb(proc.pid), rss_mb(proc.pid)), dir_mb(cache / "gradio"))
-                results.append(summary)
-                # After the burst the server must still answer normally.
-                after = Stats()
-                await call(http, "generate", [models[0], 1, "", 1.0, {}, 1], after, "render")
-                print(f"  next normal request after the burst: {'ok' if after.latencies else after.messages}")
-            rss_end = rss_mb(proc.pid)
-            phases = [r for r in results if "rss_mb" in r]
-            if phases:  # the renders' growth, apart from opening the sessions (bounded by the session capacity)
-                first, last = phases[0]["rss_mb"][0], phases[-1]["rss_mb"][1]
-                renders = sum(r.get("render", {}).get("ok", 0) for r in phases)
-                print(f"\nserver RSS over the {renders} renders of the phases: {first} -> {last} MB "
-                      f"({last - first:+} MB)")
-            print(f"server RSS from warm-up to the end (sessions opened, burst included): {rss_start:.0f} -> "
-                  f"{rss_end:.0f} MB ({rss_end - rss_start:+.0f} MB)")
+            results = await run_load(args, proc, cache, base, http)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     bad = sum(sum(r["errors"].values()) for r in results)
