@@ -234,28 +234,7 @@ def train_loop(run: Run) -> None:
             # Dropout (pix2pix, the vanilla GAN's D) draws from the global generator: seeded per step, a
             # resumed run draws the same masks.
             torch.manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 3)
-            objective = kind_of(run.config.kind).objective
-            if objective == "paired":
-                losses = pix2pix_step(run.G, run.D, run.opt_g, run.opt_d, inputs, real, step=run.step + 1,
-                                      recipe=a.recipe, ema=run.ema)
-            elif objective == "cycle":  # inputs: style A, real: style B (unpaired)
-                pick = torch.Generator().manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 2)
-                losses = cycle_step(run.G, run.D, run.opt_g, run.opt_d, inputs, real, run.pools, pick,
-                                    step=run.step + 1, recipe=a.recipe)
-            elif objective == "text":  # y: the word ids of one caption per image
-                losses = text_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
-                                   recipe=a.recipe)
-            elif objective == "superres":
-                losses = superres_step(run.G, run.D, run.opt_g, run.opt_d, real, step=run.step + 1,
-                                       recipe=a.recipe, ema=run.ema)
-            elif objective == "lapgan":
-                losses = lapgan_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
-                                     recipe=a.recipe, ema=run.ema)
-            elif run.D is None:  # z's noise doubles as the reparameterisation noise: a function of (seed, step)
-                losses = vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
-            else:
-                losses = train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
-                                    recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q)
+            losses = _one_step(run, real, z, y, inputs)
             run.step += 1
             bar.update(1)
             if run.step % LOG_EVERY == 0 or run.step == a.steps:
@@ -280,6 +259,32 @@ def train_loop(run: Run) -> None:
         if losses is not None:
             run.record = as_floats(losses)  # the card's "final losses" are the last step's
     bar.close()
+
+
+def _one_step(run: Run, real: torch.Tensor, z: torch.Tensor, y: torch.Tensor | None,
+              inputs: torch.Tensor | None) -> dict:
+    """One optimisation step of the objective this kind trains with (the step functions the live trainer uses)."""
+    a, objective = run.args, kind_of(run.config.kind).objective
+    if objective == "paired":
+        return pix2pix_step(run.G, run.D, run.opt_g, run.opt_d, inputs, real, step=run.step + 1,
+                            recipe=a.recipe, ema=run.ema)
+    if objective == "cycle":  # inputs: style A, real: style B (unpaired)
+        pick = torch.Generator().manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 2)
+        return cycle_step(run.G, run.D, run.opt_g, run.opt_d, inputs, real, run.pools, pick,
+                          step=run.step + 1, recipe=a.recipe)
+    if objective == "text":  # y: the word ids of one caption per image
+        return text_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
+                         recipe=a.recipe)
+    if objective == "superres":
+        return superres_step(run.G, run.D, run.opt_g, run.opt_d, real, step=run.step + 1,
+                             recipe=a.recipe, ema=run.ema)
+    if objective == "lapgan":
+        return lapgan_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
+                           recipe=a.recipe, ema=run.ema)
+    if run.D is None:  # z's noise doubles as the reparameterisation noise: a function of (seed, step)
+        return vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
+    return train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
+                      recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q)
 
 
 def save_state(run: Run) -> None:
