@@ -16,7 +16,7 @@ from gan_models.dcgan import DCGANConfig, DCGANGenerator
 from gan_models.registry import ModelLoadError, load_from_folder
 
 SHIPPED = {"dcgan-animals", "cdcgan-animals", "cdcgan-digits", "cdcgan-emoji", "dcgan-emoji-faces", "infogan-digits",
-           "mlpgan-animals", "mlpgan-digits", "vae-animals", "vae-digits", "lapgan-emoji"}
+           "mlpgan-animals", "mlpgan-digits", "vae-animals", "vae-digits", "lapgan-emoji", "infogan-emoji"}
 # image-to-image models (the GAN family tab): input shape [C, H, W] of each
 IMAGE_TO_IMAGE = {"srresnet-emoji": (3, 8, 8), "srgan-emoji": (3, 8, 8), "pix2pix-sketch": (1, 32, 32),
                   "cyclegan-emoji": (3, 32, 32)}
