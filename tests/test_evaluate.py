@@ -81,3 +81,20 @@ def test_code_report_on_a_tiny_infogan(tmp_path) -> None:
     report = code_report(load_from_folder(tmp_path / "m"), n=60)
     assert 0 <= report["categorical_recovery"] <= 1 and len(report["continuous"]) == 2
     assert all(-1 <= v <= 1 for c in report["continuous"] for v in c["monotonicity"].values())
+
+
+def test_conditional_samples_can_follow_the_data_class_mix() -> None:
+    from gan_models.dcgan import DCGANConfig
+    from gan_models.kinds import build_pair
+    from gan_models.model import LoadedModel
+    from training.evaluate import generate
+
+    config = DCGANConfig(latent_dim=4, num_classes=3, class_names=["a", "b", "c"], base_channels=4).validate()
+    G, _ = build_pair(config)
+    model = LoadedModel("tiny", "cdcgan", G.eval(), None, config, config.class_names)
+    _, balanced = generate(model, 300, seed=0)
+    assert torch.bincount(balanced).tolist() == [100, 100, 100]
+    mix = torch.tensor([0] * 80 + [1] * 15 + [2] * 5)  # an unbalanced split's labels
+    _, drawn = generate(model, 2000, seed=0, class_mix=mix)
+    share = torch.bincount(drawn, minlength=3).float() / 2000
+    assert abs(share[0] - 0.80) < 0.04 and abs(share[2] - 0.05) < 0.02

@@ -302,7 +302,9 @@ def _generator_quality_lines(ev: dict) -> list[str]:
     lines = [
         f"Measured by `python -m training.evaluate {ev['checkpoint']}` with a small CNN classifier trained "
         f"on the real {ev['dataset']} train split (`checkpoints/classifiers/{ev['dataset']}`); "
-        f"{ev['n_generated']} generated samples (truncation 1.0, seed {ev['seed']}).", "",
+        f"{ev['n_generated']} generated samples (truncation 1.0, seed {ev['seed']})"
+        + ("; class match and histogram ask for every class equally, the distances for the classes in the train "
+           "split's proportions" if ev.get("frechet_class_mix") else "") + ".", "",
         "| metric | value |", "|---|---|",
         f"| classifier accuracy on the real test split | {ev['classifier_test_accuracy']:.3f} |",
     ]

@@ -146,12 +146,16 @@ def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = NEAREST_K)
 
 
 @torch.no_grad()
-def generate(model, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """n images from N(0, I) latents (truncation 1.0); conditional models get balanced labels 0..K-1."""
+def generate(model, n: int, seed: int,
+             class_mix: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """n images from N(0, I) latents (truncation 1.0). Conditional models get balanced labels 0..K-1, or with
+    `class_mix` (the real labels of a split) labels drawn from that split's class proportions."""
     c = model.config
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(n, c.latent_dim, generator=g)
     labels = torch.arange(n) % c.num_classes if c.num_classes else None
+    if labels is not None and class_mix is not None:
+        labels = class_mix[torch.randint(len(class_mix), (n,), generator=g)]
     out = [model.generator(z[i : i + 500], None if labels is None else labels[i : i + 500]) for i in range(0, n, 500)]
     return torch.cat(out), labels
 
@@ -175,10 +179,15 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     fake, labels = generate(model, n, seed)
     feats_fake = _batched(clf.features, fake)
     pred = clf.head(feats_fake).argmax(1)
+    # Class match and the histogram ask for every class equally; the distances compare with real images, so
+    # a conditional model is asked for the classes as often as the data has them (the emoji set is unbalanced:
+    # hearts 3%, hands 28%), else the distance measures the class mix, not the drawings.
+    conditional = labels is not None and not getattr(model.config, "n_continuous", 0)
+    feats_mix = _batched(clf.features, generate(model, n, seed, train.labels)[0]) if conditional else feats_fake
     feats_test = _batched(clf.features, to_float(test.images))
     feats_train = _batched(clf.features, to_float(train.images))
     hist = torch.bincount(pred, minlength=len(clf.class_names)).float() / n
-    density, coverage = density_coverage(feats_test, feats_fake[: 4 * len(feats_test)])
+    density, coverage = density_coverage(feats_test, feats_mix[: 4 * len(feats_test)])
     floor_density, floor_coverage = density_coverage(feats_test, feats_train[: 4 * len(feats_test)])
     codes = code_report(model, seed=seed) if getattr(model.config, "n_continuous", 0) else None
     reconstruction = reconstruction_report(model.generator, test) if model.kind == "vae" else None
@@ -199,7 +208,8 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         "checkpoint": str(checkpoint), "dataset": dataset, "n_generated": n, "seed": seed,
         "classifier_test_accuracy": accuracy(clf, test),
         "class_match": class_match,
-        "frechet_generated_vs_test": frechet_distance(feats_fake.numpy(), feats_test.numpy()),
+        "frechet_generated_vs_test": frechet_distance(feats_mix.numpy(), feats_test.numpy()),
+        "frechet_class_mix": "train split's" if conditional else None,
         "frechet_train_vs_test": frechet_distance(feats_train.numpy(), feats_test.numpy()),
         "density": density, "coverage": coverage,
         "density_train_vs_test": floor_density, "coverage_train_vs_test": floor_coverage,
