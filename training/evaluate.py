@@ -182,14 +182,15 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     # Class match and the histogram ask for every class equally; the distances compare with real images, so
     # a conditional model is asked for the classes as often as the data has them (the emoji set is unbalanced:
     # hearts 3%, hands 28%), else the distance measures the class mix, not the drawings.
-    conditional = labels is not None and not getattr(model.config, "n_continuous", 0)
+    has_codes = bool(getattr(model.config, "n_continuous", 0))  # InfoGAN: its "classes" are learned codes
+    conditional = labels is not None and not has_codes
     feats_mix = _batched(clf.features, generate(model, n, seed, train.labels)[0]) if conditional else feats_fake
     feats_test = _batched(clf.features, to_float(test.images))
     feats_train = _batched(clf.features, to_float(train.images))
     hist = torch.bincount(pred, minlength=len(clf.class_names)).float() / n
     density, coverage = density_coverage(feats_test, feats_mix[: 4 * len(feats_test)])
     floor_density, floor_coverage = density_coverage(feats_test, feats_train[: 4 * len(feats_test)])
-    codes = code_report(model, seed=seed) if getattr(model.config, "n_continuous", 0) else None
+    codes = code_report(model, seed=seed) if has_codes else None
     reconstruction = reconstruction_report(model.generator, test) if model.kind == "vae" else None
     class_match = None if labels is None else float((pred == labels).float().mean())
     if codes is not None and labels is not None:  # learned codes have no given class: match them one to one
