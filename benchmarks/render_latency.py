@@ -176,8 +176,13 @@ def main() -> None:
         demo.close()
         echo.close()
 
+    report(model, args.iters, times)
+
+
+def report(model: str, iters: int, times: dict[str, list[float]]) -> None:
+    """Print p50/p95 per case, the ratio to the echo floor, each target's PASS/MISS, and the rows as JSON."""
     floor = statistics.median(times["echo (floor)"])
-    print(f"model={model}  iterations={args.iters}  cpu_threads={os.cpu_count()}  "
+    print(f"model={model}  iterations={iters}  cpu_threads={os.cpu_count()}  "
           f"load_avg={os.getloadavg()[0]:.1f}")
     print(f"{'case':26s} {'p50 ms':>8s} {'p95 ms':>8s} {'p50 / echo':>11s}")
     rows = {}

@@ -59,7 +59,7 @@ def sensitivity(model_id: str, seed: object, label: object = None) -> list[float
         lab = idx
 
         def render_fn(batch: torch.Tensor) -> torch.Tensor:
-            return render.draw(model, batch, render.labels_for(lab, batch.shape[0]))
+            return model.sample(batch, render.labels_for(lab, batch.shape[0]))
 
         return [float(v) for v in L.dimension_sensitivity(render_fn, z)]
 
@@ -146,7 +146,7 @@ def traversal_grid(
     base = L.apply_edits(L.z_from_seed(req.seed, latent_dim), raw)
     z = L.truncate(L.traversal_latents(base, [int(d) for d in dims], values), req.truncation)
     z = render.apply_moves(req.model, z, moves)
-    images = render.draw(req.model, z, render.labels_for(req.label, z.shape[0]))
+    images = req.model.sample(z, render.labels_for(req.label, z.shape[0]))
     caps = [f"z{d} {v:+.0f}" for d in dims for v in values]
     spec = render.model_spec(req.model)
     return captioned_grid(media.to_uint8(images), caps, len(values), scale_for(spec["image_size"], len(values), 700, 4))

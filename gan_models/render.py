@@ -36,8 +36,6 @@ from gan_models.inputs import (
 )
 from gan_models.kinds import kind_of
 from gan_models.media import captioned_grid, scale_for
-from gan_models.media import export_interpolation as export_interpolation  # used by ui/endpoints.py as render.<name>
-from gan_models.media import strip_image as strip_image  # used by ui/endpoints.py as render.<name>
 from gan_models.model import LoadedModel
 
 N_DIRECTIONS = 8
@@ -96,11 +94,6 @@ def model_spec(model: LoadedModel) -> dict:
 def labels_for(label: int | None, n: int) -> torch.Tensor | None:
     """`label` for each of n images (None for an unconditional model)."""
     return None if label is None else torch.full((n,), label, dtype=torch.long)
-
-
-def draw(model: LoadedModel, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """G(z, labels); batches stay small (<= a few hundred 28x28 images)."""
-    return model.sample(z, labels)
 
 
 def _d_prob(model: LoadedModel, images: torch.Tensor, labels: torch.Tensor | None) -> list[float | None]:
@@ -284,7 +277,7 @@ def _draw_group(group: list, results: list, captions: bool) -> None:
     model = group[0][1].model
     z = torch.cat([z for _, _, _, z in group])
     labels = None if group[0][1].label is None else torch.cat([labels_for(r.label, n) for _, r, n, _ in group])
-    images = draw(model, z, labels)
+    images = model.sample(z, labels)
     probs = _d_prob(model, images, labels)
     start = 0
     drawn = []
@@ -355,7 +348,7 @@ def class_grid(
     n_cls = len(classes)
     z_all = z.repeat_interleave(n_cls, dim=0)
     labels = torch.arange(n_cls).repeat(n_rows)
-    images = draw(req.model, z_all, labels)
+    images = req.model.sample(z_all, labels)
     spec = model_spec(req.model)
     caps = [classes[i % n_cls][:10] for i in range(n_rows * n_cls)]
     return captioned_grid(media.to_uint8(images), caps, n_cls, scale_for(spec["image_size"], n_cls, 900, 4))
@@ -393,13 +386,13 @@ def interpolation_frames(
 
 def _render_between_classes(model: LoadedModel, z: torch.Tensor, la: int | None, lb: int | None, t: torch.Tensor):
     if la is None or la == lb:
-        return draw(model, z, labels_for(la, z.shape[0]))
+        return model.sample(z, labels_for(la, z.shape[0]))
     if model.supports.class_blend:
         # Blend the two class embeddings so the class changes smoothly instead of jumping half-way.
         ea, eb = model.class_embedding(torch.tensor([la, lb])).cpu().split(1)
         return model.from_embedding(z, L.lerp(ea, eb, t))
     # Generators without an embedding we can reach: switch class half-way.
     labels = torch.where(t < 0.5, torch.tensor(la), torch.tensor(lb)).long()
-    return draw(model, z, labels)
+    return model.sample(z, labels)
 
 

@@ -240,7 +240,7 @@ def test_interpolation_frames_and_exports(ids, tmp_path):
     frames = R.interpolation_frames(uncond, 1, 2, frames=5, method="slerp")
     assert frames.shape[0] == 5 and frames.dtype == np.uint8
     first, _ = R.generate(uncond, seed=1, captions=False)
-    single = media.to_uint8(R.draw(R.load_model(uncond), L.z_from_seed(1, frames_dim(uncond)), None))
+    single = media.to_uint8(R.load_model(uncond).sample(L.z_from_seed(1, frames_dim(uncond)), None))
     assert np.array_equal(frames[0], single[0])  # exact endpoint
     lerp = R.interpolation_frames(uncond, 1, 2, frames=5, method="lerp")
     assert np.array_equal(lerp[0], frames[0]) and np.array_equal(lerp[-1], frames[-1])
@@ -249,7 +249,7 @@ def test_interpolation_frames_and_exports(ids, tmp_path):
     model = R.load_model(cond)
     z7 = L.z_from_seed(7, frames_dim(cond))
     for frame, label in ((labels[0], 0), (labels[-1], 2)):  # the class blend ends exactly on each class
-        expected = media.to_uint8(R.draw(model, z7, torch.tensor([label])))[0]
+        expected = media.to_uint8(model.sample(z7, torch.tensor([label])))[0]
         assert np.abs(frame.astype(int) - expected.astype(int)).max() <= 1
     files = media.export_interpolation(frames, tmp_path, "x")
     assert files["gif"].read_bytes()[:6] in (b"GIF89a", b"GIF87a")

@@ -90,21 +90,7 @@ def train_step(
     loss_d.backward()
     opt_d.step()
 
-    # G: make the (just updated) D call the same fakes real. D's grads from this pass are discarded by the
-    # next zero_grad; under DDP they are still all-reduced, which keeps every rank's reducer in step.
-    opt_g.zero_grad(set_to_none=True)
-    gen_logits = D(aug(fake), labels)
-    loss_g = loss_g_fn(gen_logits)
-    info = None
-    if opt_q is not None:
-        opt_q.zero_grad(set_to_none=True)
-        info = mutual_information_loss(getattr(D, "module", D), fake, z, labels)
-        (loss_g + getattr(D, "module", D).config.info_weight * info).backward()
-    else:
-        loss_g.backward()
-    opt_g.step()
-    if opt_q is not None:
-        opt_q.step()
+    loss_g, info = _generator_update(D, opt_g, opt_q, aug(fake), fake, z, labels, loss_g_fn)
     if ema is not None:
         ema.update_parameters(G)
 
@@ -116,6 +102,34 @@ def train_step(
         "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
         **({"info": info.detach()} if info is not None else {}),
     }
+
+
+def _generator_update(
+    D: torch.nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_q: torch.optim.Optimizer | None,
+    seen_fake: torch.Tensor,
+    fake: torch.Tensor,
+    z: torch.Tensor,
+    labels: torch.Tensor | None,
+    loss_g_fn,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """G's half of a step: make the (just updated) D call the fakes real, plus InfoGAN's code term with
+    `opt_q`. D's grads from this pass are discarded by the next zero_grad; under DDP they are still
+    all-reduced, which keeps every rank's reducer in step."""
+    opt_g.zero_grad(set_to_none=True)
+    loss_g = loss_g_fn(D(seen_fake, labels))
+    info = None
+    if opt_q is not None:
+        opt_q.zero_grad(set_to_none=True)
+        info = mutual_information_loss(getattr(D, "module", D), fake, z, labels)
+        (loss_g + getattr(D, "module", D).config.info_weight * info).backward()
+    else:
+        loss_g.backward()
+    opt_g.step()
+    if opt_q is not None:
+        opt_q.step()
+    return loss_g, info
 
 
 def mutual_information_loss(D: torch.nn.Module, fake: torch.Tensor, z: torch.Tensor,

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from gan_models import render
+from gan_models import media, render
 from training.limits import RUNS
 from ui import family_views as views
 from ui import sine_runs, train_tab
@@ -75,8 +75,8 @@ def interpolate(
         method: "slerp" (along the sphere where z lives) or "lerp" (a straight line).
     """
     arr = _frames(model, seed_a, seed_b, label_a, label_b, frames, method)
-    files = render.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}")
-    return str(files["gif"]), str(files["mp4"]), render.strip_image(arr)
+    files = media.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}")
+    return str(files["gif"]), str(files["mp4"]), media.strip_image(arr)
 
 
 
@@ -97,8 +97,8 @@ def interpolate_gif(
         method: "slerp" (along the sphere where z lives) or "lerp" (a straight line).
     """
     arr = _frames(model, seed_a, seed_b, label_a, label_b, frames, method)
-    files = render.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}", mp4=False)
-    return str(files["gif"]), render.strip_image(arr)
+    files = media.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}", mp4=False)
+    return str(files["gif"]), media.strip_image(arr)
 
 
 
