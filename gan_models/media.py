@@ -95,14 +95,14 @@ def scale_for(image_size: int, n_per_row: int, target: int = 512, max_scale: int
 # ---------------------------------------------------------------------------------------------
 
 
-def video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16, rgb: bool = True) -> np.ndarray:
-    """Upscale (nearest) and pad to a multiple of `block` px; 3 channels unless rgb=False (H.264 in
-    browsers wants RGB/yuv420p and 16-px blocks; a grayscale GIF stays 'L', which skips quantisation)."""
+def video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16) -> np.ndarray:
+    """Upscale (nearest), make 3 channels and pad to a multiple of `block` px: H.264 in browsers wants
+    RGB/yuv420p and 16-px blocks."""
     h = frames.shape[1]
     scale = max(1, math.ceil(min_side / h))
     big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
     if big.shape[-1] == 1:
-        big = np.repeat(big, 3, axis=-1) if rgb else big[..., 0]
+        big = np.repeat(big, 3, axis=-1)
     ph, pw = (-big.shape[1]) % block, (-big.shape[2]) % block
     if ph or pw:
         pad = ((0, 0), (0, ph), (0, pw)) + ((0, 0),) * (big.ndim - 3)
@@ -140,10 +140,25 @@ def strip_image(frames: np.ndarray, per_row: int = 8) -> np.ndarray:
 
 
 def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
+    """An animated GIF of uint8 frames [N, H, W, C], upscaled (nearest) to at least 112 px. Colour frames share
+    one palette, quantised once at the model's resolution and then upscaled as indices: PIL's per-frame
+    quantisation of the upscaled frames was most of an interpolation's time, and a shared palette cannot
+    flicker between frames."""
     from PIL import Image
 
-    big = video_frames(frames, min_side=112, block=1, rgb=False)  # 28 px -> 4x
-    pil = [Image.fromarray(f) for f in big]
+    scale = max(1, math.ceil(112 / frames.shape[1]))  # 28 px -> 4x
+    if frames.shape[-1] == 1:
+        indices, palette = frames[..., 0], None  # 'L' frames need no palette
+    else:
+        n, h, w, _ = frames.shape
+        mosaic = Image.fromarray(np.ascontiguousarray(frames.reshape(n * h, w, 3)))
+        quantised = mosaic.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        indices, palette = np.asarray(quantised).reshape(n, h, w), quantised.getpalette()
+    big = np.repeat(np.repeat(indices, scale, axis=1), scale, axis=2)
+    pil = [Image.fromarray(f, mode="L" if palette is None else "P") for f in big]
+    if palette is not None:
+        for image in pil:
+            image.putpalette(palette)
     pil[0].save(path, save_all=True, append_images=pil[1:], duration=int(round(1000 / fps)), loop=0)
     return path
 

@@ -284,3 +284,23 @@ def test_a_grid_pushed_off_the_prior_gets_one_warning_not_one_per_image() -> Non
 
     text = _readout(info)
     assert "median" in text and text.count("|z|") == 1 and "16 of 16" in text
+
+
+def test_gif_frames_keep_their_colours_through_one_shared_palette(tmp_path):
+    from PIL import Image
+
+    t = np.linspace(0, 1, 32)
+    frames = np.stack([np.stack(np.broadcast_arrays(t[:, None] * 255, t[None, :] * 255 * k / 15, 128 + 0 * t[:, None]),
+                                axis=-1) for k in range(16)]).astype(np.uint8)  # [16, 32, 32, 3] moving gradients
+    gif = Image.open(media.write_gif(frames, tmp_path / "colour.gif"))
+    assert (gif.n_frames, gif.size) == (16, (128, 128))
+    for k in (0, 7, 15):
+        gif.seek(k)
+        decoded = np.asarray(gif.convert("RGB")).astype(int)
+        expected = np.repeat(np.repeat(frames[k], 4, axis=0), 4, axis=1).astype(int)
+        assert np.abs(decoded - expected).mean() < 4  # 256 shared colours for 16 frames of gradients
+
+    grey = frames[..., 1:2]  # the channel that changes from frame to frame (PIL merges repeated frames)
+    gif = Image.open(media.write_gif(grey, tmp_path / "grey.gif"))
+    gif.seek(9)
+    assert np.array_equal(np.asarray(gif.convert("L")), np.repeat(np.repeat(grey[9, ..., 0], 4, axis=0), 4, axis=1))
