@@ -52,10 +52,11 @@ def generate(model: str, seed: float, label: str | None = None, truncation: floa
     return image, info.as_json()
 
 
-def _frames(model, seed_a, seed_b, label_a, label_b, frames, method, truncation=1.0):
-    return render.interpolation_frames(
-        model, seed_a, seed_b, label_a or None, label_b or None, frames, method, truncation
-    )
+def _export(model, seed_a, seed_b, label_a, label_b, frames, method, mp4: bool) -> tuple[dict, object]:
+    """The validated frames' files ({"gif", "mp4"?}) and strip image."""
+    arr = render.interpolation_frames(model, seed_a, seed_b, label_a or None, label_b or None, frames, method)
+    files = media.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}", mp4=mp4)
+    return {k: str(v) for k, v in files.items()}, media.strip_image(arr)
 
 
 @user_errors
@@ -74,10 +75,8 @@ def interpolate(
         frames: the number of frames, 2..64.
         method: "slerp" (along the sphere where z lives) or "lerp" (a straight line).
     """
-    arr = _frames(model, seed_a, seed_b, label_a, label_b, frames, method)
-    files = media.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}")
-    return str(files["gif"]), str(files["mp4"]), media.strip_image(arr)
-
+    files, strip = _export(model, seed_a, seed_b, label_a, label_b, frames, method, mp4=True)
+    return files["gif"], files["mp4"], strip
 
 
 @user_errors
@@ -96,10 +95,8 @@ def interpolate_gif(
         frames: the number of frames, 2..64.
         method: "slerp" (along the sphere where z lives) or "lerp" (a straight line).
     """
-    arr = _frames(model, seed_a, seed_b, label_a, label_b, frames, method)
-    files = media.export_interpolation(arr, scratch_dir(), f"{method}-{int(seed_a)}-{int(seed_b)}", mp4=False)
-    return str(files["gif"]), media.strip_image(arr)
-
+    files, strip = _export(model, seed_a, seed_b, label_a, label_b, frames, method, mp4=False)
+    return files["gif"], strip
 
 
 # ---------------------------------------------------------------------------------------------
