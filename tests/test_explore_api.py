@@ -115,6 +115,17 @@ def test_query_round_trip():
     assert back["tab"] == "interpolate" and back["seed_b"] == 2 and back["method"] == "both"
 
 
+def test_a_link_can_open_each_tab_of_the_page():
+    import re
+    from pathlib import Path
+
+    from ui import share
+
+    page = (Path(__file__).resolve().parents[1] / "app.py").read_text()
+    assert set(share.TABS) == set(re.findall(r'gr\.Tab\("[^"]+", id="(\w+)"\)', page))
+    assert share.from_query({"tab": "family"}) == {"tab": "family"}
+
+
 @pytest.mark.parametrize("params", [{"seed": "-4"}, {"seed": "abc"}, {"tab": "nope"}, {"trunc": "9"},
                                     {"dims": "1,x"}, {"z3": "abc"}, {"n": "many"}])
 def test_bad_query_values_raise_value_errors(params):

@@ -19,7 +19,7 @@ from gan_models import latent as L
 from gan_models.directions import DIRECTION_PREFIX, SEFA_PREFIX
 
 VERSION = 1
-TABS = ("explore", "interpolate", "sine")
+TABS = ("explore", "interpolate", "family", "train", "sine")  # the page's tab ids (app.py)
 MAX_RECIPE_BYTES = 64_000
 
 
@@ -62,7 +62,7 @@ def from_query(params: Mapping[str, str]) -> dict:
     """Query parameters -> state dict (types checked here; model-specific checks happen on render)."""
     state: dict[str, Any] = {"tab": params.get("tab", "explore")}
     if state["tab"] not in TABS:
-        raise ValueError(f"Unknown tab {state['tab']!r} in the link: use explore or interpolate.")
+        raise ValueError(f"Unknown tab {state['tab'][:40]!r} in the link: use one of {', '.join(TABS)}.")
     if "model" in params:
         state["model"] = params["model"]
     if "seed" in params:
