@@ -38,6 +38,11 @@ def make_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, pad_val
     return grid
 
 
+def enlarge_frames(frames: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour upscale of a batch [N, H, W, ...] by an integer factor (pixels stay crisp)."""
+    return np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+
+
 def upscale(image: np.ndarray, min_side: int = 256, max_factor: int = 8) -> np.ndarray:
     """Nearest-neighbour upscale by an integer factor so small GAN images stay crisp in the browser
     (browsers smooth small images when they stretch them)."""
@@ -61,7 +66,7 @@ def captioned_grid(tiles: np.ndarray, captions: Sequence[str] | None, nrow: int,
     """Grid of upscaled tiles, each with an optional one-line caption drawn underneath."""
     from PIL import Image, ImageDraw
 
-    tiles = np.repeat(np.repeat(tiles, scale, axis=1), scale, axis=2)
+    tiles = enlarge_frames(tiles, scale)
     if captions and tiles.shape[-1] == 1:
         tiles = np.repeat(tiles, 3, axis=-1)  # captions are drawn in colour; without them stay grayscale
     n, h, w, ch = tiles.shape
@@ -100,7 +105,7 @@ def video_frames(frames: np.ndarray, min_side: int = 128, block: int = 16) -> np
     RGB/yuv420p and 16-px blocks."""
     h = frames.shape[1]
     scale = max(1, math.ceil(min_side / h))
-    big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    big = enlarge_frames(frames, scale)
     if big.shape[-1] == 1:
         big = np.repeat(big, 3, axis=-1)
     ph, pw = (-big.shape[1]) % block, (-big.shape[2]) % block
@@ -118,7 +123,7 @@ def strip_image(frames: np.ndarray, per_row: int = 8) -> np.ndarray:
     n, h = frames.shape[0], frames.shape[1]
     per_row = max(1, min(per_row, n))
     scale = max(math.ceil(64 / h), min(4, 800 // (h * per_row)), 1)
-    big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    big = enlarge_frames(frames, scale)
     fh, fw, channels = big.shape[1], big.shape[2], big.shape[3]
     pad, caption = 6, 20
     rows = math.ceil(n / per_row)
@@ -154,8 +159,7 @@ def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
         mosaic = Image.fromarray(np.ascontiguousarray(frames.reshape(n * h, w, 3)))
         quantised = mosaic.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         indices, palette = np.asarray(quantised).reshape(n, h, w), quantised.getpalette()
-    big = np.repeat(np.repeat(indices, scale, axis=1), scale, axis=2)
-    pil = [Image.fromarray(f, mode="L" if palette is None else "P") for f in big]
+    pil = [Image.fromarray(f, mode="L" if palette is None else "P") for f in enlarge_frames(indices, scale)]
     if palette is not None:
         for image in pil:
             image.putpalette(palette)

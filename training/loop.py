@@ -90,7 +90,7 @@ def train_step(
     loss_d.backward()
     opt_d.step()
 
-    loss_g, info = _generator_update(D, opt_g, opt_q, aug(fake), fake, z, labels, loss_g_fn)
+    loss_g, info = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn)
     if ema is not None:
         ema.update_parameters(G)
 
@@ -108,7 +108,7 @@ def _generator_update(
     D: torch.nn.Module,
     opt_g: torch.optim.Optimizer,
     opt_q: torch.optim.Optimizer | None,
-    seen_fake: torch.Tensor,
+    aug,
     fake: torch.Tensor,
     z: torch.Tensor,
     labels: torch.Tensor | None,
@@ -118,12 +118,13 @@ def _generator_update(
     `opt_q`. D's grads from this pass are discarded by the next zero_grad; under DDP they are still
     all-reduced, which keeps every rank's reducer in step."""
     opt_g.zero_grad(set_to_none=True)
-    loss_g = loss_g_fn(D(seen_fake, labels))
+    loss_g = loss_g_fn(D(aug(fake), labels))
     info = None
     if opt_q is not None:
         opt_q.zero_grad(set_to_none=True)
-        info = mutual_information_loss(getattr(D, "module", D), fake, z, labels)
-        (loss_g + getattr(D, "module", D).config.info_weight * info).backward()
+        core = getattr(D, "module", D)  # under DDP the Q head and config sit on the wrapped module
+        info = mutual_information_loss(core, fake, z, labels)
+        (loss_g + core.config.info_weight * info).backward()
     else:
         loss_g.backward()
     opt_g.step()

@@ -16,7 +16,7 @@ import numpy as np
 from gan_models import latent as L
 from gan_models import render
 from gan_models.inputs import MAX_FRAMES, check_frames, resolve_label
-from gan_models.media import export_interpolation, strip_image
+from gan_models.media import enlarge_frames, export_interpolation, strip_image
 from ui import guard, share
 from ui.common import RENDER, class_or_none, default_model, model_ids, scratch_dir, user_errors
 
@@ -87,7 +87,7 @@ def side_by_side(paths: dict[str, np.ndarray]) -> np.ndarray:
     out = np.full((n, h * scale + CAPTION, width, channels), 255, dtype=np.uint8)
     for i, frames in enumerate(arrays):
         x = i * (w * scale + gap)
-        out[:, : h * scale, x : x + w * scale] = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+        out[:, : h * scale, x : x + w * scale] = enlarge_frames(frames, scale)
     band = Image.fromarray(out[0, h * scale :, :, :] if channels == 3 else out[0, h * scale :, :, 0])
     draw = ImageDraw.Draw(band)
     font = ImageFont.load_default(size=14)
@@ -137,7 +137,7 @@ def draw(model: str, seed_a: Any, seed_b: Any, label_a: Any, label_b: Any, frame
         files.append(str(path))
     if len(methods) == 1:
         scale = _video_scale(arrays[methods[0]].shape[1])
-        video_frames = np.repeat(np.repeat(arrays[methods[0]], scale, axis=1), scale, axis=2)
+        video_frames = enlarge_frames(arrays[methods[0]], scale)
     else:
         video_frames = side_by_side({PATH_NAMES[m]: a for m, a in arrays.items()})
     written = export_interpolation(video_frames, out_dir, f"{'-'.join(methods)}-{sa}-{sb}")
