@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
+from torch.nn.utils import parametrize
 
 from gan_models.kinds import ModelConfig, build_pair, config_from_dict, kind_of
 from gan_models.model import LoadedModel as LoadedModel  # the typed model object, loaded here
@@ -126,7 +127,14 @@ def _load_weights(model: torch.nn.Module, folder: Path, what: str) -> None:
 def _prepare(model: torch.nn.Module) -> torch.nn.Module:
     # Shared read-only by every user of the app: eval mode (BatchNorm uses running stats) and no
     # parameter gradients (gradients with respect to z still work).
-    return model.float().eval().requires_grad_(False)
+    model = model.float().eval().requires_grad_(False)
+    # In eval mode spectral norm does no power iteration, so W / sigma is the same on every call: bake it
+    # into a plain weight once instead of dividing again on each render.
+    for module in list(model.modules()):
+        if parametrize.is_parametrized(module):
+            for name in list(module.parametrizations):
+                parametrize.remove_parametrizations(module, name, leave_parametrized=True)
+    return model
 
 
 def load_from_folder(path: str | Path, model_id: str | None = None) -> LoadedModel:

@@ -304,3 +304,26 @@ def test_half_precision_weights_load_as_float32_with_the_same_images(tmp_path) -
     z, labels = torch.randn(2, 8, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 2])
     with torch.inference_mode():
         torch.testing.assert_close(after.generator(z, labels), before.generator(z, labels), atol=2e-2, rtol=0)
+
+
+def test_spectral_norm_is_baked_into_plain_weights_with_the_same_verdicts() -> None:
+    """The shipped emoji D is spectrally normalised; loaded for the app it holds plain weights (no W / sigma
+    on every render) and gives exactly what the parametrised network gives in eval mode."""
+    from torch.nn.utils import parametrize
+
+    from gan_models.kinds import config_from_dict, kind_of
+
+    folder = Path("checkpoints/cdcgan-emoji")
+    loaded = load_from_folder(folder).discriminator
+    assert loaded is not None
+    assert not any(parametrize.is_parametrized(m) for m in loaded.modules())
+    d_config = config_from_dict(json.loads((folder / "discriminator" / "config.json").read_text()))
+    assert d_config.spectral_norm
+    reference = kind_of(d_config.kind).discriminator(d_config)
+    assert any(parametrize.is_parametrized(m) for m in reference.modules())
+    registry._load_weights(reference, folder / "discriminator", "discriminator")
+    reference.float().eval()
+    images = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    labels = torch.arange(4) % len(d_config.class_names)
+    with torch.inference_mode():
+        torch.testing.assert_close(loaded(images, labels), reference(images, labels), atol=1e-6, rtol=0)
