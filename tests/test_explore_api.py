@@ -53,6 +53,15 @@ def test_generate_returns_image_and_info(client, ids):
         (("UNCOND", 0, "", 1.0, {"100000": 1}, 1), "out of range"),
         (("UNCOND", 0, "", 1.0, {}, 1000), "n must be"),
         (("UNCOND", 0, "", 5.0, {}, 1), "Truncation"),
+        # The endpoints take raw JSON (preprocess=False): wrong types reach the validators, which refuse them.
+        (("UNCOND", "abc", "", 1.0, {}, 1), "Seed must be a whole number"),
+        (("UNCOND", True, "", 1.0, {}, 1), "Seed must be an integer"),
+        ((123, 0, "", 1.0, {}, 1), "Choose a model"),
+        (("COND", 0, [1], 1.0, {}, 1), "Label must be a class name or index"),
+        (("UNCOND", 0, "", "x", {}, 1), "Truncation must be a number"),
+        (("UNCOND", 0, "", 1.0, [1], 1), "Edits must be a JSON object"),
+        (("UNCOND", 0, "", 1.0, {"0": "x"}, 1), "must be a number"),
+        (("UNCOND", 0, "", 1.0, {}, None), "n must be"),
     ],
 )
 def test_generate_bad_input_gives_clear_errors(client, ids, args, message):

@@ -244,12 +244,15 @@ def register() -> None:
         gif, mp4 = gr.File(label="gif"), gr.File(label="mp4")
         strip = gr.Image(label="strip", format="png")
         trigger = gr.Button()
-    trigger.click(generate, [model, seed, label, truncation, edits, n], [image, info], api_name="generate",
-                  show_progress="hidden", **API)
+    # preprocess=False: these functions validate every value themselves (render.validate and friends), and
+    # Gradio's preprocessing runs each of the six or seven inputs in a worker thread of its own, a thread
+    # hop each, which is a visible share of a one-image render (benchmarks/render_latency.py).
+    raw = {"show_progress": "hidden", "preprocess": False, **API}
+    trigger.click(generate, [model, seed, label, truncation, edits, n], [image, info], api_name="generate", **raw)
     trigger.click(interpolate, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, mp4, strip],
-                  api_name="interpolate", show_progress="hidden", **API)
+                  api_name="interpolate", **raw)
     trigger.click(interpolate_gif, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, strip],
-                  api_name="interpolate_gif", show_progress="hidden", **API)
+                  api_name="interpolate_gif", **raw)
     _register_family()
     # The trainers: bounded as on the page (training.limits.RUNS: runs at once, per client, wall time).
     gr.api(train_tab.train_image_gan, api_name="train_image_gan", concurrency_id="train",
