@@ -50,6 +50,19 @@ def postprocessed_batch(fn: Callable[..., Sequence[list]], outputs: Sequence[Any
     return wrapper
 
 
+def postprocessed(fn: Callable[..., Sequence[Any]], outputs: Sequence[Any]) -> Callable[..., tuple]:
+    """The event function `fn` (one value per output) with each output component's postprocess done here, in
+    the event's own thread, for an event wired with postprocess=False: Gradio would run each output's in a
+    thread hop of its own and then check the files twice."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> tuple:
+        results = fn(*args)
+        return tuple(_sent(component, value) for component, value in zip(outputs, results, strict=True))
+
+    return wrapper
+
+
 def _sent_or_skip(component: Any, value: Any) -> Any:
     """One entry's output postprocessed; if that fails (a fault, logged), the entry's output is left as it was
     and the rest of the batch is still sent."""

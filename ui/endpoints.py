@@ -16,7 +16,7 @@ from gan_models import media, render
 from training.limits import RUNS
 from ui import family_views as views
 from ui import sine_runs, train_tab
-from ui.common import API, scratch_dir, user_errors
+from ui.common import API, postprocessed, scratch_dir, user_errors
 
 
 def _edits_input() -> gr.JSON:
@@ -244,14 +244,17 @@ def register() -> None:
         gif, mp4 = gr.File(label="gif"), gr.File(label="mp4")
         strip = gr.Image(label="strip", format="png")
         trigger = gr.Button()
-    # preprocess=False: these functions validate every value themselves (render.validate and friends), and
-    # Gradio's preprocessing runs each of the six or seven inputs in a worker thread of its own, a thread
+    # Raw in, ready-made out: these functions validate every value themselves (render.validate and friends),
+    # and Gradio's pre- and postprocessing run each input and output in a worker thread of its own, a thread
     # hop each, which is a visible share of a one-image render (benchmarks/render_latency.py).
-    raw = {"show_progress": "hidden", "preprocess": False, **API}
-    trigger.click(generate, [model, seed, label, truncation, edits, n], [image, info], api_name="generate", **raw)
-    trigger.click(interpolate, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, mp4, strip],
+    raw = {"show_progress": "hidden", "preprocess": False, "postprocess": False, **API}
+    trigger.click(postprocessed(generate, [image, info]), [model, seed, label, truncation, edits, n],
+                  [image, info], api_name="generate", **raw)
+    trigger.click(postprocessed(interpolate, [gif, mp4, strip]),
+                  [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, mp4, strip],
                   api_name="interpolate", **raw)
-    trigger.click(interpolate_gif, [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, strip],
+    trigger.click(postprocessed(interpolate_gif, [gif, strip]),
+                  [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, strip],
                   api_name="interpolate_gif", **raw)
     _register_family()
     # The trainers: bounded as on the page (training.limits.RUNS: runs at once, per client, wall time).
