@@ -327,3 +327,22 @@ def test_spectral_norm_is_baked_into_plain_weights_with_the_same_verdicts() -> N
     labels = torch.arange(4) % len(d_config.class_names)
     with torch.inference_mode():
         torch.testing.assert_close(loaded(images, labels), reference(images, labels), atol=1e-6, rtol=0)
+
+
+def test_loaded_networks_hold_channels_last_weights_and_draw_the_same_images() -> None:
+    """The app's copy of a generator keeps its 4-D weights in NHWC (faster oneDNN convolutions) and draws
+    what the plain contiguous network draws, up to float rounding."""
+    from gan_models.kinds import build_pair
+
+    folder = Path("checkpoints/cdcgan-emoji")
+    loaded = load_from_folder(folder).generator
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in loaded.parameters() if p.dim() == 4)
+    config = registry._read_config(folder)
+    reference, _ = build_pair(config)
+    registry._load_weights(reference, folder, "generator")
+    reference.float().eval()
+    assert not all(p.is_contiguous(memory_format=torch.channels_last) for p in reference.parameters() if p.dim() == 4)
+    z = torch.randn(4, config.latent_dim, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(4) % len(config.class_names)
+    with torch.inference_mode():
+        torch.testing.assert_close(loaded(z, labels), reference(z, labels), atol=1e-5, rtol=0)
