@@ -20,7 +20,7 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "Two networks trained against each other: a generator turns noise into images and a discriminator "
            "tells them from real ones, so a model learns to sample without ever writing down a likelihood. The "
            "original networks were fully connected: every output pixel has its own weights, so a stroke must be "
-           "learned again at every position. A DCGAN (Radford et al. 2015) of about the same size and step budget "
+           "learned again at every position. A DCGAN (Radford et al. 2015) of about the same size "
            "shares its filters across the image: that is why convolutions won."),
     Family("vae", "Variational autoencoder", "Kingma & Welling 2013, *Auto-Encoding Variational Bayes* (ICLR 2014)",
            "An encoder maps an image to a distribution over z and a decoder maps z back; training maximises a "
