@@ -247,15 +247,14 @@ def register() -> None:
     # Raw in, ready-made out: these functions validate every value themselves (render.validate and friends),
     # and Gradio's pre- and postprocessing run each input and output in a worker thread of its own, a thread
     # hop each, which is a visible share of a one-image render (benchmarks/render_latency.py).
-    raw = {"show_progress": "hidden", "preprocess": False, "postprocess": False, **API}
-    trigger.click(postprocessed(generate, [image, info]), [model, seed, label, truncation, edits, n],
-                  [image, info], api_name="generate", **raw)
-    trigger.click(postprocessed(interpolate, [gif, mp4, strip]),
-                  [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, mp4, strip],
-                  api_name="interpolate", **raw)
-    trigger.click(postprocessed(interpolate_gif, [gif, strip]),
-                  [model, seed_a, seed_b, label_a, label_b, frames, method], [gif, strip],
-                  api_name="interpolate_gif", **raw)
+    def wire(fn, inputs: list, outputs: list) -> None:
+        trigger.click(postprocessed(fn, outputs), inputs, outputs, api_name=fn.__name__, show_progress="hidden",
+                      preprocess=False, postprocess=False, **API)
+
+    pair = [model, seed_a, seed_b, label_a, label_b, frames, method]
+    wire(generate, [model, seed, label, truncation, edits, n], [image, info])
+    wire(interpolate, pair, [gif, mp4, strip])
+    wire(interpolate_gif, pair, [gif, strip])
     _register_family()
     # The trainers: bounded as on the page (training.limits.RUNS: runs at once, per client, wall time).
     gr.api(train_tab.train_image_gan, api_name="train_image_gan", concurrency_id="train",
