@@ -51,7 +51,7 @@ class ModelLoadError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_config(folder: Path) -> ModelConfig:
+def read_config(folder: Path) -> ModelConfig:
     path = folder / CONFIG_NAME
     if not path.is_file():
         raise ModelLoadError(f"{CONFIG_NAME} is missing in {folder}.")
@@ -71,7 +71,7 @@ def list_models(task: str | None = "generate") -> list[dict]:
         if folder.name in _NOT_MODELS or not _LOCAL_ID.match(folder.name):
             continue
         try:
-            c = _read_config(folder)
+            c = read_config(folder)
         except ModelLoadError:
             continue  # a half-written folder must not break the model list
         model_task = kind_of(c.kind).task
@@ -91,7 +91,7 @@ def list_models(task: str | None = "generate") -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _load_weights(model: torch.nn.Module, folder: Path, what: str) -> None:
+def load_weights(model: torch.nn.Module, folder: Path, what: str) -> None:
     path = folder / WEIGHTS_NAME
     if not path.is_file():
         has_pickle = (folder / PICKLE_NAME).exists()
@@ -144,14 +144,14 @@ def load_from_folder(path: str | Path, model_id: str | None = None) -> LoadedMod
     folder = Path(path)
     if not folder.is_dir():
         raise ModelLoadError(f"Model folder {folder} does not exist.")
-    config = _read_config(folder)
+    config = read_config(folder)
     generator, _ = build_pair(config)
-    _load_weights(generator, folder, "generator")
+    load_weights(generator, folder, "generator")
 
     discriminator = None
     d_folder = folder / D_FOLDER
     if d_folder.is_dir():
-        d_config = _read_config(d_folder)
+        d_config = read_config(d_folder)
         for key in ("image_size", "channels", "num_classes"):
             if getattr(d_config, key) != getattr(config, key):
                 raise ModelLoadError(
@@ -162,7 +162,7 @@ def load_from_folder(path: str | Path, model_id: str | None = None) -> LoadedMod
         if d_class is None:
             raise ModelLoadError(f"Model kind {d_config.kind!r} has no discriminator, but {D_FOLDER}/ exists.")
         discriminator = d_class(d_config)
-        _load_weights(discriminator, d_folder, "discriminator")
+        load_weights(discriminator, d_folder, "discriminator")
         discriminator = _prepare(discriminator)
     return LoadedModel(
         id=model_id or folder.name, kind=config.kind, generator=_prepare(generator),
@@ -224,7 +224,7 @@ def _download_hub(repo_id: str, revision: str | None) -> Path:
             raise ModelLoadError(f"Could not fetch {filename} from {where}: {e}") from None
 
     config_path = fetch(CONFIG_NAME, required=True)
-    _read_config(config_path.parent)  # validate before downloading any weights
+    read_config(config_path.parent)  # validate before downloading any weights
     fetch(WEIGHTS_NAME, required=True)
     if fetch(f"{D_FOLDER}/{CONFIG_NAME}", required=False) is not None:
         fetch(f"{D_FOLDER}/{WEIGHTS_NAME}", required=True)

@@ -321,7 +321,7 @@ def test_spectral_norm_is_baked_into_plain_weights_with_the_same_verdicts() -> N
     assert d_config.spectral_norm
     reference = kind_of(d_config.kind).discriminator(d_config)
     assert any(parametrize.is_parametrized(m) for m in reference.modules())
-    registry._load_weights(reference, folder / "discriminator", "discriminator")
+    registry.load_weights(reference, folder / "discriminator", "discriminator")
     reference.float().eval()
     images = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
     labels = torch.arange(4) % len(d_config.class_names)
@@ -337,9 +337,9 @@ def test_loaded_networks_hold_channels_last_weights_and_draw_the_same_images() -
     folder = Path("checkpoints/cdcgan-emoji")
     loaded = load_from_folder(folder).generator
     assert all(p.is_contiguous(memory_format=torch.channels_last) for p in loaded.parameters() if p.dim() == 4)
-    config = registry._read_config(folder)
+    config = registry.read_config(folder)
     reference, _ = build_pair(config)
-    registry._load_weights(reference, folder, "generator")
+    registry.load_weights(reference, folder, "generator")
     reference.float().eval()
     assert not all(p.is_contiguous(memory_format=torch.channels_last) for p in reference.parameters() if p.dim() == 4)
     z = torch.randn(4, config.latent_dim, generator=torch.Generator().manual_seed(0))

@@ -53,6 +53,28 @@ def test_same_seed_same_weights_and_exact_resume(tmp_path, model: str) -> None:
     assert all((a[k] == r[k]).all() for k in a)
 
 
+def test_init_from_an_exported_folder_counts_on_from_its_steps(tmp_path) -> None:
+    def run(name: str, steps: int, *extra: str) -> Path:
+        return main(["--model", "cdcgan", "--steps", str(steps), "--out", str(tmp_path / name),
+                     "--work-dir", str(tmp_path / f"w-{name}"), "--ema", "0.9", *TINY, *extra])
+
+    first = run("first", 2)
+    start = weights(first)
+    same = run("same", 3, "--init-from", str(first), "--lr", "0")  # lr 0: the loaded weights stay
+    statistics = ("running_mean", "running_var", "num_batches_tracked")  # BatchNorm's move in a train step
+    assert all((start[k] == v).all() for k, v in weights(same).items() if not k.endswith(statistics))
+    info = json.loads((same / "training.json").read_text())
+    first_wall = json.loads((first / "training.json").read_text())["wall_time_s"]
+    assert info["steps"] == 3 and info["init_from"] == {"folder": str(first), "steps": 2, "wall_time_s": first_wall}
+    assert "Warm start: from" in (same / "README.md").read_text()
+    moved = weights(run("moved", 3, "--init-from", str(first)))
+    assert any(not (start[k] == moved[k]).all() for k in start if k.endswith("weight"))
+    with pytest.raises(SystemExit, match="already has 2 steps"):
+        run("short", 2, "--init-from", str(first))
+    with pytest.raises(SystemExit, match="another config"):
+        run("wider", 3, "--init-from", str(first), "--latent-dim", "16")
+
+
 def test_bad_arguments_exit_cleanly(tmp_path) -> None:
     with pytest.raises(SystemExit):
         main(["--model", "dcgan", "--dataset", "fake", "--steps", "1"])  # no --out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -16,6 +17,7 @@ from safetensors.torch import load_file, save_file
 from torchvision.utils import make_grid, save_image
 
 from gan_models.kinds import ModelConfig, config_from_dict, kind_of
+from gan_models.registry import D_FOLDER, ModelLoadError, load_weights, read_config
 from gan_models.srgan import bicubic, downscale
 from gan_models.textgan import sample_phrases
 from training.data import load_dataset, to_float
@@ -184,6 +186,27 @@ def export(G: torch.nn.Module, D: torch.nn.Module | None, out: Path) -> None:
         (out / "discriminator" / "README.md").unlink(missing_ok=True)  # the main card describes both
 
 
+def warm_start(folder: Path, config: ModelConfig, G: torch.nn.Module, D: torch.nn.Module | None) -> dict:
+    """Load an exported folder's generator and discriminator into freshly built G and D of the same config.
+
+    For continuing a run whose state.pt is gone: the folder keeps G (its weight average, when the recipe keeps
+    one) and D but not Adam's moments nor the raw G, so this is a warm start, not an exact resume. Returns the
+    folder's steps and wall time, which the new run counts on from.
+    """
+    try:
+        saved = read_config(folder)
+        if asdict(saved) != asdict(config):
+            differ = sorted(k for k, v in asdict(config).items() if asdict(saved).get(k) != v)
+            raise ModelLoadError(f"{folder} was trained with another config (differs in {', '.join(differ)})")
+        load_weights(G, folder, "generator")
+        if D is not None:
+            load_weights(D, folder / D_FOLDER, "discriminator")
+        info = json.loads((folder / "training.json").read_text(encoding="utf-8"))
+        return {"folder": str(folder), "steps": int(info["steps"]), "wall_time_s": float(info["wall_time_s"])}
+    except (ModelLoadError, OSError, ValueError, KeyError) as e:
+        raise SystemExit(f"--init-from {folder}: {e}") from None
+
+
 def halve_weights(folder: Path) -> int:
     """Store a checkpoint's generator weights as float16 (the registry casts them back to float32 on load):
     half the bytes, for a model over the repository's per-folder budget. Returns the new file size."""
@@ -277,6 +300,8 @@ def _card_making(info: dict, config: ModelConfig, dataset: str) -> list[str]:
         f"{info['lr']}" + _objective_note(config, info) + ")",
         f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
         "- Final losses: " + ", ".join(f"{k} {v:.3f}" for k, v in info["final"].items()),
+        *([f"- Warm start: from `{info['init_from']['folder']}` at step {info['init_from']['steps']} (its G and D; "
+            "Adam's moments and the raw G were not saved there, so restarted)"] if info.get("init_from") else []),
         *([f"- Notes: {info['notes']}"] if info.get("notes") else []),
         *([f"- Licence of the data: {EMOJI_CREDIT}"] if dataset.startswith("emoji") else []),
     ]

@@ -42,6 +42,7 @@ from training.checkpoint import (
     make_optimizers,
     recalibrate_batchnorm,
     sample_grid,
+    warm_start,
     write_model_card,
 )
 from training.data import BatchSampler, ImageData, load_dataset, to_float
@@ -105,6 +106,7 @@ class Run:
     augment: DiffAugment
     sampler: BatchSampler
     pools: tuple[ImagePool, ImagePool] | None = None  # CycleGAN's histories of fakes (A, B), saved for --resume
+    init_from: dict | None = None  # --init-from's folder, steps and wall time (training.json records it)
     step: int = 0
     elapsed: float = 0.0
     record: dict = field(default_factory=dict)
@@ -159,6 +161,10 @@ def setup(argv: list[str] | None) -> Run:
         opt_g, opt_d = make_optimizers(G, D, args.lr, args.lr)
     else:  # a VAE: one network, one optimiser, Adam's usual betas
         opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=args.lr), None
+    resuming = args.resume and (args.work_dir / "state.pt").exists()
+    warm = warm_start(args.init_from, config, G, D) if args.init_from is not None and not resuming else None
+    if warm is not None and warm["steps"] >= args.steps:
+        raise SystemExit(f"--init-from {args.init_from} already has {warm['steps']} steps: raise --steps")
     opt_q = None
     if kind.objective == "infogan":
         opt_q = torch.optim.Adam(D.q_head.parameters(), lr=args.lr, betas=(0.5, 0.999))
@@ -168,7 +174,9 @@ def setup(argv: list[str] | None) -> Run:
               BatchSampler(len(data), args.batch_size, args.seed, rank, world))
     if kind.objective == "cycle":
         run.pools = (ImagePool(), ImagePool())
-    if args.resume and run.state_path.exists():
+    if warm is not None:  # the average (when kept) starts at the loaded G, made by the Run above
+        run.step, run.elapsed, run.init_from = warm["steps"], warm["wall_time_s"], warm
+    if resuming:
         state = torch.load(run.state_path, map_location=device, weights_only=True)  # tensors and plain types only
         G.load_state_dict(state["G"])
         opt_g.load_state_dict(state["opt_g"])
@@ -182,6 +190,7 @@ def setup(argv: list[str] | None) -> Run:
         for pool, pool_state in zip(run.pools or (), state.get("pools", ()), strict=False):
             pool.load_state_dict(pool_state)
         run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
+        run.init_from = state.get("init_from")
     elif args.resume and run.is_main:
         print(f"--resume: no {run.state_path}, starting from step 0", file=sys.stderr)
     if world > 1:
@@ -296,6 +305,7 @@ def save_state(run: Run) -> None:
         d_state["pools"] = [pool.state_dict() for pool in run.pools]
     torch.save({"G": run.g_core.state_dict(), "opt_g": run.opt_g.state_dict(), **d_state,
                 "step": run.step, "elapsed": run.elapsed,
+                **({"init_from": run.init_from} if run.init_from is not None else {}),
                 **({"ema": run.ema.state_dict()} if run.ema is not None else {})}, run.state_path)
 
 
@@ -320,6 +330,7 @@ def export_folder(run: Run) -> None:
         "lr": a.lr, "seed": a.seed, "recipe": a.recipe.describe(),
         "wall_time_s": round(run.elapsed, 1), "hardware": hardware(),
         "final": {k: v for k, v in run.record.items() if k != "step"},
+        **({"init_from": run.init_from} if run.init_from is not None else {}),
     }
     (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
     (out / "eval.json").unlink(missing_ok=True)  # scores of older weights would now be wrong

@@ -27,6 +27,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from <work-dir>/state.pt")
+    p.add_argument("--init-from", type=Path, metavar="FOLDER",
+                   help="start from an exported folder's G and D (same config), counting on from its steps")
     p.add_argument("--push-to-hub", metavar="REPO", help="upload the finished --out folder to this Hub repo")
     p.add_argument("--dry-run", action="store_true", help="one step on fake data; --out defaults to a temp folder")
     p.add_argument("--batch-size", type=int, default=64, help="per process")
