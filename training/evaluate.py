@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> dict:
             continue
         print(f"{key:28s} {value:.4f}" if isinstance(value, float) else f"{key:28s} {value}")
     if not args.no_card:
-        from training.checkpoint import write_model_card
+        from training.card import write_model_card
 
         (args.checkpoint / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
         if (args.checkpoint / "training.json").exists():

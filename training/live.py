@@ -31,7 +31,8 @@ from gan_models.mlpgan import MLPGANConfig
 from gan_models.registry import LoadedModel
 from gan_models.vae import VAEConfig
 from training.augment import DiffAugment
-from training.checkpoint import EMOJI_CREDIT, export, fixed_noise, init_weights, make_optimizers, recalibrate_batchnorm
+from training.card import EMOJI_CREDIT
+from training.checkpoint import export, fixed_noise, init_weights, make_optimizers, recalibrate_batchnorm
 from training.data import BatchSampler, ImageData, load_dataset, to_float
 from training.device import cpu_threads, resolve_device, sync
 from training.live_config import GRID_ROWS, VAE_KEYS, BudgetExceeded, LiveRecord, LiveTrainConfig

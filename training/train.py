@@ -35,15 +35,14 @@ from tqdm import tqdm
 
 from gan_models.kinds import ModelConfig, build_pair, kind_of
 from training.augment import DiffAugment
+from training.card import DATA_NOTES, write_model_card
 from training.checkpoint import (
-    DATA_NOTES,
     export,
     init_weights,
     make_optimizers,
     recalibrate_batchnorm,
     sample_grid,
     warm_start,
-    write_model_card,
 )
 from training.data import BatchSampler, ImageData, load_dataset, to_float
 from training.device import hardware
@@ -177,20 +176,7 @@ def setup(argv: list[str] | None) -> Run:
     if warm is not None:  # the average (when kept) starts at the loaded G, made by the Run above
         run.step, run.elapsed, run.init_from = warm["steps"], warm["wall_time_s"], warm
     if resuming:
-        state = torch.load(run.state_path, map_location=device, weights_only=True)  # tensors and plain types only
-        G.load_state_dict(state["G"])
-        opt_g.load_state_dict(state["opt_g"])
-        if D is not None:
-            D.load_state_dict(state["D"])
-            opt_d.load_state_dict(state["opt_d"])
-        if opt_q is not None:
-            opt_q.load_state_dict(state["opt_q"])
-        if run.ema is not None:
-            run.ema.load_state_dict(state["ema"])
-        for pool, pool_state in zip(run.pools or (), state.get("pools", ()), strict=False):
-            pool.load_state_dict(pool_state)
-        run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
-        run.init_from = state.get("init_from")
+        load_state(run)
     elif args.resume and run.is_main:
         print(f"--resume: no {run.state_path}, starting from step 0", file=sys.stderr)
     if world > 1:
@@ -294,6 +280,24 @@ def _one_step(run: Run, real: torch.Tensor, z: torch.Tensor, y: torch.Tensor | N
         return vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
     return train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
                       recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q)
+
+
+def load_state(run: Run) -> None:
+    """Everything save_state wrote, back into the freshly built run (--resume)."""
+    state = torch.load(run.state_path, map_location=run.device, weights_only=True)  # tensors and plain types only
+    run.g_core.load_state_dict(state["G"])
+    run.opt_g.load_state_dict(state["opt_g"])
+    if run.d_core is not None:
+        run.d_core.load_state_dict(state["D"])
+        run.opt_d.load_state_dict(state["opt_d"])
+    if run.opt_q is not None:
+        run.opt_q.load_state_dict(state["opt_q"])
+    if run.ema is not None:
+        run.ema.load_state_dict(state["ema"])
+    for pool, pool_state in zip(run.pools or (), state.get("pools", ()), strict=False):
+        pool.load_state_dict(pool_state)
+    run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
+    run.init_from = state.get("init_from")
 
 
 def save_state(run: Run) -> None:
