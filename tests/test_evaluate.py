@@ -10,7 +10,7 @@ import torch
 
 from gan_models.conditional import ConditionalGenerator
 from gan_models.dcgan import DCGANConfig
-from training.evaluate import SmallClassifier, frechet_distance, main
+from training.evaluate import SmallClassifier, frechet_distance, main, real_at_class_mix
 
 
 def test_frechet_distance_matches_closed_forms() -> None:
@@ -24,6 +24,15 @@ def test_frechet_distance_matches_closed_forms() -> None:
     assert frechet_distance(a, b) == pytest.approx(3.0, rel=0.1)
 
 
+def test_real_images_drawn_in_a_generated_class_mix() -> None:
+    labels = torch.tensor([0] * 500 + [1] * 300 + [2] * 200)
+    pick = real_at_class_mix(labels, torch.tensor([0.5, 0.5, 0.0]))
+    # class 1 has 300 images for half the set: 600 in all, 300 of each, none twice, none of class 2
+    assert len(pick) == 600 and len(set(pick.tolist())) == 600
+    assert torch.bincount(labels[pick], minlength=3).tolist() == [300, 300, 0]
+    assert len(real_at_class_mix(labels, torch.tensor([0.5, 0.3, 0.2]))) == 1000  # the data's own mix: all of it
+
+
 def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     torch.manual_seed(0)
     c = DCGANConfig(latent_dim=8, base_channels=4, d_base_channels=4, num_classes=10,
@@ -35,6 +44,7 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     assert 0 <= result["class_match"] <= 1 and 0 <= result["classifier_test_accuracy"] <= 1
     assert result["frechet_generated_vs_test"] >= 0 and result["frechet_train_vs_test"] >= 0
     assert sum(result["class_histogram"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert "frechet_real_at_generated_class_mix" not in result  # a conditional model is asked for the mix
     assert json.loads((tmp_path / "m" / "eval.json").read_text())["n_generated"] == 200
     assert "frechet_generated_vs_test" in capsys.readouterr().out
     # the classifier was saved as safetensors and loads back strictly

@@ -152,6 +152,10 @@ def _generator_quality_lines(ev: dict) -> list[str]:
         f"| Frechet ratio (generated / floor; target <= 3) | "
         f"{ev['frechet_generated_vs_test'] / max(ev['frechet_train_vs_test'], 1e-9):.1f} |",
     ]
+    if "frechet_real_at_generated_class_mix" in ev:
+        mix = ev["frechet_real_at_generated_class_mix"]
+        lines.append(f"| Frechet distance of {mix['n']:,} real train images drawn in the generated class proportions "
+                     f"(the share of the distance the class mix alone explains) | {mix['frechet']:.2f} |")
     if "density" in ev:
         lines += [
             f"| density / coverage (Naeem et al. 2020, k=5), generated vs test | {ev['density']:.2f} / "

@@ -43,6 +43,7 @@ from training.data import ImageData, load_dataset, to_float
 CLASSIFIERS_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "classifiers"
 CLASSIFIER_OF = {"emoji-faces": "emoji"}  # a one-class set has no classifier of its own
 NEAREST_K = 5  # Naeem et al.'s default
+MIN_MIX_IMAGES = 1000  # fewer real images in the generated class mix than this: too few for a Frechet distance
 
 
 class SmallClassifier(nn.Module, PyTorchModelHubMixin, tags=["classifier", "gan-latent-explorer"]):
@@ -135,6 +136,17 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * cross)
 
 
+def real_at_class_mix(labels: torch.Tensor, shares: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """Indices of real images (their class `labels`) drawn without replacement in the class proportions `shares`:
+    as many as the class the proportions strain most allows. The Frechet distance of that set to the test split
+    is what a generator drawing perfect images in its own class mix would score."""
+    pools = [(labels == c).nonzero().flatten() for c in range(len(shares))]
+    n = min(len(labels), *(int(len(pool) / float(s)) for pool, s in zip(pools, shares, strict=True) if s > 0))
+    g = torch.Generator().manual_seed(seed)
+    return torch.cat([pool[torch.randperm(len(pool), generator=g)[: round(float(s) * n)]]
+                      for pool, s in zip(pools, shares, strict=True)])
+
+
 def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = NEAREST_K) -> tuple[float, float]:
     """Density and coverage (Naeem et al. 2020) of fake features [M, D] against real features [N, D]."""
     real, fake = real.double(), fake.double()
@@ -193,6 +205,14 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     codes = code_report(model, seed=seed) if has_codes else None
     reconstruction = reconstruction_report(model.generator, test) if model.kind == "vae" else None
     class_match = None if labels is None else float((pred == labels).float().mean())
+    # An unconditional model's distance mixes two failures: drawings unlike the data, and classes drawn in the
+    # wrong proportions. Real images in its proportions separate them.
+    # Real images are sorted by the classifier, as the generated ones are for the histogram.
+    mix_only = None
+    if not conditional:
+        pick = real_at_class_mix(clf.head(feats_train).argmax(1), hist, seed)
+        if len(pick) >= MIN_MIX_IMAGES:
+            mix_only = {"frechet": frechet_distance(feats_train[pick].numpy(), feats_test.numpy()), "n": len(pick)}
     if codes is not None and labels is not None:  # learned codes have no given class: match them one to one
         from scipy.optimize import linear_sum_assignment
 
@@ -212,6 +232,7 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         "frechet_generated_vs_test": frechet_distance(feats_mix.numpy(), feats_test.numpy()),
         "frechet_class_mix": "train split's" if conditional else None,
         "frechet_train_vs_test": frechet_distance(feats_train.numpy(), feats_test.numpy()),
+        **({"frechet_real_at_generated_class_mix": mix_only} if mix_only else {}),
         "density": density, "coverage": coverage,
         "density_train_vs_test": floor_density, "coverage_train_vs_test": floor_coverage,
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
