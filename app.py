@@ -33,8 +33,8 @@ with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
             interpolate = interpolate_tab.build()
         with gr.Tab("GAN family", id="family") as family:
             family_tab.build(family)  # vanilla GAN, VAE, LAPGAN, SRGAN: one card each, drawn when the tab opens
-        with gr.Tab("Train", id="train"):
-            train_tab.build(explore, tabs)  # "Open in Explore" loads the trained model in the Explore tab
+        with gr.Tab("Train", id="train") as train:
+            train_tab.build(explore, tabs, train)  # real images when it opens; "Open in Explore" after a run
         with gr.Tab("Sine toy", id="sine"):
             sine_tab.build()
     endpoints.register()  # public endpoints: models, generate, interpolate, interpolate_gif, family_*

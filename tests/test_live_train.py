@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pathlib
 import pickle
 import shutil
 import zipfile
@@ -323,3 +324,25 @@ def test_api_trains_a_vae_then_generates_with_its_decoder(client):
     from PIL import Image
 
     assert Image.open(image).size[0] > 28
+
+
+def test_train_tab_preview_is_real_test_images_one_column_per_class() -> None:
+    import gradio as gr
+
+    from ui import train_tab
+    from ui.real_images import test_split
+
+    grid = train_tab.real_preview("animal-mnist")
+    rows, classes = train_tab.GRID_ROWS, 10
+    assert grid.shape == (rows * 30 + 2, classes * 30 + 2, 1)  # 28 px tiles, 2 px padding
+    test = test_split("animal-mnist")
+    labels = torch.as_tensor(test.labels)
+    for c in range(classes):  # every tile of column c is a real test image of class c
+        tile = grid[2:30, 2 + 30 * c: 30 + 30 * c].transpose(2, 0, 1)
+        matches = (test.images == torch.as_tensor(tile)).flatten(1).all(1).nonzero().flatten()
+        assert len(matches) and (labels[matches] == c).all()
+    assert train_tab.real_preview("mnist") is None or pathlib.Path("data/MNIST").is_dir()  # not fetched: None
+    with pytest.raises(gr.Error, match="Unknown data set"):
+        train_tab._preview("../etc")
+    update, note = train_tab._preview("digits")
+    assert update["label"] == train_tab.REAL_LABEL and "real images" in note

@@ -3,11 +3,14 @@ stop it, open the result in the explorer; train the VAE and see its own charts; 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
+REPO = Path(__file__).resolve().parent.parent
 
 GRID_SRC = "() => { const img = document.querySelector('#train-grid img'); return img ? img.src : null; }"
 
@@ -34,6 +37,47 @@ def _set_number(page, elem_id: str, value: str) -> None:
     page.keyboard.press("Enter")
 
 
+def _grid_colour(page) -> float:
+    """The largest max-min channel spread of the grid image's pixels (0 for a grey image)."""
+    return page.evaluate("""async () => {
+        const img = document.querySelector('#train-grid img');
+        await img.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        let spread = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            spread = Math.max(spread, Math.max(data[i], data[i + 1], data[i + 2])
+                                      - Math.min(data[i], data[i + 1], data[i + 2]));
+        }
+        return spread;
+    }""")
+
+
+def test_train_tab_opens_on_real_images_of_the_chosen_data_set(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Train").click()
+    page.wait_for_function(f"() => ({GRID_SRC})()")
+    assert "real images of this data set" in page.inner_text("#train-progress")
+    assert "Real images" in page.inner_text("#train-grid")  # the grid's label says what it shows
+    digits = page.evaluate(GRID_SRC)
+    assert _grid_colour(page) == 0  # the default, Digits, is grey
+
+    page.locator("#train-dataset input").click()
+    page.get_by_role("option", name="Emoji (8 classes, colour 32x32, bundled)").click()
+    page.wait_for_function(f"(first) => {{ const s = ({GRID_SRC})(); return s && s !== first; }}", arg=digits)
+    assert _grid_colour(page) > 100  # emoji drawings are colour
+    screenshot(page, "train-real-emoji")
+
+    page.locator("#train-dataset input").fill("MNIST")  # the box filters the options by what it holds
+    page.get_by_role("option", name="MNIST (downloads: needs internet on the server)", exact=True).click()
+    fetched = (REPO / "data" / "MNIST").is_dir()  # torchvision's folder under the CLI's --data-root
+    expected = "real images" if fetched else "not on the server yet"
+    page.wait_for_selector(f"#train-progress:has-text('{expected}')")
+
+
 def test_train_watch_the_grid_refresh_stop_and_open_in_explorer(page, app_url):
     page.goto(app_url)
     page.get_by_role("tab", name="Train").click()
@@ -49,6 +93,7 @@ def test_train_watch_the_grid_refresh_stop_and_open_in_explorer(page, app_url):
     page.wait_for_function(f"(first) => {{ const s = ({GRID_SRC})(); return s && s !== first; }}", arg=first,
                            timeout=30_000)  # a fresh grid every 2 s
     assert "steps/s" in page.inner_text("#train-progress")
+    assert "Samples from fixed noise" in page.inner_text("#train-grid")  # no longer the real images
     page.wait_for_function("() => document.querySelector('#train-loss-plot canvas')")
     screenshot(page, "train-running")
 

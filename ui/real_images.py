@@ -10,7 +10,7 @@ import threading
 from training.data import ImageData, load_dataset
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)  # the family cards' sets and the Train tab's previews
 def test_split(name: str) -> ImageData:
     """uint8 [N, C, H, W] test images and labels of a vendored data set ("animal-mnist", "digits", "emoji")."""
     return load_dataset(name, "test", download=False)

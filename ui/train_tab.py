@@ -12,16 +12,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+import numpy as np
 import torch
 
 from gan_models import media, registry
 from training.limits import RUNS, RunRefused
 from training.live import TrainedRun, finished_run, start_run
-from training.live_config import MAX_STEPS, LiveRecord, LiveTrainConfig
+from training.live_config import GRID_ROWS, MAX_STEPS, LiveRecord, LiveTrainConfig
 from training.worker import WORKERS, Job, WorkerError, run_here, with_result
 from ui import explore_views
 from ui.charts import gan_training_charts, vae_training_charts
 from ui.common import learning_rates, model_ids, scratch_dir, whole_number
+from ui.real_images import test_split
 
 MAX_RUN_SECONDS = 300  # wall-time cap per run; a run estimated to take longer is refused up front
 MIN_UPDATE_INTERVAL = 0.5  # seconds between plot updates: live enough, and costs training about 1%
@@ -184,6 +186,45 @@ def _progress(record: LiveRecord, steps: int) -> str:
     return f'<div id="train-progress-text">{head}</div>{bar}<div>{stats}</div>{done}'
 
 
+READY = "Press <b>Start</b> to train."
+SAMPLES_LABEL, REAL_LABEL = "Samples from fixed noise", "Real images: what the generator learns to draw"
+PREVIEW_NOTE = (" The grid shows real images of this data set, one column per class: what the generator learns to "
+                "draw. Once a run starts, the same place shows the generator's samples.")
+MISSING_NOTE = " This data set is not on the server yet: it downloads when a run starts (if the server is online)."
+
+
+@functools.lru_cache(maxsize=len(DATASET_CHOICES))
+def real_preview(dataset: str) -> np.ndarray | None:
+    """uint8 grid of real test images, one column per class and GRID_ROWS rows, laid out like the live grid of a
+    conditional run; None for a download set this server has not fetched."""
+    try:
+        data = test_split(dataset)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    labels = torch.as_tensor(data.labels)
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
+    columns = [order[labels[order] == c][:GRID_ROWS] for c in range(len(data.class_names))]
+    columns = [c for c in columns if len(c) == GRID_ROWS]  # a class with too few test images is left out
+    pick = torch.stack(columns, dim=1).flatten()  # row-major: row r holds image r of every class
+    images = data.images[pick].permute(0, 2, 3, 1).contiguous().numpy()  # uint8 [N, H, W, C]
+    return media.make_grid(images, nrow=len(columns))
+
+
+def _preview(dataset: str) -> tuple:
+    """The grid and the progress line for a newly picked data set."""
+    if dataset not in {value for _, value in DATASET_CHOICES}:
+        raise gr.Error("Unknown data set: pick one from the list.")
+    grid = real_preview(dataset)
+    if grid is None:
+        return gr.update(value=None, label=SAMPLES_LABEL), READY + MISSING_NOTE
+    return gr.update(value=_grid_image(grid), label=REAL_LABEL), READY + PREVIEW_NOTE
+
+
+def _preview_on_open(dataset: str, session_models: list[str] | None) -> tuple:
+    """The preview when the tab opens, unless this session has trained here (its samples stay)."""
+    return (gr.skip(), gr.skip()) if session_models else _preview(dataset)
+
+
 def _grid_image(grid) -> Any:
     return media.for_display(media.upscale(grid, min_side=360, max_factor=4))
 
@@ -201,7 +242,7 @@ def _train_ui(dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, d
         if not record.done and record.grid is None and time.monotonic() - last_update < MIN_UPDATE_INTERVAL:
             continue
         last_update = time.monotonic()
-        image = _grid_image(record.grid) if record.grid is not None else gr.skip()
+        image = gr.update(value=_grid_image(record.grid), label=SAMPLES_LABEL) if record.grid is not None else gr.skip()
         if not record.done:
             yield *_charts(history), image, _progress(record, config.steps), gr.skip(), gr.skip(), gr.skip()
             continue
@@ -228,9 +269,10 @@ def _stop(request: gr.Request) -> None:
     RUNS.request_stop(_owner(request))
 
 
-def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
+def build(explore: Any = None, tabs: gr.Tabs | None = None, tab: gr.Tab | None = None) -> None:
     """Lay out the tab and wire its events. With the Explore tab's components (`explore`, ui.explore_tab's
-    Explore) and the page's `tabs`, "Open in Explore" switches tabs and loads the trained model there."""
+    Explore) and the page's `tabs`, "Open in Explore" switches tabs and loads the trained model there; with its
+    own `tab`, real images of the data set fill the grid when it opens."""
     gr.Markdown(INTRO)
     session_models = gr.State([])  # ids of the models this session trained (plain strings)
     with gr.Row():
@@ -268,18 +310,22 @@ def build(explore: Any = None, tabs: gr.Tabs | None = None) -> None:
             with gr.Row():
                 start = gr.Button("Start", variant="primary", elem_id="train-start")
                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
-            progress = gr.HTML("Press <b>Start</b> to train.", elem_id="train-progress")
+            progress = gr.HTML(READY, elem_id="train-progress")
             open_btn = gr.Button("Open in Explore", interactive=False, elem_id="train-open")
             download = gr.File(label="Download (save_pretrained folder, zip)", elem_id="train-download",
                                interactive=False, height=120)
         with gr.Column(scale=2):
-            grid = gr.Image(label="Samples from fixed noise", format="png", interactive=False, elem_id="train-grid",
+            grid = gr.Image(label=SAMPLES_LABEL, format="png", interactive=False, elem_id="train-grid",
                             height=400, buttons=["download", "fullscreen"])
             with gr.Row():
                 # The charts carry their own titles; at half width the label badge covered them.
                 loss_plot = gr.Plot(label=GAN_PLOT_LABELS[0], show_label=False, elem_id="train-loss-plot")
                 prob_plot = gr.Plot(label=GAN_PLOT_LABELS[1], show_label=False, elem_id="train-prob-plot")
 
+    dataset.change(_preview, dataset, [grid, progress], api_name=False, queue=False, show_progress="hidden")
+    if tab is not None:
+        tab.select(_preview_on_open, [dataset, session_models], [grid, progress], api_name=False, queue=False,
+                   show_progress="hidden")
     settings = [dataset, model, latent_dim, steps, batch_size, lr_g, lr_d, seed, device, width, recipe]
     model.change(_model_controls, model, [recipe, lr_g, lr_d, loss_plot, prob_plot], api_name=False, queue=False,
                  show_progress="hidden")
