@@ -100,6 +100,14 @@ def test_shared_link_restores_controls_and_sliders_rerender(page, app_url, ids):
     page.locator("#ex-sensitivity").scroll_into_view_if_needed()
     screenshot(page, "explore_grids")
 
+    # "Is it copying?": the seed's image beside its nearest training images, and what the distance means.
+    page.get_by_text("Is it copying? Nearest training images").click()
+    page.locator("#ex-nearest-btn").click()
+    page.wait_for_selector("#ex-nearest img")
+    page.wait_for_selector("#ex-nearest-text:has-text('Nearest training image')")
+    page.locator("#ex-nearest-text").scroll_into_view_if_needed()
+    screenshot(page, "explore_nearest")
+
 
 def test_interpolate_tab_makes_a_gif(page, app_url, ids):
     page.goto(app_url + "?" + urlencode({"tab": "interpolate", "model": ids[0], "seed": 3, "seed_b": 9,

@@ -74,6 +74,9 @@ class _Controls:
     trav_btn: gr.Button
     trav_img: gr.Image
     sens_plot: gr.BarPlot
+    nearest_btn: gr.Button
+    nearest_img: gr.Image
+    nearest_text: gr.Markdown
 
 
 def build() -> Explore:
@@ -165,9 +168,20 @@ def _layout() -> tuple[Explore, _Controls]:
                                    elem_id="ex-sensitivity",
                                    color_map={"has a slider": "#f97316", "no slider": "#9ca3af"})
 
+    with gr.Accordion("Is it copying? Nearest training images", open=False, elem_id="ex-nearest-panel"):
+        gr.Markdown("Does the model just copy its training data? A GAN's generator never sees a training image, "
+                    "only the discriminator's verdicts, yet on small data it can still memorise. Put the seed's "
+                    "image (the first of a grid) beside the training images closest to it in pixels, and compare "
+                    "that distance with how far real test images, which the model never saw, lie from theirs.")
+        nearest_btn = gr.Button("Find the nearest training images", elem_id="ex-nearest-btn")
+        nearest_img = gr.Image(label="Generated, then its nearest training images (class: pixel distance)",
+                               format="png", interactive=False, elem_id="ex-nearest")
+        nearest_text = gr.Markdown(elem_id="ex-nearest-text")
+
     ex = Explore(model, seed, label, truncation, n, dims, raw, amounts, closed_form, mode, image, readout, info)
     return ex, _Controls(random_btn, raw_group, dir_group, sefa_group, reset, link_btn, recipe_btn, link, recipe_out,
-                         recipe_in, rows, grid_btn, class_img, trav_btn, trav_img, sens_plot)
+                         recipe_in, rows, grid_btn, class_img, trav_btn, trav_img, sens_plot, nearest_btn,
+                         nearest_img, nearest_text)
 
 
 def _wire(ex: Explore, c: _Controls) -> None:
@@ -195,6 +209,8 @@ def _wire(ex: Explore, c: _Controls) -> None:
                    ex.mode, [c.raw_group, c.dir_group, c.sefa_group], api_name="explore_mode", queue=False, **PRIVATE)
     c.grid_btn.click(views.make_class_grid, [ex.model, ex.seed, c.rows, ex.truncation, ex.dims, *slider_values],
                      c.class_img, api_name="explore_class_grid", **LIVE)
+    c.nearest_btn.click(views.find_nearest, [ex.model, ex.seed, ex.label, ex.truncation, ex.dims, *slider_values],
+                        [c.nearest_img, c.nearest_text], api_name="explore_nearest", **LIVE)
     c.trav_btn.click(views.make_traversal, [ex.model, ex.seed, ex.label, ex.truncation, ex.dims, *slider_values],
                      [c.trav_img, c.sens_plot], api_name="explore_traversal", **LIVE)
     # The chart follows the sliders: whatever sets the model, seed, class or slider dims (a user, a link, a

@@ -12,13 +12,15 @@ import threading
 from typing import Any
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 
-from gan_models import dimensions, render
+from gan_models import dimensions, media, render
 from gan_models import latent as L
 from gan_models.directions import DIRECTION_PREFIX, SEFA_PREFIX, Directions
 from gan_models.inputs import N_DIM_SLIDERS, check_dims, check_n, resolve_label
 from gan_models.model import LoadedModel
+from training import nearest
 from ui import guard, share
 from ui.common import class_or_none, model_ids, scratch_dir, user_errors
 
@@ -234,6 +236,42 @@ def make_traversal(model: str, seed: float, label: str | None, truncation: float
     grid = dimensions.traversal_grid(loaded, seed, label, truncation, edits, check_dims(dims, K))
     table = pd.DataFrame(dimensions.sensitivity_table(loaded, seed, label, sliders=check_dims(dims, K)))
     return grid, _chart(table)
+
+
+N_NEAREST = 4  # training images shown beside the generated one
+
+
+@user_errors
+def find_nearest(model: str, seed: float, label: str | None, truncation: float, dims: list, *values):
+    """The seed's image (the first of a grid) beside its nearest training images, and what the distance means."""
+    loaded = render.load_model(model)
+    edits = _edits(loaded, seed, dims, list(values))
+    req = render.validate(loaded, seed, class_or_none(loaded, label), truncation, edits)
+    z = render.latents(loaded, req.seed, req.truncation, req.edits, 1)
+    image = loaded.sample(z, render.labels_for(req.label, 1))
+    data = nearest.training_set(loaded.config.dataset)
+    found = nearest.nearest(image, data, N_NEAREST)
+    indices, distances = found.indices[0], found.distances[0]
+    tiles = [media.to_uint8(image)[0], *data.images[indices].permute(0, 2, 3, 1).numpy()]
+    captions = ["generated", *(f"{data.class_names[int(data.labels[i])]}: {float(d):.2f}"
+                               for i, d in zip(indices, distances, strict=True))]
+    size = loaded.image_shape[1]
+    strip = media.captioned_grid(np.stack(tiles), captions, len(tiles), media.scale_for(size, len(tiles)))
+    return strip, _nearest_text(float(distances[0]), data)
+
+
+def _nearest_text(distance: float, data: nearest.TrainingSet) -> str:
+    held_out = data.held_out_distances
+    closer = float((held_out < distance).float().mean())
+    if closer < 0.02:
+        verdict = "Closer than almost every real image is: this one may be a copy of its neighbour."
+    elif closer > 0.98:
+        verdict = "Further than almost every real image is: unlike anything in the training set."
+    else:
+        verdict = "As far from the training set as new real images are: drawn, not copied."
+    return (f"**Nearest training image: {distance:.2f}** (root-mean-square pixel difference; 0 = identical). "
+            f"Real test images, which the model never saw, lie a median **{float(held_out.median()):.2f}** from "
+            f"their nearest training image; {closer:.0%} of them are closer than this image is. {verdict}")
 
 
 def _chart(table: pd.DataFrame) -> dict:
