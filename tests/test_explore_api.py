@@ -1,4 +1,4 @@
-"""The public API (models, generate, interpolate, interpolate_gif) through gradio_client against the app
+"""The public API (models, generate, interpolate, interpolate_gif, nearest) through gradio_client against the app
 launched in-process: normal and bad input. Bad input must come back as a clear error, never a crash."""
 
 from __future__ import annotations
@@ -40,9 +40,7 @@ def test_generate_returns_image_and_info(client, ids):
     assert info["class"] == cls[-1] and info["truncation"] == 0.7
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
+GENERATE_BAD_INPUT = [
         (("no-such/model-xyz", 0, "", 1.0, {}, 1), "model"),
         (("unknown-model", 0, "", 1.0, {}, 1), "model"),
         (("COND", 0, "unicorn", 1.0, {}, 1), "not one of"),
@@ -62,13 +60,35 @@ def test_generate_returns_image_and_info(client, ids):
         (("UNCOND", 0, "", 1.0, [1], 1), "Edits must be a JSON object"),
         (("UNCOND", 0, "", 1.0, {"0": "x"}, 1), "must be a number"),
         (("UNCOND", 0, "", 1.0, {}, None), "n must be"),
-    ],
-)
-def test_generate_bad_input_gives_clear_errors(client, ids, args, message):
+]
+
+
+def _named(args: tuple, ids) -> tuple:
     uncond, cond = ids
-    args = tuple({"UNCOND": uncond, "COND": cond}.get(a, a) if isinstance(a, str) else a for a in args)
+    return tuple({"UNCOND": uncond, "COND": cond}.get(a, a) if isinstance(a, str) else a for a in args)
+
+
+@pytest.mark.parametrize("args, message", GENERATE_BAD_INPUT)
+def test_generate_bad_input_gives_clear_errors(client, ids, args, message):
     with pytest.raises(AppError, match=message):
-        client.predict(*args, api_name="/generate")
+        client.predict(*_named(args, ids), api_name="/generate")
+
+
+def test_nearest_returns_the_image_beside_its_neighbours_and_the_numbers(client, ids):
+    uncond, cond = ids
+    strip, info = client.predict(uncond, 5, "", 1.0, {"pc0": 1.0}, api_name="/nearest")
+    assert Path(strip).stat().st_size > 0
+    distances = [n["distance"] for n in info["neighbours"]]
+    assert len(distances) == 4 and distances == sorted(distances) and distances[0] > 0
+    assert info["seed"] == 5 and 0 <= info["held_out_closer"] <= 1 and info["held_out_median"] > 0
+    _, cond_info = client.predict(cond, 5, "1", 1.0, {}, api_name="/nearest")
+    assert cond_info["model"] == cond and len(cond_info["neighbours"]) == 4
+
+
+@pytest.mark.parametrize("args, message", [(a[:5], m) for a, m in GENERATE_BAD_INPUT if "n must" not in m])
+def test_nearest_bad_input_gives_the_same_clear_errors(client, ids, args, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*_named(args, ids), api_name="/nearest")
 
 
 def test_interpolate_returns_gif_mp4_strip(client, ids):
@@ -99,7 +119,7 @@ def test_interpolate_bad_input(client, ids, frames, method, label_a, message):
 
 def test_internal_events_are_not_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert {"/models", "/generate", "/interpolate", "/interpolate_gif"} <= set(endpoints)
+    assert {"/models", "/generate", "/interpolate", "/interpolate_gif", "/nearest"} <= set(endpoints)
     assert not any(name.startswith("/explore_") for name in endpoints)
 
 

@@ -13,9 +13,9 @@ from PIL import Image
 
 from app import launch_kwargs
 
-PUBLIC = {"models", "generate", "interpolate", "interpolate_gif", "family_vanilla", "family_vae", "family_lapgan",
-          "family_superres", "family_pix2pix", "family_cyclegan", "family_pix2pix_twemoji", "family_text",
-          "family_text_interpolate", "train_image_gan", "train_sine", "sweep_sine"}
+PUBLIC = {"models", "generate", "interpolate", "interpolate_gif", "nearest", "family_vanilla", "family_vae",
+          "family_lapgan", "family_superres", "family_pix2pix", "family_cyclegan", "family_pix2pix_twemoji",
+          "family_text", "family_text_interpolate", "train_image_gan", "train_sine", "sweep_sine"}
 
 
 def _session(app_url: str, work):

@@ -1,6 +1,7 @@
 """Every public endpoint, registered in one place: `models`, `generate`, `interpolate` (+ `interpolate_gif`, its
-fast part), one per card of the GAN family tab (`family_*`), and the bounded trainers (`train_image_gan`,
-`train_sine`, `sweep_sine`). Each docstring is what gradio_client's API page and the MCP server's tool list show.
+fast part), `nearest` (is it copying?), one per card of the GAN family tab (`family_*`), and the bounded
+trainers (`train_image_gan`, `train_sine`, `sweep_sine`). Each docstring is what gradio_client's API page and
+the MCP server's tool list show.
 
 They take plain values, not the tabs' slider layout, so scripts can call them with gradio_client (or an MCP
 client). Image/file outputs need components (gr.api does not postprocess files), so they are wired to hidden
@@ -14,8 +15,8 @@ import gradio as gr
 
 from gan_models import media, render
 from training.limits import RUNS
+from ui import explore_views, sine_runs, train_tab
 from ui import family_views as views
-from ui import sine_runs, train_tab
 from ui.common import API, postprocessed, scratch_dir, user_errors
 
 
@@ -50,6 +51,23 @@ def generate(model: str, seed: float, label: str | None = None, truncation: floa
     """
     image, info = render.generate(model, seed, label or None, truncation, edits or {}, n, captions=False)
     return image, info.as_json()
+
+
+@user_errors
+def nearest(model: str, seed: float, label: str | None = None, truncation: float = 1.0, edits: Any = None):
+    """Is it copying? The image of one seed (with the same inputs as `generate`) beside its nearest training
+    images, plus JSON: each neighbour's index, class and root-mean-square pixel distance (0 = identical), the
+    median distance of held-out real test images to their nearest training image, and the share of them closer
+    than this image (near 0 would mean a copy).
+
+    Args:
+        model: a model id from `models` whose training data this server has.
+        seed: a whole number 0..2**32-1.
+        label: a class name or index for a conditional model ("" or null for an unconditional one).
+        truncation: 0..2.
+        edits: {"12": 1.5} sets raw z[12]; {"pc0": 2} moves along a principal direction, {"sf0": 2} a SeFa one.
+    """
+    return explore_views.nearest_training_images(model, seed, label or None, truncation, edits or {})
 
 
 def _export(model, seed_a, seed_b, label_a, label_b, frames, method, mp4: bool) -> tuple[dict, object]:
@@ -255,6 +273,7 @@ def register() -> None:
     wire(generate, [model, seed, label, truncation, edits, n], [image, info])
     wire(interpolate, pair, [gif, mp4, strip])
     wire(interpolate_gif, pair, [gif, strip])
+    wire(nearest, [model, seed, label, truncation, edits], [image, info])
     _register_family()
     # The trainers: bounded as on the page (training.limits.RUNS: runs at once, per client, wall time).
     gr.api(train_tab.train_image_gan, api_name="train_image_gan", concurrency_id="train",

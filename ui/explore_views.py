@@ -241,28 +241,40 @@ def make_traversal(model: str, seed: float, label: str | None, truncation: float
 N_NEAREST = 4  # training images shown beside the generated one
 
 
-@user_errors
-def find_nearest(model: str, seed: float, label: str | None, truncation: float, dims: list, *values):
-    """The seed's image (the first of a grid) beside its nearest training images, and what the distance means."""
-    loaded = render.load_model(model)
-    edits = _edits(loaded, seed, dims, list(values))
-    req = render.validate(loaded, seed, class_or_none(loaded, label), truncation, edits)
-    z = render.latents(loaded, req.seed, req.truncation, req.edits, 1)
-    image = loaded.sample(z, render.labels_for(req.label, 1))
+def nearest_training_images(model: object, seed: object, label: object, truncation: object,
+                            edits: object) -> tuple[np.ndarray, dict]:
+    """The seed's image (validated raw inputs, as `generate` takes them) beside its nearest training images, and
+    the numbers: each neighbour's index, class and distance, and the held-out baseline they compare with."""
+    req = render.validate(model, seed, label, truncation, edits)
+    loaded = req.model
+    image = loaded.sample(render.latents(loaded, req.seed, req.truncation, req.edits, 1),
+                          render.labels_for(req.label, 1))
     data = nearest.training_set(loaded.config.dataset)
     found = nearest.nearest(image, data, N_NEAREST)
-    indices, distances = found.indices[0], found.distances[0]
-    tiles = [media.to_uint8(image)[0], *data.images[indices].permute(0, 2, 3, 1).numpy()]
-    captions = ["generated", *(f"{data.class_names[int(data.labels[i])]}: {float(d):.2f}"
-                               for i, d in zip(indices, distances, strict=True))]
-    size = loaded.image_shape[1]
-    strip = media.captioned_grid(np.stack(tiles), captions, len(tiles), media.scale_for(size, len(tiles)))
-    return strip, _nearest_text(float(distances[0]), data)
-
-
-def _nearest_text(distance: float, data: nearest.TrainingSet) -> str:
+    neighbours = [{"index": int(i), "class": data.class_names[int(data.labels[i])], "distance": round(float(d), 4)}
+                  for i, d in zip(found.indices[0], found.distances[0], strict=True)]
+    tiles = [media.to_uint8(image)[0], *data.images[found.indices[0]].permute(0, 2, 3, 1).numpy()]
+    captions = ["generated", *(f"{n['class']}: {n['distance']:.2f}" for n in neighbours)]
+    strip = media.captioned_grid(np.stack(tiles), captions, len(tiles), media.scale_for(loaded.image_shape[1],
+                                                                                        len(tiles)))
     held_out = data.held_out_distances
-    closer = float((held_out < distance).float().mean())
+    info = {"model": loaded.id, "seed": req.seed, "dataset": data.name, "neighbours": neighbours,
+            "held_out_median": round(float(held_out.median()), 4),
+            "held_out_closer": round(float((held_out < found.distances[0, 0]).float().mean()), 4)}
+    return strip, info
+
+
+@user_errors
+def find_nearest(model: str, seed: float, label: str | None, truncation: float, dims: list, *values):
+    """The page's "Is it copying?" panel: nearest_training_images for the current controls, in words."""
+    loaded = render.load_model(model)
+    edits = _edits(loaded, seed, dims, list(values))
+    strip, info = nearest_training_images(loaded, seed, class_or_none(loaded, label), truncation, edits)
+    return strip, _nearest_text(info)
+
+
+def _nearest_text(info: dict) -> str:
+    distance, closer = info["neighbours"][0]["distance"], info["held_out_closer"]
     if closer < 0.02:
         verdict = "Closer than almost every real image is: this one may be a copy of its neighbour."
     elif closer > 0.98:
@@ -270,7 +282,7 @@ def _nearest_text(distance: float, data: nearest.TrainingSet) -> str:
     else:
         verdict = "As far from the training set as new real images are: drawn, not copied."
     return (f"**Nearest training image: {distance:.2f}** (root-mean-square pixel difference; 0 = identical). "
-            f"Real test images, which the model never saw, lie a median **{float(held_out.median()):.2f}** from "
+            f"Real test images, which the model never saw, lie a median **{info['held_out_median']:.2f}** from "
             f"their nearest training image; {closer:.0%} of them are closer than this image is. {verdict}")
 
 
