@@ -75,6 +75,30 @@ def test_init_from_an_exported_folder_counts_on_from_its_steps(tmp_path) -> None
         run("wider", 3, "--init-from", str(first), "--latent-dim", "16")
 
 
+def test_learning_rate_decays_linearly_to_zero_and_resume_stays_exact(tmp_path) -> None:
+    from training.train import learning_rate
+    from training.train_args import parse_args
+
+    args = parse_args(["--out", str(tmp_path / "x"), "--steps", "10", "--lr", "1e-3", "--lr-decay-from", "6"])
+    assert [round(learning_rate(args, s), 8) for s in range(10)] == [1e-3] * 6 + [1e-3, 7.5e-4, 5e-4, 2.5e-4]
+
+    def run(name: str, steps: int, *extra: str) -> Path:
+        return main(["--model", "cdcgan", "--steps", str(steps), "--out", str(tmp_path / name),
+                     "--work-dir", str(tmp_path / f"w-{name}"), *TINY, *extra])
+
+    whole = weights(run("whole", 4, "--lr-decay-from", "1"))
+    run("legs", 2, "--lr-decay-from", "1")  # a leg whose own schedule ends at 2 ...
+    legs = weights(run("legs", 4, "--lr-decay-from", "1", "--resume"))  # ... resumed: the rate follows the step
+    constant = weights(run("constant", 4))
+    assert all((whole[k] == legs[k]).all() for k in whole)  # steps 0-1 agree: the rate is --lr until step 1
+    assert any(not (whole[k] == constant[k]).all() for k in whole if k.endswith("weight"))
+    info = json.loads((tmp_path / "whole" / "training.json").read_text())
+    assert info["lr_decay_from"] == 1
+    assert "decayed linearly to 0 from step 1" in (tmp_path / "whole" / "README.md").read_text()
+    with pytest.raises(SystemExit):
+        parse_args(["--out", str(tmp_path / "x"), "--steps", "10", "--lr-decay-from", "10"])
+
+
 def test_bad_arguments_exit_cleanly(tmp_path) -> None:
     with pytest.raises(SystemExit):
         main(["--model", "dcgan", "--dataset", "fake", "--steps", "1"])  # no --out

@@ -229,6 +229,8 @@ def train_loop(run: Run) -> None:
             # Dropout (pix2pix, the vanilla GAN's D) draws from the global generator: seeded per step, a
             # resumed run draws the same masks.
             torch.manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 3)
+            if a.lr_decay_from:
+                _set_learning_rate(run, learning_rate(a, run.step))
             losses = _one_step(run, real, z, y, inputs)
             run.step += 1
             bar.update(1)
@@ -254,6 +256,20 @@ def train_loop(run: Run) -> None:
         if losses is not None:
             run.record = as_floats(losses)  # the card's "final losses" are the last step's
     bar.close()
+
+
+def learning_rate(args: argparse.Namespace, step: int) -> float:
+    """The learning rate of update `step` (0-based): --lr, then from --lr-decay-from on a straight line towards 0
+    at --steps (pix2pix's and CycleGAN's schedule). A function of the step alone, so --resume stays exact."""
+    if not args.lr_decay_from or step < args.lr_decay_from:
+        return args.lr
+    return args.lr * (args.steps - step) / (args.steps - args.lr_decay_from)
+
+
+def _set_learning_rate(run: Run, lr: float) -> None:
+    for opt in (run.opt_g, run.opt_d, run.opt_q):
+        for group in opt.param_groups if opt is not None else ():
+            group["lr"] = lr
 
 
 def _one_step(run: Run, real: torch.Tensor, z: torch.Tensor, y: torch.Tensor | None,
@@ -331,7 +347,8 @@ def export_folder(run: Run) -> None:
         "command": f"{launcher} {shlex.join(run.argv)}", "model": a.model, "dataset": a.dataset,
         "data": DATA_NOTES.get(a.dataset, f"{a.dataset} train split"),
         "steps": run.step, "target_steps": a.steps, "batch_size": a.batch_size, "world_size": run.world,
-        "lr": a.lr, "seed": a.seed, "recipe": a.recipe.describe(),
+        "lr": a.lr, **({"lr_decay_from": a.lr_decay_from} if a.lr_decay_from else {}), "seed": a.seed,
+        "recipe": a.recipe.describe(),
         "wall_time_s": round(run.elapsed, 1), "hardware": hardware(),
         "final": {k: v for k, v in run.record.items() if k != "step"},
         **({"init_from": run.init_from} if run.init_from is not None else {}),

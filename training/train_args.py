@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dry-run", action="store_true", help="one step on fake data; --out defaults to a temp folder")
     p.add_argument("--batch-size", type=int, default=64, help="per process")
     p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--lr-decay-from", type=int, default=0, metavar="STEP",
+                   help="from this step on, decay the learning rate linearly to 0 at --steps (0: constant)")
     p.add_argument("--base-channels", type=int, default=32, help="generator width (ngf)")
     p.add_argument("--d-base-channels", type=int, default=32, help="discriminator width (ndf)")
     p.add_argument("--embed-dim", type=int, default=32, help="class embedding size (cdcgan)")
@@ -68,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--out is required (e.g. --out checkpoints/my-model)")
     if args.steps < 1 or args.batch_size < 1 or args.sample_every < 1:
         p.error("--steps, --batch-size and --sample-every must be positive")
+    if not 0 <= args.lr_decay_from < args.steps:
+        p.error(f"--lr-decay-from must be 0 (no decay) or a step before --steps ({args.steps})")
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
     try:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm).validate()
