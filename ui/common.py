@@ -31,6 +31,11 @@ API = {"concurrency_id": "api", "concurrency_limit": 4}
 # postprocess=False: the function sends its outputs ready-made (see `postprocessed_batch`).
 SLIDER_RENDER = {"concurrency_id": "slider", "concurrency_limit": 1, "batch": True, "max_batch_size": 32,
                  "preprocess": False, "postprocess": False}
+# The page's own events: not in the API docs or the MCP tools (ui.endpoints holds the public ones). LIVE: a
+# click or a drag redraws with the final value and no progress overlay; SLIDER: the same, batched.
+PRIVATE = {"api_visibility": "private"}
+LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
+SLIDER = {"trigger_mode": "always_last", "show_progress": "hidden", **SLIDER_RENDER, **PRIVATE}
 
 
 def postprocessed_batch(fn: Callable[..., Sequence[list]], outputs: Sequence[Any]) -> Callable[..., tuple]:

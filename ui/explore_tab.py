@@ -11,12 +11,8 @@ import gradio as gr
 from gan_models import latent as L
 from gan_models.inputs import MAX_CLASS_GRID_ROWS
 from ui import explore_views as views
-from ui.common import RENDER, SLIDER_RENDER, default_model, model_ids, postprocessed_batch
+from ui.common import LIVE, PRIVATE, RENDER, SLIDER, default_model, model_ids, postprocessed_batch
 from ui.explore_views import DIR_RANGE, MODES, N_DIR, RAW_RANGE, K
-
-PRIVATE = {"api_visibility": "private"}
-LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
-SLIDER = {"trigger_mode": "always_last", "show_progress": "hidden", **SLIDER_RENDER, **PRIVATE}
 
 INTRO = """
 **What does the input vector do?** A GAN turns a random vector *z* (one number per *dimension*) into an

@@ -14,11 +14,9 @@ from gan_models.textgan import SAMPLE_PHRASES, sample_phrases
 from training.data import EMOJI_CLASSES
 from ui import family_cards as cards
 from ui import real_images
-from ui.common import RENDER, brush_ready_js
+from ui.common import LIVE, brush_ready_js
 from ui.family_canvas import BRUSH_PX, CANVAS_PX, read_canvas
 
-PRIVATE = {"api_visibility": "private"}
-LIVE = {"trigger_mode": "always_last", "show_progress": "hidden", **RENDER, **PRIVATE}
 SEED_MAX = 9999  # the page's sliders; the API takes any seed in 0..2^32-1
 
 INTRO = """

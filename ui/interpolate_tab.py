@@ -18,9 +18,8 @@ from gan_models import render
 from gan_models.inputs import MAX_FRAMES, check_frames, resolve_label
 from gan_models.media import enlarge_frames, export_interpolation, strip_image
 from ui import guard, share
-from ui.common import RENDER, class_or_none, default_model, model_ids, scratch_dir, user_errors
+from ui.common import PRIVATE, RENDER, class_or_none, default_model, model_ids, scratch_dir, user_errors
 
-PRIVATE = {"api_visibility": "private"}
 METHODS = {"Spherical (slerp)": ("slerp",), "Linear (lerp)": ("lerp",), "Both, side by side": ("slerp", "lerp")}
 PATH_NAMES = {"slerp": "Spherical (slerp)", "lerp": "Linear (lerp)"}
 LINK_METHODS = {"slerp": "Spherical (slerp)", "lerp": "Linear (lerp)", "both": "Both, side by side"}

@@ -17,10 +17,9 @@ from gan_models import latent as L
 from gan_models.inputs import resolve_label
 from ui import explore_views, uploads
 from ui.charts import D_COLOR, history_chart
-from ui.common import RENDER, brush_ready_js, model_ids, user_errors
+from ui.common import PRIVATE, RENDER, brush_ready_js, model_ids, user_errors
 
 MAX_SECONDS = 15.0  # inversion wall-time cap: the answer must come within seconds, even on a busy CPU
-PRIVATE = {"api_visibility": "private"}
 
 try:  # ZeroGPU: run the optimisation on the lent GPU; a plain function everywhere else.
     import spaces
