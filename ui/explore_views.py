@@ -22,7 +22,7 @@ from gan_models.inputs import N_DIM_SLIDERS, check_dims, check_n, resolve_label
 from gan_models.model import LoadedModel
 from training import nearest
 from ui import guard, share
-from ui.common import class_or_none, model_ids, scratch_dir, user_errors
+from ui.common import class_or_none, default_model, model_ids, scratch_dir, user_errors
 
 # The slider layout the callbacks unpack and the tab lays out: here, below ui.explore_tab, so both read it.
 K = N_DIM_SLIDERS
@@ -56,13 +56,18 @@ def _readout(info: render.RenderInfo) -> str:
 
 
 def warm_up() -> None:
-    """Compute the shipped models' directions in the background, so the first visitor does not wait."""
+    """Compute the shipped models' directions (and the default model's nearest-image search) in the background,
+    so the first visitor does not wait."""
     def work() -> None:
         for model_id in model_ids():
             try:
                 render.directions(render.load_model(model_id))
             except Exception:  # a broken checkpoint shows its error when someone picks it
                 pass
+        try:
+            nearest.training_set(render.load_model(default_model()).config.dataset)
+        except Exception:  # the panel says why when someone asks
+            pass
 
     threading.Thread(target=work, name="directions-warm-up", daemon=True).start()
 
