@@ -9,7 +9,8 @@ so the figures are the steady state a visitor meets, not start-up work competing
 
     .venv/bin/python benchmarks/render_latency.py [--iters 40] [--model cdcgan-animals]
 
-Targets on 2 CPU cores: 1 image p50 <= 2x echo, 16-grid p50 <= 4x echo, 16-frame GIF p50 < 150 ms, and each
+Targets on 2 CPU cores: 1 image p50 <= 2x echo, 16-grid p50 <= 4x echo, 16-frame GIF p50 < 150 ms (`nearest`, the
+image beside its nearest training images, is reported without a target), and each
 GAN family card (family_vanilla, family_vae, family_lapgan, family_superres, family_pix2pix, family_pix2pix_twemoji,
 family_cyclegan, family_text, family_text_interpolate) p50 < 150 ms for one image (`--no-family` leaves them out;
 a card whose model is not exported yet is reported and skipped). "family_pix2pix drawing" sends a 256x256 PNG
@@ -175,6 +176,7 @@ def main() -> None:
                                        [model, next(seed), next(seed), "", "", 16, "slerp"]),
         "16-frame GIF+MP4+strip": lambda c: call(c, app_url, "interpolate",
                                                  [model, next(seed), next(seed), "", "", 16, "slerp"]),
+        "nearest (is it copying?)": lambda c: call(c, app_url, "nearest", [model, next(seed), "", 1.0, {}]),
     }
     if not args.no_family:
         cases.update(family_cases(app_url, seed))
