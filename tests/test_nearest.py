@@ -34,7 +34,7 @@ def test_distances_are_root_mean_square_pixel_differences() -> None:
     image = to_float(data.images[:1])
     shifted = (image + 0.5).clamp(-1, 1)
     expected = float((shifted - image).pow(2).mean().sqrt())
-    found = nearest.nearest(shifted, data, k=len(data.flat))
+    found = nearest.nearest(shifted, data, k=len(data.images))
     assert float(found.distances[0][found.indices[0] == 0]) == pytest.approx(expected, rel=1e-4)
 
 
@@ -79,3 +79,13 @@ def test_the_explore_view_refuses_bad_input_and_models_without_their_data(monkey
             views.find_nearest(model, 0, None, 1.0, *NO_SLIDERS)
     finally:
         nearest.training_set.cache_clear()
+
+
+def test_the_search_in_chunks_finds_what_one_block_finds(monkeypatch) -> None:
+    data = nearest.training_set("digits")
+    queries = to_float(data.images[[3, 900]]).flip(-1)  # mirrored digits: near, but not in the set
+    whole = nearest.nearest(queries, data, k=5)
+    monkeypatch.setattr(nearest, "CHUNK", 97)  # 15 chunks, the last one short
+    chunked = nearest.nearest(queries, data, k=5)
+    assert (chunked.indices == whole.indices).all()
+    assert torch.allclose(chunked.distances, whole.distances, atol=1e-5)

@@ -16,15 +16,15 @@ import torch
 from training.data import DATASETS, load_dataset, to_float
 
 BASELINE_IMAGES = 500  # held-out test images whose nearest-training-image distances make the baseline
+CHUNK = 4096  # training images turned into floats at a time: the search holds the set as uint8 only
 
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """A data set's training split, flattened once for nearest-neighbour search."""
+    """A data set's training split for nearest-neighbour search, with the held-out baseline."""
 
     name: str
-    images: torch.Tensor  # uint8 [N, C, H, W], for showing the neighbours
-    flat: torch.Tensor  # float32 [N, C*H*W] on [-1, 1]
+    images: torch.Tensor  # uint8 [N, C, H, W]: searched a chunk at a time, and shown
     labels: torch.Tensor  # [N]
     class_names: tuple[str, ...]
     held_out_distances: torch.Tensor  # [BASELINE_IMAGES] each test image's distance to its nearest training image
@@ -38,9 +38,11 @@ class Neighbours:
     distances: torch.Tensor  # [Q, k] root-mean-square pixel distances
 
 
-def _rms_distances(queries: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
-    """[Q, D] x [N, D] -> [Q, N] root-mean-square differences."""
-    return torch.cdist(queries, flat) / flat.shape[1] ** 0.5
+def _rms_distances(queries: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """Float queries [Q, D] x uint8 images [N, ...] -> [Q, N] root-mean-square differences. In chunks, so a large
+    set (a downloaded MNIST, 60,000 images) never exists as floats all at once."""
+    blocks = [torch.cdist(queries, to_float(images[i:i + CHUNK]).flatten(1)) for i in range(0, len(images), CHUNK)]
+    return torch.cat(blocks, dim=1) / queries.shape[1] ** 0.5
 
 
 @functools.lru_cache(maxsize=4)
@@ -53,10 +55,9 @@ def training_set(name: str) -> TrainingSet:
         train, test = load_dataset(name, "train", download=False), load_dataset(name, "test", download=False)
     except (OSError, RuntimeError) as e:
         raise ValueError(f"The {name} training data is not on this server ({e}).") from None
-    flat = to_float(train.images).flatten(1)
     held_out = to_float(test.images[:BASELINE_IMAGES]).flatten(1)
-    baseline = _rms_distances(held_out, flat).min(dim=1).values
-    return TrainingSet(name, train.images, flat, torch.as_tensor(train.labels), tuple(train.class_names), baseline)
+    baseline = _rms_distances(held_out, train.images).min(dim=1).values
+    return TrainingSet(name, train.images, torch.as_tensor(train.labels), tuple(train.class_names), baseline)
 
 
 def nearest(images: torch.Tensor, data: TrainingSet, k: int = 3) -> Neighbours:
@@ -64,7 +65,7 @@ def nearest(images: torch.Tensor, data: TrainingSet, k: int = 3) -> Neighbours:
     if tuple(images.shape[1:]) != tuple(data.images.shape[1:]):
         raise ValueError(f"Images of shape {tuple(images.shape[1:])} cannot be compared with the {data.name} "
                          f"training images, {tuple(data.images.shape[1:])}.")
-    if not 1 <= k <= len(data.flat):
-        raise ValueError(f"k must be 1..{len(data.flat)}, got {k}.")
-    distances, indices = _rms_distances(images.float().flatten(1), data.flat).topk(k, dim=1, largest=False)
+    if not 1 <= k <= len(data.images):
+        raise ValueError(f"k must be 1..{len(data.images)}, got {k}.")
+    distances, indices = _rms_distances(images.float().flatten(1), data.images).topk(k, dim=1, largest=False)
     return Neighbours(indices, distances)
