@@ -89,3 +89,12 @@ def test_the_search_in_chunks_finds_what_one_block_finds(monkeypatch) -> None:
     chunked = nearest.nearest(queries, data, k=5)
     assert (chunked.indices == whole.indices).all()
     assert torch.allclose(chunked.distances, whole.distances, atol=1e-5)
+
+
+@pytest.mark.parametrize("closer, verdict", [(0.0, "may be a copy"), (0.5, "drawn, not copied"),
+                                             (1.0, "unlike anything in the training set")])
+def test_the_panel_words_what_the_distance_means(closer: float, verdict: str) -> None:
+    info = {"neighbours": [{"index": 0, "class": "7", "distance": 0.01}], "held_out_closer": closer,
+            "held_out_median": 0.19}
+    text = views._nearest_text(info)
+    assert verdict in text and "0.01" in text and f"{closer:.0%}" in text
