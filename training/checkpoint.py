@@ -176,9 +176,9 @@ def warm_start(folder: Path, config: ModelConfig, G: torch.nn.Module, D: torch.n
     folder's steps and wall time, which the new run counts on from.
     """
     try:
-        saved = read_config(folder)
-        if asdict(saved) != asdict(config):
-            differ = sorted(k for k, v in asdict(config).items() if asdict(saved).get(k) != v)
+        saved, wanted = asdict(read_config(folder)), asdict(config)
+        if saved != wanted:
+            differ = sorted(k for k, v in wanted.items() if saved.get(k) != v)
             raise ModelLoadError(f"{folder} was trained with another config (differs in {', '.join(differ)})")
         load_weights(G, folder, "generator")
         if D is not None:

@@ -206,8 +206,8 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     reconstruction = reconstruction_report(model.generator, test) if model.kind == "vae" else None
     class_match = None if labels is None else float((pred == labels).float().mean())
     # An unconditional model's distance mixes two failures: drawings unlike the data, and classes drawn in the
-    # wrong proportions. Real images in its proportions separate them.
-    # Real images are sorted by the classifier, as the generated ones are for the histogram.
+    # wrong proportions. Real images in its proportions (sorted by the classifier, as the histogram sorts the
+    # generated ones) separate them.
     mix_only = None
     if not conditional:
         pick = real_at_class_mix(clf.head(feats_train).argmax(1), hist, seed)

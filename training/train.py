@@ -60,6 +60,7 @@ from training.loop import (
 )
 from training.train_args import model_config, parse_args
 
+STATE_FILE = "state.pt"  # in --work-dir: everything --resume needs
 LOG_EVERY = 50  # steps between log.jsonl lines (and progress-bar numbers: reading losses syncs a GPU)
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class Run:
 
     @property
     def state_path(self) -> Path:
-        return self.args.work_dir / "state.pt"
+        return self.args.work_dir / STATE_FILE
 
     @property
     def shipped(self) -> torch.nn.Module:
@@ -160,7 +161,7 @@ def setup(argv: list[str] | None) -> Run:
         opt_g, opt_d = make_optimizers(G, D, args.lr, args.lr)
     else:  # a VAE: one network, one optimiser, Adam's usual betas
         opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=args.lr), None
-    resuming = args.resume and (args.work_dir / "state.pt").exists()
+    resuming = args.resume and (args.work_dir / STATE_FILE).exists()
     warm = warm_start(args.init_from, config, G, D) if args.init_from is not None and not resuming else None
     if warm is not None and warm["steps"] >= args.steps:
         raise SystemExit(f"--init-from {args.init_from} already has {warm['steps']} steps: raise --steps")
@@ -267,8 +268,8 @@ def learning_rate(args: argparse.Namespace, step: int) -> float:
 
 
 def _set_learning_rate(run: Run, lr: float) -> None:
-    for opt in (run.opt_g, run.opt_d, run.opt_q):
-        for group in opt.param_groups if opt is not None else ():
+    for opt in (o for o in (run.opt_g, run.opt_d, run.opt_q) if o is not None):
+        for group in opt.param_groups:
             group["lr"] = lr
 
 
