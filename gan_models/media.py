@@ -7,6 +7,7 @@ Knows nothing of models or latents: everything past `to_uint8` takes uint8 array
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -169,6 +170,12 @@ def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
 
 def write_mp4(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
     import imageio.v2 as imageio  # imageio-ffmpeg ships its own ffmpeg binary
+
+    # imageio-ffmpeg starts ffmpeg with preexec_fn=os.setpgrp, Python code run in the forked child, which can
+    # deadlock there when other threads hold locks (imageio-ffmpeg issue 58): seen here as an interpolate call
+    # hanging for good in subprocess._execute_child while renders ran in other threads. Its own switch turns it
+    # off; the cost is that ffmpeg shares the server's process group (a Ctrl-C reaches it too).
+    os.environ.setdefault("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")
 
     big = video_frames(frames)
     writer = imageio.get_writer(
