@@ -25,6 +25,7 @@ class Recipe:
     diffaugment: str = ""  # DiffAugment policy, e.g. "color,translation,cutout"; "" = off
     ema: float = 0.0  # decay of G's weight average (e.g. 0.999); 0 = off
     spectral_norm: bool = False  # D's layers (applied when D is built)
+    class_balance: float = 0.0  # weight of training.balance's class-count term for G (models without classes)
 
     def validate(self) -> Recipe:
         if self.loss not in LOSSES:
@@ -32,6 +33,9 @@ class Recipe:
         DiffAugment(self.diffaugment)  # refuses unknown ops
         if isinstance(self.ema, bool) or not isinstance(self.ema, int | float) or not 0 <= self.ema < 1:
             raise ValueError(f"ema must be a decay in [0, 1), got {self.ema!r}")
+        weight = self.class_balance
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
+            raise ValueError(f"class balance must be a weight in [0, 100], got {weight!r}")
         return self
 
     def describe(self) -> str:
@@ -42,6 +46,8 @@ class Recipe:
             parts.append(f"DiffAugment ({self.diffaugment})")
         if self.ema:
             parts.append(f"EMA of G (decay {self.ema}, the shipped generator)")
+        if self.class_balance:
+            parts.append(f"class balance through a classifier in the loop (weight {self.class_balance})")
         return ", ".join(parts)
 
 
@@ -65,6 +71,7 @@ def train_step(
     augment: DiffAugment | None = None,
     ema: AveragedModel | None = None,
     opt_q: torch.optim.Optimizer | None = None,
+    balance: torch.nn.Module | None = None,
 ) -> dict:
     """Update D once, then G once. Returns {step, d_loss, g_loss, d_real, d_fake}, the four as detached 0-d
     tensors on the training device: reading them syncs a GPU, so callers do it when a record is due
@@ -76,6 +83,8 @@ def train_step(
     from G after G's step. With `opt_q` (InfoGAN), `labels` are the sampled categorical codes and the
     first continuous codes sit in z: G and D's Q head also minimise the codes' reconstruction error
     (a lower bound on mutual information), weighted by D's config.info_weight; the record gains "info".
+    With `balance` (training.balance, models without classes) G also minimises balance(fake) weighted by
+    recipe.class_balance; the record gains "balance".
     """
     loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
     aug = augment if augment else (lambda x: x)
@@ -90,7 +99,9 @@ def train_step(
     loss_d.backward()
     opt_d.step()
 
-    loss_g, info = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn)
+    weight = (recipe or Recipe()).class_balance
+    extra = (lambda images: weight * balance(images)) if balance is not None and weight else None
+    loss_g, info, balanced = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn, extra)
     if ema is not None:
         ema.update_parameters(G)
 
@@ -101,6 +112,7 @@ def train_step(
         "d_real": torch.sigmoid(real_logits.detach()).mean(),
         "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
         **({"info": info.detach()} if info is not None else {}),
+        **({"balance": balanced.detach() / weight} if balanced is not None else {}),
     }
 
 
@@ -113,24 +125,28 @@ def _generator_update(
     z: torch.Tensor,
     labels: torch.Tensor | None,
     loss_g_fn,
-) -> tuple[torch.Tensor, torch.Tensor | None]:
+    extra=None,
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
     """G's half of a step: make the (just updated) D call the fakes real, plus InfoGAN's code term with
-    `opt_q`. D's grads from this pass are discarded by the next zero_grad; under DDP they are still
-    all-reduced, which keeps every rank's reducer in step."""
+    `opt_q`, plus `extra(fake)` (the weighted class-balance term) when given. D's grads from this pass are
+    discarded by the next zero_grad; under DDP they are still all-reduced, which keeps every rank's reducer
+    in step."""
     opt_g.zero_grad(set_to_none=True)
     loss_g = loss_g_fn(D(aug(fake), labels))
-    info = None
+    total, info, balanced = loss_g, None, None
     if opt_q is not None:
         opt_q.zero_grad(set_to_none=True)
         core = getattr(D, "module", D)  # under DDP the Q head and config sit on the wrapped module
         info = mutual_information_loss(core, fake, z, labels)
-        (loss_g + core.config.info_weight * info).backward()
-    else:
-        loss_g.backward()
+        total = total + core.config.info_weight * info
+    if extra is not None:
+        balanced = extra(fake)
+        total = total + balanced
+    total.backward()
     opt_g.step()
     if opt_q is not None:
         opt_q.step()
-    return loss_g, info
+    return loss_g, info, balanced
 
 
 def mutual_information_loss(D: torch.nn.Module, fake: torch.Tensor, z: torch.Tensor,

@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from gan_models.kinds import ModelConfig, build_pair, kind_of
 from training.augment import DiffAugment
+from training.balance import ClassBalance, build_class_balance, empty_class_balance
 from training.card import DATA_NOTES, write_model_card
 from training.checkpoint import (
     export,
@@ -106,6 +107,7 @@ class Run:
     augment: DiffAugment
     sampler: BatchSampler
     pools: tuple[ImagePool, ImagePool] | None = None  # CycleGAN's histories of fakes (A, B), saved for --resume
+    balance: ClassBalance | None = None  # --class-balance's in-loop classifier, saved for --resume
     init_from: dict | None = None  # --init-from's folder, steps and wall time (training.json records it)
     step: int = 0
     elapsed: float = 0.0
@@ -174,6 +176,9 @@ def setup(argv: list[str] | None) -> Run:
               BatchSampler(len(data), args.batch_size, args.seed, rank, world))
     if kind.objective == "cycle":
         run.pools = (ImagePool(), ImagePool())
+    if args.recipe.class_balance:  # trained here unless --resume brings it back from state.pt
+        run.balance = (empty_class_balance(data) if resuming
+                       else build_class_balance(data, min_steps=1 if args.dataset == "fake" else 1000)).to(device)
     if warm is not None:  # the average (when kept) starts at the loaded G, made by the Run above
         run.step, run.elapsed, run.init_from = warm["steps"], warm["wall_time_s"], warm
     if resuming:
@@ -296,7 +301,7 @@ def _one_step(run: Run, real: torch.Tensor, z: torch.Tensor, y: torch.Tensor | N
     if run.D is None:  # z's noise doubles as the reparameterisation noise: a function of (seed, step)
         return vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
     return train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
-                      recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q)
+                      recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q, balance=run.balance)
 
 
 def load_state(run: Run) -> None:
@@ -311,6 +316,8 @@ def load_state(run: Run) -> None:
         run.opt_q.load_state_dict(state["opt_q"])
     if run.ema is not None:
         run.ema.load_state_dict(state["ema"])
+    if run.balance is not None:
+        run.balance.load_state_dict(state["balance"])
     for pool, pool_state in zip(run.pools or (), state.get("pools", ()), strict=False):
         pool.load_state_dict(pool_state)
     run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
@@ -322,6 +329,8 @@ def save_state(run: Run) -> None:
     d_state = {"D": run.d_core.state_dict(), "opt_d": run.opt_d.state_dict()} if run.d_core is not None else {}
     if run.opt_q is not None:
         d_state["opt_q"] = run.opt_q.state_dict()
+    if run.balance is not None:
+        d_state["balance"] = run.balance.state_dict()
     if run.pools is not None:
         d_state["pools"] = [pool.state_dict() for pool in run.pools]
     torch.save({"G": run.g_core.state_dict(), "opt_g": run.opt_g.state_dict(), **d_state,

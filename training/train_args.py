@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="DiffAugment ops applied to everything D sees, e.g. color,translation,cutout")
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="exponential moving average of G's weights (e.g. 0.999); the average is exported")
+    p.add_argument("--class-balance", type=float, default=0.0, metavar="WEIGHT",
+                   help="models without classes: penalise the batch's class mix, as a classifier trained on the "
+                        "labels reads it, against the data's (training.balance); 0: off")
     p.add_argument("--sample-every", type=int, default=500, help="grid + checkpoint every N steps")
     p.add_argument("--work-dir", type=Path, help="default: runs/<out folder name>")
     p.add_argument("--data-root", type=Path, default=Path("data"), help="torchvision download folder")
@@ -74,13 +77,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--lr-decay-from must be 0 (no decay) or a step before --steps ({args.steps})")
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
     try:
-        args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm).validate()
+        args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm,
+                             args.class_balance).validate()
     except ValueError as e:
         p.error(str(e))
     if (args.recipe.diffaugment or args.recipe.ema) and kind_of(args.model).objective in ("cycle", "text"):
         p.error(f"--diffaugment and --ema are not supported for {args.model}")
     if args.recipe.diffaugment and kind_of(args.model).objective in ("lapgan", "superres", "paired"):
         p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
+    kind = kind_of(args.model)
+    if args.recipe.class_balance and (kind.conditional or kind.objective != "gan"):
+        p.error(f"--class-balance is for generators without classes (dcgan, mlpgan), not {args.model}")
     return args
 
 
