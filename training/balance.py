@@ -19,10 +19,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from training.data import ImageData
+from training.data import ImageData, to_float
 from training.evaluate import SmallClassifier, train_classifier
 
 ENSEMBLE_SEEDS = (1, 2, 3)  # never the evaluation classifier's 0
+CLEAR_QUANTILE = 0.9  # images less clear than this share of real train images are asked to become clearer
 
 
 class ClassBalance(torch.nn.Module):
@@ -35,10 +36,12 @@ class ClassBalance(torch.nn.Module):
     unchanged. An image scores as confident only when every member of the ensemble agrees on it.
     """
 
-    def __init__(self, classifiers: list[torch.nn.Module], prior: torch.Tensor) -> None:
+    def __init__(self, classifiers: list[torch.nn.Module], prior: torch.Tensor,
+                 clear_entropy: float = 0.0) -> None:
         super().__init__()
         self.classifiers = torch.nn.ModuleList(classifiers).eval().requires_grad_(False)
         self.register_buffer("prior", prior / prior.sum())
+        self.register_buffer("clear_entropy", torch.tensor(float(clear_entropy)))
 
     def probabilities(self, fake: torch.Tensor) -> torch.Tensor:
         """Each image's class distribution [N, K], the ensemble's mean (differentiable in the images)."""
@@ -48,11 +51,16 @@ class ClassBalance(torch.nn.Module):
         p = self.probabilities(fake).clamp_min(1e-8)
         shares = p.mean(0)
         count = (self.prior * (self.prior.log() - shares.log())).sum()
-        entropy = -(p * p.log()).sum(1).mean()
-        return count + entropy
+        unclear = (entropy(p) - self.clear_entropy).clamp_min(0).mean()
+        return count + unclear
 
     def train(self, mode: bool = True) -> ClassBalance:
         return super().train(False)  # the classifiers stay in eval mode whatever the caller does
+
+
+def entropy(p: torch.Tensor) -> torch.Tensor:
+    """Each row's entropy [N] of class distributions [N, K] (nats)."""
+    return -(p * p.clamp_min(1e-8).log()).sum(1)
 
 
 def class_prior(data: ImageData) -> torch.Tensor:
@@ -65,7 +73,12 @@ def build_class_balance(data: ImageData, min_steps: int = 1000) -> ClassBalance:
     if len(data.class_names) < 2:
         raise ValueError(f"class balance needs a labelled dataset with 2 or more classes, not {data.name}")
     members = [train_classifier(data, min_steps=min_steps, seed=seed) for seed in ENSEMBLE_SEEDS]
-    return ClassBalance(members, class_prior(data))
+    balance = ClassBalance(members, class_prior(data))
+    with torch.no_grad():
+        real = torch.cat([entropy(balance.probabilities(to_float(data.images[i:i + 500])))
+                          for i in range(0, len(data), 500)])
+    balance.clear_entropy.fill_(torch.quantile(real, CLEAR_QUANTILE))
+    return balance
 
 
 def empty_class_balance(data: ImageData) -> ClassBalance:
