@@ -10,7 +10,7 @@ import torch
 
 from gan_models.conditional import ConditionalGenerator
 from gan_models.dcgan import DCGANConfig
-from training.evaluate import SmallClassifier, frechet_distance, main, real_at_class_mix
+from training.evaluate import SmallClassifier, agreement, frechet_distance, main, real_at_class_mix
 
 
 def test_frechet_distance_matches_closed_forms() -> None:
@@ -50,6 +50,26 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     # the classifier was saved as safetensors and loads back strictly
     clf = SmallClassifier.from_pretrained(tmp_path / "clf", strict=True)
     assert clf(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    second = SmallClassifier.from_pretrained(tmp_path / "clf-seed4", strict=True)  # trained with its own seed
+    assert not torch.equal(second.head.weight, clf.head.weight)
+    agree = result["classifier_agreement"]
+    assert set(agree) == {"generated", "test"} and all(0 <= v <= 1 for v in agree.values())
+
+
+def test_agreement_counts_images_both_classifiers_put_in_one_class() -> None:
+    class Pixel(torch.nn.Module):
+        def __init__(self, k: int) -> None:
+            super().__init__()
+            self.k = k
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:  # class 1 where pixel k is bright, else class 0
+            return torch.stack([torch.zeros(len(x)), x.flatten(1)[:, self.k]], 1)
+
+    images = -torch.ones(4, 1, 2, 2)
+    images[0, 0, 0, 0] = images[0, 0, 0, 1] = 1  # both say class 1
+    images[1, 0, 0, 0] = 1  # first says 1, second 0
+    assert agreement(Pixel(0), Pixel(1), images) == pytest.approx(0.75)  # images 0, 2 and 3 agree
+    assert agreement(Pixel(0), Pixel(0), images) == 1.0
 
 
 def test_image_properties_measure_tilt_and_ink() -> None:

@@ -157,6 +157,11 @@ def _generator_quality_lines(ev: dict) -> list[str]:
         mix = ev["frechet_real_at_generated_class_mix"]
         lines.append(f"| Frechet distance of {mix['n']:,} real train images drawn in the generated class proportions "
                      f"(the share of the distance the class mix alone explains) | {mix['frechet']:.2f} |")
+    if "classifier_agreement" in ev:
+        agree = ev["classifier_agreement"]
+        lines.append("| a second classifier (seed 4) agrees with the first on: generated / real test images (below "
+                     "the test figure: samples that are no clear class) | "
+                     f"{agree['generated']:.3f} / {agree['test']:.3f} |")
     if "density" in ev:
         lines += [
             f"| density / coverage (Naeem et al. 2020, k=5), generated vs test | {ev['density']:.2f} / "

@@ -43,6 +43,7 @@ from training.data import ImageData, load_dataset, to_float
 CLASSIFIERS_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "classifiers"
 CLASSIFIER_OF = {"emoji-faces": "emoji"}  # a one-class set has no classifier of its own
 NEAREST_K = 5  # Naeem et al.'s default
+SECOND_SEED = 4  # a second classifier, trained like the first: where the two disagree, a sample is no clear class
 MIN_MIX_IMAGES = 1000  # fewer real images in the generated class mix than this: too few for a Frechet distance
 
 
@@ -94,14 +95,15 @@ def train_classifier(train: ImageData, min_steps: int = 1000, seed: int = 0, bat
 
 
 def classifier_for(dataset: str, folder: Path | None = None, retrain: bool = False,
-                   min_steps: int = 1000) -> SmallClassifier:
-    """Load checkpoints/classifiers/<dataset> (safetensors, strict), training and saving it when absent."""
-    folder = folder or CLASSIFIERS_DIR / dataset
+                   min_steps: int = 1000, seed: int = 0) -> SmallClassifier:
+    """Load checkpoints/classifiers/<dataset> (or <dataset>-seed<N>; safetensors, strict), training and saving
+    it when absent."""
+    folder = folder or CLASSIFIERS_DIR / (dataset if seed == 0 else f"{dataset}-seed{seed}")
     if not retrain and (folder / "model.safetensors").exists():
         return SmallClassifier.from_pretrained(folder, strict=True).eval()
     train = load_dataset(dataset, "train")
     t0 = time.perf_counter()
-    clf = train_classifier(train, min_steps=min_steps)
+    clf = train_classifier(train, min_steps=min_steps, seed=seed)
     clf.save_pretrained(folder)
     test = load_dataset(dataset, "test")
     acc = accuracy(clf, test)
@@ -109,11 +111,17 @@ def classifier_for(dataset: str, folder: Path | None = None, retrain: bool = Fal
         f"# Evaluation classifier for {dataset}\n\nA small CNN (`training.evaluate.SmallClassifier`, "
         f"{sum(p.numel() for p in clf.parameters()):,} parameters) trained by `python -m training.evaluate` on the "
         f"real {dataset} train split ({len(train)} images, >= 6 epochs and >= 1000 updates of batch 128, Adam 2e-3, "
-        f"+-2 px shifts, seed 0) in "
+        f"+-2 px shifts, seed {seed}) in "
         f"{time.perf_counter() - t0:.0f} s. Accuracy on the real test split ({len(test)} images): {acc:.4f}.\n"
-        "Used only to score generators: class match, feature Frechet distance, class histogram.\n"
+        + ("Used only to score generators: class match, feature Frechet distance, class histogram.\n" if seed == 0
+           else "Used only to score generators: how often it agrees with the seed-0 classifier.\n")
     )
     return clf
+
+
+def agreement(first: SmallClassifier, second: SmallClassifier, images: torch.Tensor) -> float:
+    """The share of images [N, C, H, W] in [-1, 1] that two classifiers put in the same class."""
+    return float((_batched(first, images).argmax(1) == _batched(second, images).argmax(1)).float().mean())
 
 
 def accuracy(clf: SmallClassifier, data: ImageData) -> float:
@@ -185,7 +193,10 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         return text_report(model, checkpoint, classifier_dir, seed=seed)
     if not dataset:
         raise ValueError(f"{checkpoint}/config.json does not name its dataset; cannot pick a classifier.")
-    clf = classifier_for(CLASSIFIER_OF.get(dataset, dataset), classifier_dir, retrain_classifier, classifier_steps)
+    name = CLASSIFIER_OF.get(dataset, dataset)
+    clf = classifier_for(name, classifier_dir, retrain_classifier, classifier_steps)
+    second_dir = classifier_dir.with_name(f"{classifier_dir.name}-seed{SECOND_SEED}") if classifier_dir else None
+    second = classifier_for(name, second_dir, retrain_classifier, classifier_steps, seed=SECOND_SEED)
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
 
     fake, labels = generate(model, n, seed)
@@ -235,6 +246,8 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         **({"frechet_real_at_generated_class_mix": mix_only} if mix_only else {}),
         "density": density, "coverage": coverage,
         "density_train_vs_test": floor_density, "coverage_train_vs_test": floor_coverage,
+        "classifier_agreement": {"generated": agreement(clf, second, fake),
+                                 "test": agreement(clf, second, to_float(test.images))},
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
     }
 
