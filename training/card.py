@@ -156,7 +156,7 @@ def _generator_quality_lines(ev: dict) -> list[str]:
     if "frechet_real_at_generated_class_mix" in ev:
         mix = ev["frechet_real_at_generated_class_mix"]
         lines.append(f"| Frechet distance of {mix['n']:,} real train images drawn in the generated class proportions "
-                     f"(the share of the distance the class mix alone explains) | {mix['frechet']:.2f} |")
+                     f"(what the class mix alone costs, as the classifier reads the samples) | {mix['frechet']:.2f} |")
     if "classifier_agreement" in ev:
         agree = ev["classifier_agreement"]
         lines.append("| a second classifier (seed 4) agrees with the first on: generated / real test images (below "
