@@ -28,10 +28,12 @@ CLEAR_QUANTILE = 0.9  # images less clear than this share of real train images a
 
 
 class ClassBalance(torch.nn.Module):
-    """`balance(fake) -> 0-d loss`: KL(prior || the batch's mean class distribution) plus the mean entropy of
-    each image's class distribution, read by an ensemble of frozen classifiers (their softmaxes averaged).
+    """`balance(fake) -> 0-d loss`: KL(prior || the batch's mean class distribution) plus how far each image's
+    class entropy lies above `clear_entropy` (batch mean), read by an ensemble of frozen classifiers (their
+    softmaxes averaged).
 
-    The first term counts classes; the entropy term asks each image to be one clear class. With the count
+    The first term counts classes; the second asks each image to be one clear class, but no clearer than
+    real images are (a penalty on every image's entropy was measured to cost more Frechet distance). With the count
     alone, one classifier was measured to be fooled: G moved its blended, between-class drawings across that
     classifier's boundaries until it counted balanced classes, while the evaluation classifier saw the mix
     unchanged. An image scores as confident only when every member of the ensemble agrees on it.

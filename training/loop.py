@@ -25,7 +25,7 @@ class Recipe:
     diffaugment: str = ""  # DiffAugment policy, e.g. "color,translation,cutout"; "" = off
     ema: float = 0.0  # decay of G's weight average (e.g. 0.999); 0 = off
     spectral_norm: bool = False  # D's layers (applied when D is built)
-    class_balance: float = 0.0  # weight of training.balance's class-count term for G (models without classes)
+    class_balance: float = 0.0  # weight of training.balance's term for G (models without classes); 0 = off
 
     def validate(self) -> Recipe:
         if self.loss not in LOSSES:

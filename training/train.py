@@ -107,7 +107,7 @@ class Run:
     augment: DiffAugment
     sampler: BatchSampler
     pools: tuple[ImagePool, ImagePool] | None = None  # CycleGAN's histories of fakes (A, B), saved for --resume
-    balance: ClassBalance | None = None  # --class-balance's in-loop classifier, saved for --resume
+    balance: ClassBalance | None = None  # --class-balance's in-loop classifiers, saved for --resume
     init_from: dict | None = None  # --init-from's folder, steps and wall time (training.json records it)
     step: int = 0
     elapsed: float = 0.0
