@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from training.data import ImageData, to_float
-from training.evaluate import SmallClassifier, train_classifier
+from training.evaluate import SmallClassifier, batched, train_classifier
 
 ENSEMBLE_SEEDS = (1, 2, 3)  # never the evaluation classifier's 0
 CLEAR_QUANTILE = 0.9  # images less clear than this share of real train images are asked to become clearer
@@ -77,9 +77,7 @@ def build_class_balance(data: ImageData, min_steps: int = 1000) -> ClassBalance:
         raise ValueError(f"class balance needs a labelled dataset with 2 or more classes, not {data.name}")
     members = [train_classifier(data, min_steps=min_steps, seed=seed) for seed in ENSEMBLE_SEEDS]
     balance = ClassBalance(members, class_prior(data))
-    with torch.no_grad():
-        real = torch.cat([entropy(balance.probabilities(to_float(data.images[i:i + 500])))
-                          for i in range(0, len(data), 500)])
+    real = entropy(batched(balance.probabilities, to_float(data.images)))
     balance.clear_entropy.fill_(torch.quantile(real, CLEAR_QUANTILE))
     return balance
 

@@ -67,7 +67,8 @@ class SmallClassifier(nn.Module, PyTorchModelHubMixin, tags=["classifier", "gan-
 
 
 @torch.no_grad()
-def _batched(fn, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
+def batched(fn, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
+    """fn over x in slices of `batch` rows, concatenated (no gradients)."""
     return torch.cat([fn(x[i : i + batch]) for i in range(0, len(x), batch)])
 
 
@@ -121,11 +122,11 @@ def classifier_for(dataset: str, folder: Path | None = None, retrain: bool = Fal
 
 def agreement(first: SmallClassifier, second: SmallClassifier, images: torch.Tensor) -> float:
     """The share of images [N, C, H, W] in [-1, 1] that two classifiers put in the same class."""
-    return float((_batched(first, images).argmax(1) == _batched(second, images).argmax(1)).float().mean())
+    return float((batched(first, images).argmax(1) == batched(second, images).argmax(1)).float().mean())
 
 
 def accuracy(clf: SmallClassifier, data: ImageData) -> float:
-    logits = _batched(clf, to_float(data.images))
+    logits = batched(clf, to_float(data.images))
     return float((logits.argmax(1) == data.labels).float().mean())
 
 
@@ -200,16 +201,16 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
 
     fake, labels = generate(model, n, seed)
-    feats_fake = _batched(clf.features, fake)
+    feats_fake = batched(clf.features, fake)
     pred = clf.head(feats_fake).argmax(1)
     # Class match and the histogram ask for every class equally; the distances compare with real images, so
     # a conditional model is asked for the classes as often as the data has them (the emoji set is unbalanced:
     # hearts 3%, hands 28%), else the distance measures the class mix, not the drawings.
     has_codes = bool(getattr(model.config, "n_continuous", 0))  # InfoGAN: its "classes" are learned codes
     conditional = labels is not None and not has_codes
-    feats_mix = _batched(clf.features, generate(model, n, seed, train.labels)[0]) if conditional else feats_fake
-    feats_test = _batched(clf.features, to_float(test.images))
-    feats_train = _batched(clf.features, to_float(train.images))
+    feats_mix = batched(clf.features, generate(model, n, seed, train.labels)[0]) if conditional else feats_fake
+    feats_test = batched(clf.features, to_float(test.images))
+    feats_train = batched(clf.features, to_float(train.images))
     hist = torch.bincount(pred, minlength=len(clf.class_names)).float() / n
     density, coverage = density_coverage(feats_test, feats_mix[: 4 * len(feats_test)])
     floor_density, floor_coverage = density_coverage(feats_test, feats_train[: 4 * len(feats_test)])
@@ -306,10 +307,10 @@ def translation_report(model, checkpoint: str | Path, classifier_dir: Path | Non
     report = {"checkpoint": str(checkpoint), "dataset": c.dataset, "n_test": len(real), "methods": methods}
     if c.dataset != "fake":
         clf = classifier_for("emoji", classifier_dir)
-        feats_real = _batched(clf.features, real).numpy()
-        report["frechet_output_vs_target"] = frechet_distance(_batched(clf.features, out).numpy(), feats_real)
+        feats_real = batched(clf.features, real).numpy()
+        report["frechet_output_vs_target"] = frechet_distance(batched(clf.features, out).numpy(), feats_real)
         if source.shape[1] == real.shape[1]:
-            report["frechet_input_vs_target"] = frechet_distance(_batched(clf.features, source).numpy(), feats_real)
+            report["frechet_input_vs_target"] = frechet_distance(batched(clf.features, source).numpy(), feats_real)
     if cyclegan:
         report["cycle_l1"] = float((run(out, "b2a") - source).abs().mean() / 2)  # on [0, 1] pixels
     return report
@@ -346,19 +347,19 @@ def text_report(model, checkpoint: str | Path, classifier_dir: Path | None = Non
         entry = {"names": len(names), "names_without_known_words": len(names) - len(drawable),
                  "images": len(idx), "names_in_classifier_classes": int((data.labels[drawable] >= 0).sum())}
         if classed.any():
-            pred = _batched(clf, fake[classed]).argmax(1)
+            pred = batched(clf, fake[classed]).argmax(1)
             entry["text_match"] = float((pred == labels[classed]).float().mean())
             entry["text_match_by_class"] = {
                 name: round(float((pred[labels[classed] == k] == k).float().mean()), 4)
                 for k, name in enumerate(clf.class_names) if (labels[classed] == k).any()}
-            pred_shuffled = _batched(clf, fake_shuffled[classed]).argmax(1)
+            pred_shuffled = batched(clf, fake_shuffled[classed]).argmax(1)
             entry["text_match_shuffled_names"] = float((pred_shuffled == labels[classed]).float().mean())
             real_classed = data.labels >= 0
             entry["classifier_on_real_drawings"] = float(
-                (_batched(clf, real[real_classed]).argmax(1) == data.labels[real_classed]).float().mean())
-        feats[split] = _batched(clf.features, real).numpy()
+                (batched(clf, real[real_classed]).argmax(1) == data.labels[real_classed]).float().mean())
+        feats[split] = batched(clf.features, real).numpy()
         if split == "test":
-            entry["frechet_generated_vs_real"] = frechet_distance(_batched(clf.features, fake).numpy(), feats[split])
+            entry["frechet_generated_vs_real"] = frechet_distance(batched(clf.features, fake).numpy(), feats[split])
         report[split] = entry
     report["frechet_train_vs_test"] = frechet_distance(feats["train"], feats["test"])
     return report

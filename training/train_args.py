@@ -81,11 +81,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              args.class_balance).validate()
     except ValueError as e:
         p.error(str(e))
-    if (args.recipe.diffaugment or args.recipe.ema) and kind_of(args.model).objective in ("cycle", "text"):
-        p.error(f"--diffaugment and --ema are not supported for {args.model}")
-    if args.recipe.diffaugment and kind_of(args.model).objective in ("lapgan", "superres", "paired"):
-        p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
     kind = kind_of(args.model)
+    if (args.recipe.diffaugment or args.recipe.ema) and kind.objective in ("cycle", "text"):
+        p.error(f"--diffaugment and --ema are not supported for {args.model}")
+    if args.recipe.diffaugment and kind.objective in ("lapgan", "superres", "paired"):
+        p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
     if args.recipe.class_balance and (kind.conditional or kind.objective != "gan"):
         p.error(f"--class-balance is for generators without classes (dcgan, mlpgan), not {args.model}")
     return args
