@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -118,3 +119,20 @@ def test_the_page_route_answers_a_bad_slider_event_in_the_readout(app_url):
     assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
     expected, _, _ = batch(view("dcgan-animals", 21, dims=dims))
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(served.content))), np.squeeze(expected[0]))
+
+
+@pytest.mark.parametrize("shape", [(40, 56), (40, 56, 3)])
+def test_images_sent_ready_made_are_lossless_pngs_in_gradios_cache(shape):
+    import gradio as gr
+
+    from ui.common import postprocessed
+
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    component = gr.Image(format="png")
+    send = postprocessed(lambda: (image, image.copy()), [component, component])
+    first, second = send()
+    assert first["path"] == second["path"]  # named by content, as Gradio names its own files
+    assert first["path"].startswith(str(Path(component.GRADIO_CACHE).resolve()))
+    with Image.open(first["path"]) as saved:
+        assert saved.format == "PNG"
+        np.testing.assert_array_equal(np.asarray(saved), image)

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
+import numpy as np
+from gradio.processing_utils import hash_bytes
 from gradio.utils import get_upload_folder
 
 from gan_models import latent as L
-from gan_models import render
+from gan_models import media, render
 from gan_models.model import LoadedModel
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,8 +83,21 @@ def _sent_or_skip(component: Any, value: Any) -> Any:
 def _sent(component: Any, value: Any) -> Any:
     if isinstance(value, dict) and value.get("__type__") == "update":  # gr.skip()/gr.update(): Gradio's to apply
         return value
+    if isinstance(component, gr.Image) and component.format == "png" and isinstance(value, np.ndarray):
+        value = _png_in_cache(value, component.GRADIO_CACHE)
     value = component.postprocess(value)
     return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def _png_in_cache(image: np.ndarray, cache_dir: str) -> str:
+    """The image as a PNG file in Gradio's cache, named by its content as Gradio names its own (a repeated
+    image is one file), written with media's faster PNG level rather than Gradio's."""
+    data = media.png_bytes(image)
+    folder = Path(cache_dir) / hash_bytes(data)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "image.png"
+    path.write_bytes(data)
+    return str(path.resolve())
 
 
 def user_errors(fn: F) -> F:
