@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 from gan_models.kinds import kind_of
+from gan_models.model import LoadedModel
 from gan_models.registry import load_from_folder
 from gan_models.srgan import bicubic, downscale
 from training.code_eval import code_report
@@ -220,20 +222,9 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     # An unconditional model's distance mixes two failures: drawings unlike the data, and classes drawn in the
     # wrong proportions. Real images in its proportions (sorted by the classifier, as the histogram sorts the
     # generated ones) separate them.
-    mix_only = None
-    if not conditional:
-        pick = real_at_class_mix(clf.head(feats_train).argmax(1), hist, seed)
-        if len(pick) >= MIN_MIX_IMAGES:
-            mix_only = {"frechet": frechet_distance(feats_train[pick].numpy(), feats_test.numpy()), "n": len(pick)}
+    mix_only = None if conditional else real_at_generated_mix(clf, feats_train, feats_test, hist, seed)
     if codes is not None and labels is not None:  # learned codes have no given class: match them one to one
-        from scipy.optimize import linear_sum_assignment
-
-        k = len(clf.class_names)
-        counts = torch.zeros(model.config.num_classes, k)
-        counts.index_put_((labels, pred), torch.ones(len(pred)), accumulate=True)
-        rows, cols = linear_sum_assignment(-counts.numpy())
-        codes["code_to_class"] = {model.class_names[r]: clf.class_names[c] for r, c in zip(rows, cols, strict=True)}
-        codes["class_agreement"] = float(counts[rows, cols].sum() / len(pred))  # after the best matching
+        codes.update(codes_to_classes(model, clf.class_names, labels, pred))
         class_match = None  # code i is not class i
     return {
         **({"codes": codes} if codes else {}),
@@ -251,6 +242,29 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
                                  "test": agreement(clf, second, to_float(test.images))},
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
     }
+
+
+def real_at_generated_mix(clf: SmallClassifier, feats_train: torch.Tensor, feats_test: torch.Tensor,
+                          hist: torch.Tensor, seed: int) -> dict | None:
+    """The Frechet distance of real training images drawn in the generated class proportions `hist` (as the
+    classifier sorts both) to the test images, or None when too few images fit that mix."""
+    pick = real_at_class_mix(clf.head(feats_train).argmax(1), hist, seed)
+    if len(pick) < MIN_MIX_IMAGES:
+        return None
+    return {"frechet": frechet_distance(feats_train[pick].numpy(), feats_test.numpy()), "n": len(pick)}
+
+
+def codes_to_classes(model: LoadedModel, class_names: Sequence[str], codes: torch.Tensor,
+                     pred: torch.Tensor) -> dict:
+    """InfoGAN's learned categories matched one to one with the classifier's classes (Hungarian matching on
+    how often code i is read as class j), and the share of samples that agree after that matching."""
+    from scipy.optimize import linear_sum_assignment
+
+    counts = torch.zeros(model.config.num_classes, len(class_names))
+    counts.index_put_((codes, pred), torch.ones(len(pred)), accumulate=True)
+    rows, cols = linear_sum_assignment(-counts.numpy())
+    return {"code_to_class": {model.class_names[r]: class_names[c] for r, c in zip(rows, cols, strict=True)},
+            "class_agreement": float(counts[rows, cols].sum() / len(pred))}
 
 
 def image_scores(pred: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
