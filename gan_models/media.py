@@ -61,8 +61,8 @@ def for_display(image: np.ndarray) -> np.ndarray:
 
 def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
     """uint8 [H, W] or [H, W, C] as PNG. Level 1, not PIL's 6: on these nearest-upscaled images (long runs of
-    equal pixels) it is twice as fast for about 10% more bytes, and encoding is a visible share of a one-image
-    render (benchmarks/render_latency.py)."""
+    equal pixels) it is much faster for slightly larger files, and encoding is a visible share of a one-image
+    render (figures: docs/benchmarks.md)."""
     from PIL import Image
 
     with io.BytesIO() as out:
