@@ -10,7 +10,15 @@ import torch
 
 from gan_models.conditional import ConditionalGenerator
 from gan_models.dcgan import DCGANConfig
-from training.evaluate import SmallClassifier, agreement, frechet_distance, main, real_at_class_mix
+from training.evaluate import (
+    SmallClassifier,
+    agreement,
+    expected_shares,
+    frechet_distance,
+    main,
+    rarest_class,
+    real_at_class_mix,
+)
 
 
 def test_frechet_distance_matches_closed_forms() -> None:
@@ -33,6 +41,20 @@ def test_real_images_drawn_in_a_generated_class_mix() -> None:
     assert len(real_at_class_mix(labels, torch.tensor([0.5, 0.3, 0.2]))) == 1000  # the data's own mix: all of it
 
 
+def test_rarest_class_is_measured_against_the_data_share() -> None:
+    from training.image_data import ImageData
+
+    train = ImageData("fake", torch.zeros(10, 1, 2, 2, dtype=torch.uint8), torch.tensor([0] * 6 + [1] * 3 + [2]),
+                      ["a", "b", "c"])
+    names = ["a", "b", "c", "d"]  # the classifier knows a class the data lacks: it should get nothing
+    shares = expected_shares(names, train, asked_equally=False)
+    assert shares.tolist() == pytest.approx([0.6, 0.3, 0.1, 0.0])
+    assert expected_shares(names, train, asked_equally=True).tolist() == [0.25] * 4
+    # c draws 4% of samples for 10% of the data (0.4), b 20% for 30% (0.67); d's share is not counted
+    rarest = rarest_class(names, torch.tensor([0.76, 0.2, 0.04, 0.0]), shares)
+    assert rarest == {"class": "c", "share": 0.04, "expected": 0.1, "of_expected": 0.4}
+
+
 def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     torch.manual_seed(0)
     c = DCGANConfig(latent_dim=8, base_channels=4, d_base_channels=4, num_classes=10,
@@ -45,6 +67,9 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     assert result["frechet_generated_vs_test"] >= 0 and result["frechet_train_vs_test"] >= 0
     assert sum(result["class_histogram"].values()) == pytest.approx(1.0, abs=1e-3)
     assert "frechet_real_at_generated_class_mix" not in result  # a conditional model is asked for the mix
+    rarest = result["rarest_class"]  # asked for every class equally: each should get a tenth
+    assert rarest["expected"] == pytest.approx(0.1) and rarest["share"] == min(result["class_histogram"].values())
+    assert rarest["of_expected"] == pytest.approx(rarest["share"] / 0.1, abs=1e-3)
     assert json.loads((tmp_path / "m" / "eval.json").read_text())["n_generated"] == 200
     assert "frechet_generated_vs_test" in capsys.readouterr().out
     # the classifier was saved as safetensors and loads back strictly

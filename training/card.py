@@ -173,6 +173,10 @@ def _generator_quality_lines(ev: dict) -> list[str]:
         r = ev["reconstruction"]
         lines.append(f"| reconstruction of the {r['n_test']} real test images (posterior mean): PSNR / SSIM / "
                      f"MSE on [-1, 1] | {r['psnr']:.2f} dB / {r['ssim']:.3f} / {r['mse']:.4f} |")
+    if "rarest_class" in ev:
+        r = ev["rarest_class"]
+        lines.append(f"| the class drawn least often against its expected share (target: at least half) | {r['class']} "
+                     f"{r['share']:.3f} of {r['expected']:.3f} ({r['of_expected']:.2f}) |")
     hist = ev["class_histogram"]
     return lines + ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
                     "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),

@@ -10,7 +10,8 @@ checkpoints/classifiers/<dataset>/, trained on first use) and reused for:
   - the Frechet distance between Gaussian fits of the classifier's penultimate features for N generated
     images and the real test split, next to the same distance between the real train and test splits
     (the floor a perfect generator would reach with this many test images),
-  - the class histogram of generated samples (mode coverage; uniform is ideal for these balanced sets),
+  - the class histogram of generated samples (mode coverage) and the class drawn least often against the
+    share it should have (the target: at least half of it),
   - density and coverage (Naeem et al. 2020) on the same features: density ~1 when generated samples sit
     where real ones are as often as real ones do (fidelity), coverage the share of real test images with
     a generated sample among their k nearest real neighbours (diversity; 1 is ideal).
@@ -241,7 +242,28 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         "classifier_agreement": {"generated": agreement(clf, second, fake),
                                  "test": agreement(clf, second, to_float(test.images))},
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
+        "rarest_class": rarest_class(clf.class_names, hist, expected_shares(clf.class_names, train, conditional)),
     }
+
+
+def expected_shares(class_names: Sequence[str], train: ImageData, asked_equally: bool) -> torch.Tensor:
+    """The share of samples each of the classifier's classes should get: equal for a model asked for every class
+    equally, else the train split's proportions (by class name: a one-class set is read by its parent set's
+    classifier, whose other classes should get nothing)."""
+    if asked_equally:
+        return torch.full((len(class_names),), 1 / len(class_names))
+    counts = torch.bincount(train.labels, minlength=len(train.class_names)).float()
+    by_name = dict(zip(train.class_names, (counts / counts.sum()).tolist(), strict=True))
+    return torch.tensor([by_name.get(name, 0.0) for name in class_names])
+
+
+def rarest_class(class_names: Sequence[str], hist: torch.Tensor, expected: torch.Tensor) -> dict:
+    """The class whose drawn share is the smallest fraction of its expected share (classes that should get
+    nothing are left out)."""
+    ratio = torch.where(expected > 0, hist / expected.clamp_min(1e-12), torch.inf)
+    i = int(ratio.argmin())
+    return {"class": class_names[i], "share": round(float(hist[i]), 4), "expected": round(float(expected[i]), 4),
+            "of_expected": round(float(ratio[i]), 3)}
 
 
 def real_at_generated_mix(clf: SmallClassifier, feats_train: torch.Tensor, feats_test: torch.Tensor,
