@@ -23,9 +23,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from training.classifier import classifier_for  # noqa: E402
 from training.data import to_float  # noqa: E402
 from training.device import cpu_threads  # noqa: E402
-from training.evaluate import classifier_for  # noqa: E402
 from training.live import LiveTrainer  # noqa: E402
 from training.live_config import LiveTrainConfig  # noqa: E402
 from ui.train_tab import PAGE_DEFAULTS, RECIPE  # noqa: E402

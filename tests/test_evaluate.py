@@ -10,9 +10,8 @@ import torch
 
 from gan_models.conditional import ConditionalGenerator
 from gan_models.dcgan import DCGANConfig
+from training.classifier import SmallClassifier, agreement
 from training.evaluate import (
-    SmallClassifier,
-    agreement,
     expected_shares,
     frechet_distance,
     main,

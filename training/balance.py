@@ -20,8 +20,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from training.classifier import SmallClassifier, batched, train_classifier
 from training.data import ImageData, to_float
-from training.evaluate import SmallClassifier, batched, train_classifier
 
 ENSEMBLE_SEEDS = (1, 2, 3)  # never the evaluation classifier's 0
 CLEAR_QUANTILE = 0.9  # images less clear than this share of real train images are asked to become clearer
