@@ -11,7 +11,7 @@ from gan_models.registry import load_from_folder
 from tests.test_train_cli import TINY, weights
 from training.augment import DiffAugment, cutout, translation
 from training.checkpoint import init_weights
-from training.loop import Recipe, make_ema, train_step
+from training.loop import Recipe, make_ema, mode_seeking_loss, train_step
 from training.losses import d_hinge, g_hinge
 from training.train import main
 
@@ -126,3 +126,52 @@ def test_cli_with_the_whole_recipe_resumes_exactly_and_ships_the_average(tmp_pat
     assert any(not torch.equal(shipped[k], state["G"][k]) for k in shipped)
     card = (tmp_path / "a" / "README.md").read_text()
     assert "hinge loss" in card and "DiffAugment" in card and "EMA" in card
+
+
+def test_mode_seeking_loss_pairs_fakes_of_one_class() -> None:
+    z = torch.tensor([[0.0], [1.0], [3.0], [7.0]])
+    fake = torch.tensor([0.0, 2.0, 1.0, 6.0]).view(4, 1, 1, 1)
+    labels = torch.tensor([1, 0, 1, 0])
+    # pairs (0, 2) of class 1 and (1, 3) of class 0: image gaps 1 and 4, latent gaps 3 and 6
+    assert float(mode_seeking_loss(fake, z, labels, eps=0)) == pytest.approx(4.5 / 2.5)
+    # without labels, neighbours in the batch: image gaps 2, 1, 5, latent gaps 1, 2, 4
+    assert float(mode_seeking_loss(fake, z, None, eps=0)) == pytest.approx((7 / 3) / (8 / 3))
+    assert float(mode_seeking_loss(fake, z, torch.arange(4))) == 0  # no two fakes share a class
+    assert float(mode_seeking_loss(torch.zeros(4, 1, 1, 1), z, labels)) == pytest.approx(1e5)  # one image for all z
+
+
+def test_mode_seeking_spreads_the_fakes_of_a_class() -> None:
+    c = DCGANConfig(latent_dim=8, channels=1, image_size=28, base_channels=4, d_base_channels=4, num_classes=2,
+                    class_names=["a", "b"], embed_dim=4, spectral_norm=True).validate()
+    real = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    labels = torch.arange(16) % 2
+    z_eval = torch.randn(64, 8, generator=torch.Generator().manual_seed(9))
+
+    def spread(weight: float) -> float:
+        torch.manual_seed(0)
+        G, D = ConditionalGenerator(c).apply(init_weights), ConditionalDiscriminator(c).apply(init_weights)
+        opt_g, opt_d = torch.optim.Adam(G.parameters(), 2e-3), torch.optim.Adam(D.parameters(), 2e-3)
+        recipe = Recipe("hinge", mode_seeking=weight).validate()
+        g = torch.Generator().manual_seed(1)
+        for s in range(30):
+            record = train_step(G, D, opt_g, opt_d, real, torch.randn(16, 8, generator=g), labels, s, recipe)
+        assert ("mode_seeking" in record) == bool(weight)
+        with torch.no_grad():
+            fake = G.eval()(z_eval, torch.zeros(64, dtype=torch.long))
+        return float(torch.pdist(fake.flatten(1)).mean())
+
+    plain, seeking = spread(0.0), spread(1.0)
+    assert seeking > 1.5 * plain, (plain, seeking)
+
+
+def test_mode_seeking_is_refused_where_it_means_nothing(tmp_path, capsys) -> None:
+    main(["--model", "cdcgan", "--mode-seeking", "1", "--steps", "2", "--out", str(tmp_path / "m"),
+          "--work-dir", str(tmp_path / "w"), *TINY])
+    assert "mode seeking (weight 1.0)" in (tmp_path / "m" / "README.md").read_text()
+    for bad in (True, -1.0, 101.0, "1"):
+        with pytest.raises(ValueError, match="mode seeking"):
+            Recipe(mode_seeking=bad).validate()
+    for kind in ("vae", "lapgan", "pix2pix"):
+        with pytest.raises(SystemExit):
+            main(["--dry-run", "--model", kind, "--mode-seeking", "1"])
+        assert "--mode-seeking is for generators of z" in capsys.readouterr().err

@@ -1,8 +1,8 @@
 """One GAN training step for any generator/discriminator pair (plain modules or DDP-wrapped). Prints nothing.
 
 The small-data recipe (Recipe below) is options of this one step: hinge or BCE loss, DiffAugment on
-everything D sees, and an exponential moving average of G's weights. Spectral norm is part of D itself
-(DCGANConfig.spectral_norm), because it changes D's parameters.
+everything D sees, an exponential moving average of G's weights, and a mode-seeking term for G. Spectral
+norm is part of D itself (DCGANConfig.spectral_norm), because it changes D's parameters.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class Recipe:
     ema: float = 0.0  # decay of G's weight average (e.g. 0.999); 0 = off
     spectral_norm: bool = False  # D's layers (applied when D is built)
     class_balance: float = 0.0  # weight of training.balance's term for G (models without classes); 0 = off
+    mode_seeking: float = 0.0  # weight of mode_seeking_loss for G (Mao et al. 2019); 0 = off
 
     def validate(self) -> Recipe:
         if self.loss not in LOSSES:
@@ -36,6 +37,9 @@ class Recipe:
         weight = self.class_balance
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
             raise ValueError(f"class balance must be a weight in [0, 100], got {weight!r}")
+        weight = self.mode_seeking
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
+            raise ValueError(f"mode seeking must be a weight in [0, 100], got {weight!r}")
         return self
 
     def describe(self) -> str:
@@ -48,6 +52,8 @@ class Recipe:
             parts.append(f"EMA of G (decay {self.ema}, the shipped generator)")
         if self.class_balance:
             parts.append(f"class balance through a classifier in the loop (weight {self.class_balance})")
+        if self.mode_seeking:
+            parts.append(f"mode seeking (weight {self.mode_seeking})")
         return ", ".join(parts)
 
 
@@ -84,7 +90,8 @@ def train_step(
     first continuous codes sit in z: G and D's Q head also minimise the codes' reconstruction error
     (a lower bound on mutual information), weighted by D's config.info_weight; the record gains "info".
     With `balance` (training.balance, models without classes) G also minimises balance(fake) weighted by
-    recipe.class_balance; the record gains "balance".
+    recipe.class_balance; the record gains "balance". With recipe.mode_seeking G also minimises
+    mode_seeking_loss, so that different z of one class do not draw one image; the record gains "mode_seeking".
     """
     loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
     aug = augment if augment else (lambda x: x)
@@ -99,9 +106,13 @@ def train_step(
     loss_d.backward()
     opt_d.step()
 
-    weight = (recipe or Recipe()).class_balance
-    extra = (lambda images: weight * balance(images)) if balance is not None and weight else None
-    loss_g, info, balanced = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn, extra)
+    recipe = recipe or Recipe()
+    terms = {}
+    if balance is not None and recipe.class_balance:
+        terms["balance"] = (recipe.class_balance, balance)
+    if recipe.mode_seeking:
+        terms["mode_seeking"] = (recipe.mode_seeking, lambda images: mode_seeking_loss(images, z, labels))
+    loss_g, info, extras = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn, terms)
     if ema is not None:
         ema.update_parameters(G)
 
@@ -112,7 +123,7 @@ def train_step(
         "d_real": torch.sigmoid(real_logits.detach()).mean(),
         "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
         **({"info": info.detach()} if info is not None else {}),
-        **({"balance": balanced.detach() / weight} if balanced is not None else {}),
+        **{name: value.detach() for name, value in extras.items()},
     }
 
 
@@ -125,28 +136,46 @@ def _generator_update(
     z: torch.Tensor,
     labels: torch.Tensor | None,
     loss_g_fn,
-    extra=None,
-) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    terms: dict | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None, dict[str, torch.Tensor]]:
     """G's half of a step: make the (just updated) D call the fakes real, plus InfoGAN's code term with
-    `opt_q`, plus `extra(fake)` (the weighted class-balance term) when given. D's grads from this pass are
+    `opt_q`, plus each of `terms` ({name: (weight, fn of the fakes)}: class balance, mode seeking), whose
+    unweighted values come back by name. D's grads from this pass are
     discarded by the next zero_grad; under DDP they are still all-reduced, which keeps every rank's reducer
     in step."""
     opt_g.zero_grad(set_to_none=True)
     loss_g = loss_g_fn(D(aug(fake), labels))
-    total, info, balanced = loss_g, None, None
+    total, info, values = loss_g, None, {}
     if opt_q is not None:
         opt_q.zero_grad(set_to_none=True)
         core = getattr(D, "module", D)  # under DDP the Q head and config sit on the wrapped module
         info = mutual_information_loss(core, fake, z, labels)
         total = total + core.config.info_weight * info
-    if extra is not None:
-        balanced = extra(fake)
-        total = total + balanced
+    for name, (weight, fn) in (terms or {}).items():
+        values[name] = fn(fake)
+        total = total + weight * values[name]
     total.backward()
     opt_g.step()
     if opt_q is not None:
         opt_q.step()
-    return loss_g, info, balanced
+    return loss_g, info, values
+
+
+def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, labels: torch.Tensor | None, eps: float = 1e-5,
+                      ) -> torch.Tensor:
+    """MSGAN's regulariser (Mao et al. 2019), 1 / (mean |G(z1) - G(z2)| / mean |z1 - z2|), over pairs of fakes
+    that share a class: a generator that draws one image for every z of a class (conditional mode collapse)
+    makes it large. Pairs are neighbours in the batch sorted by label (any neighbours without labels), so no
+    extra generator pass is needed; a batch without a pair gives 0."""
+    order = torch.arange(len(fake), device=fake.device) if labels is None else torch.argsort(labels, stable=True)
+    a, b = order[:-1], order[1:]
+    if labels is not None:
+        same = labels[a] == labels[b]
+        a, b = a[same], b[same]
+    if len(a) == 0:
+        return fake.sum() * 0
+    ratio = (fake[a] - fake[b]).abs().mean() / (z[a] - z[b]).abs().mean()
+    return 1 / (ratio + eps)
 
 
 def mutual_information_loss(D: torch.nn.Module, fake: torch.Tensor, z: torch.Tensor,

@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--class-balance", type=float, default=0.0, metavar="WEIGHT",
                    help="models without classes: penalise the batch's class mix, as a classifier trained on the "
                         "labels reads it, against the data's (training.balance); 0: off")
+    p.add_argument("--mode-seeking", type=float, default=0.0, metavar="WEIGHT",
+                   help="generators of z: penalise fakes of one class that stay alike for different z (MSGAN, "
+                        "Mao et al. 2019); 0: off")
     p.add_argument("--sample-every", type=int, default=500, help="grid + checkpoint every N steps")
     p.add_argument("--work-dir", type=Path, help="default: runs/<out folder name>")
     p.add_argument("--data-root", type=Path, default=Path("data"), help="torchvision download folder")
@@ -78,7 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
     try:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm,
-                             args.class_balance).validate()
+                             args.class_balance, args.mode_seeking).validate()
     except ValueError as e:
         p.error(str(e))
     kind = kind_of(args.model)
@@ -88,6 +91,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
     if args.recipe.class_balance and (kind.conditional or kind.objective != "gan"):
         p.error(f"--class-balance is for generators without classes (dcgan, mlpgan), not {args.model}")
+    if args.recipe.mode_seeking and kind.objective not in ("gan", "infogan"):
+        p.error(f"--mode-seeking is for generators of z trained as GANs, not {args.model}")
     return args
 
 
