@@ -17,6 +17,7 @@ from training.evaluate import (
     main,
     rarest_class,
     real_at_class_mix,
+    spread,
 )
 
 
@@ -54,6 +55,27 @@ def test_rarest_class_is_measured_against_the_data_share() -> None:
     assert rarest == {"class": "c", "share": 0.04, "expected": 0.1, "of_expected": 0.4}
 
 
+def test_spread_reads_zero_for_one_image_per_class_and_one_for_the_data() -> None:
+    from types import SimpleNamespace
+
+    from training.image_data import ImageData
+
+    images = torch.randint(0, 256, (40, 1, 4, 4), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
+    train = ImageData("fake", images, torch.arange(40) % 2, ["a", "b"])
+
+    def draw(z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """Class a: the same image for every z; class b (and no class): real images of b, picked by z."""
+        pick = train.images[train.labels == 1][(z[:, 0].abs() * 1000).long() % 20].float() / 127.5 - 1
+        if labels is None:
+            return pick
+        return torch.where((labels == 0)[:, None, None, None], torch.zeros_like(pick), pick)
+
+    model = SimpleNamespace(config=SimpleNamespace(latent_dim=3), generator=draw)
+    by_class = spread(model, train, by_class=True, n=100)
+    assert by_class["a"] == 0 and by_class["b"] == pytest.approx(1.0, abs=0.1)
+    assert set(spread(model, train, by_class=False, n=100)) == {"all"}
+
+
 def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     torch.manual_seed(0)
     c = DCGANConfig(latent_dim=8, base_channels=4, d_base_channels=4, num_classes=10,
@@ -69,6 +91,7 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     rarest = result["rarest_class"]  # asked for every class equally: each should get a tenth
     assert rarest["expected"] == pytest.approx(0.1) and rarest["share"] == min(result["class_histogram"].values())
     assert rarest["of_expected"] == pytest.approx(rarest["share"] / 0.1, abs=1e-3)
+    assert set(result["spread"]) == {f"class{i}" for i in range(10)} and all(v > 0 for v in result["spread"].values())
     assert json.loads((tmp_path / "m" / "eval.json").read_text())["n_generated"] == 200
     assert "frechet_generated_vs_test" in capsys.readouterr().out
     # the classifier was saved as safetensors and loads back strictly

@@ -177,6 +177,12 @@ def _generator_quality_lines(ev: dict) -> list[str]:
         r = ev["rarest_class"]
         lines.append(f"| the class drawn least often against its expected share (target: at least half) | {r['class']} "
                      f"{r['share']:.3f} of {r['expected']:.3f} ({r['of_expected']:.2f}) |")
+    if "spread" in ev:
+        low = min(ev["spread"], key=ev["spread"].get)
+        lines.append("| spread: median pixel distance between two samples over that between two real images (1 = as "
+                     "varied as the data; near 0: one image for every z)"
+                     + (f", lowest class | {low} {ev['spread'][low]:.2f} |" if low != "all" else
+                        f" | {ev['spread'][low]:.2f} |"))
     hist = ev["class_histogram"]
     return lines + ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
                     "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),

@@ -12,6 +12,7 @@ checkpoints/classifiers/<dataset>/, trained on first use) and reused for:
     (the floor a perfect generator would reach with this many test images),
   - the class histogram of generated samples (mode coverage) and the class drawn least often against the
     share it should have (the target: at least half of it),
+  - the spread of the samples (per class for conditional models) against the data's, in pixels,
   - density and coverage (Naeem et al. 2020) on the same features: density ~1 when generated samples sit
     where real ones are as often as real ones do (fidelity), coverage the share of real test images with
     a generated sample among their k nearest real neighbours (diversity; 1 is ideal).
@@ -155,7 +156,25 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
                                  "test": agreement(clf, second, to_float(test.images))},
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
         "rarest_class": rarest_class(clf.class_names, hist, expected_shares(clf.class_names, train, conditional)),
+        "spread": spread(model, train, conditional, seed=seed),
     }
+
+
+@torch.no_grad()
+def spread(model: LoadedModel, train: ImageData, by_class: bool, n: int = 200, seed: int = 0) -> dict[str, float]:
+    """How varied the samples are against the data: the median pixel distance between two of n samples over
+    the median between two real training images, per class ({class name: ratio}) for a conditional model, else
+    over everything ({"all": ratio}). 1 = as varied as the data; a class whose every z draws one image (mode
+    collapse within a class, which class match and the pooled distances do not see) reads near 0."""
+    g = torch.Generator().manual_seed(seed)
+    groups = list(enumerate(train.class_names)) if by_class else [(None, "all")]
+    out = {}
+    for c, name in groups:
+        real = to_float(train.images if c is None else train.images[train.labels == c])
+        z = torch.randn(n, model.config.latent_dim, generator=g)
+        fake = model.generator(z, None if c is None else torch.full((n,), c))
+        out[name] = round(float(torch.pdist(fake.flatten(1)).median() / torch.pdist(real.flatten(1)).median()), 3)
+    return out
 
 
 def expected_shares(class_names: Sequence[str], train: ImageData, asked_equally: bool) -> torch.Tensor:
