@@ -103,6 +103,22 @@ def test_evaluate_tiny_conditional_model(tmp_path, capsys) -> None:
     assert set(agree) == {"generated", "test"} and all(0 <= v <= 1 for v in agree.values())
 
 
+def test_evaluate_tiny_infogan_counts_its_codes_as_no_classes(tmp_path) -> None:
+    from gan_models.infogan import InfoGANConfig
+    from gan_models.kinds import build_pair
+
+    torch.manual_seed(0)
+    G, D = build_pair(InfoGANConfig(latent_dim=6, n_continuous=2, num_classes=10, base_channels=4, d_base_channels=4,
+                                    dataset="fake").validate())
+    G.save_pretrained(tmp_path / "m")
+    D.save_pretrained(tmp_path / "m" / "discriminator")
+    result = main([str(tmp_path / "m"), "--n", "200", "--classifier-dir", str(tmp_path / "clf"),
+                   "--classifier-steps", "20", "--no-card"])
+    assert result["class_match"] is None and result["codes"]["categorical_recovery"] >= 0
+    assert set(result["spread"]) == {"all"} and result["spread"]["all"] > 0  # every code drawn, as one set
+    assert result["rarest_class"]["expected"] == pytest.approx(0.1, abs=0.02)  # the fake set's class shares
+
+
 def test_agreement_counts_images_both_classifiers_put_in_one_class() -> None:
     class Pixel(torch.nn.Module):
         def __init__(self, k: int) -> None:

@@ -172,7 +172,9 @@ def spread(model: LoadedModel, train: ImageData, by_class: bool, n: int = 200, s
     for c, name in groups:
         real = to_float(train.images if c is None else train.images[train.labels == c])
         z = torch.randn(n, model.config.latent_dim, generator=g)
-        fake = model.generator(z, None if c is None else torch.full((n,), c))
+        codes = getattr(model.config, "num_classes", 0)  # InfoGAN draws every code, as `generate` does
+        labels = torch.full((n,), c) if c is not None else torch.arange(n) % codes if codes else None
+        fake = model.generator(z, labels)
         out[name] = round(float(torch.pdist(fake.flatten(1)).median() / torch.pdist(real.flatten(1)).median()), 3)
     return out
 
