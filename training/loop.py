@@ -34,12 +34,9 @@ class Recipe:
         DiffAugment(self.diffaugment)  # refuses unknown ops
         if isinstance(self.ema, bool) or not isinstance(self.ema, int | float) or not 0 <= self.ema < 1:
             raise ValueError(f"ema must be a decay in [0, 1), got {self.ema!r}")
-        weight = self.class_balance
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
-            raise ValueError(f"class balance must be a weight in [0, 100], got {weight!r}")
-        weight = self.mode_seeking
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
-            raise ValueError(f"mode seeking must be a weight in [0, 100], got {weight!r}")
+        for name, weight in (("class balance", self.class_balance), ("mode seeking", self.mode_seeking)):
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
+                raise ValueError(f"{name} must be a weight in [0, 100], got {weight!r}")
         return self
 
     def describe(self) -> str:
@@ -93,7 +90,8 @@ def train_step(
     recipe.class_balance; the record gains "balance". With recipe.mode_seeking G also minimises
     mode_seeking_loss, so that different z of one class do not draw one image; the record gains "mode_seeking".
     """
-    loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+    recipe = recipe or Recipe()
+    loss_d_fn, loss_g_fn = LOSSES[recipe.loss]
     aug = augment if augment else (lambda x: x)
     fake = G(z, labels)  # one G forward per step, reused (detached) by the D update
 
@@ -106,7 +104,6 @@ def train_step(
     loss_d.backward()
     opt_d.step()
 
-    recipe = recipe or Recipe()
     terms = {}
     if balance is not None and recipe.class_balance:
         terms["balance"] = (recipe.class_balance, balance)
