@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -101,7 +102,7 @@ def test_bad_weights_and_kinds_with_classes_are_refused(capsys) -> None:
     for bad in (True, -1.0, 101.0, "1"):
         with pytest.raises(ValueError, match="class balance"):
             Recipe(class_balance=bad).validate()
-    for kind in ("cdcgan", "vae", "infogan"):
+    for kind in ("cdcgan", "vae", "lapgan"):
         with pytest.raises(SystemExit):
             main(["--dry-run", "--model", kind, "--class-balance", "1"])
         assert "--class-balance is for generators without classes" in capsys.readouterr().err
@@ -119,3 +120,12 @@ def test_cli_with_class_balance_resumes_exactly_and_says_so_in_the_card(tmp_path
     state = torch.load(tmp_path / "w-a" / "state.pt", weights_only=True)
     assert any(k.startswith("classifiers.2.") for k in state["balance"])
     assert "class balance through a classifier in the loop (weight 2.0)" in (tmp_path / "a" / "README.md").read_text()
+
+
+def test_an_infogan_trains_with_the_term_beside_its_code_term(tmp_path) -> None:
+    main(["--model", "infogan", "--codes", "3", "--class-balance", "1", "--loss", "hinge", "--steps", "3",
+          "--out", str(tmp_path / "info"), "--work-dir", str(tmp_path / "w"), *TINY])
+    final = json.loads((tmp_path / "info" / "training.json").read_text())["final"]
+    assert final["balance"] > 0 and final["info"] > 0  # both terms reached G's loss
+    config = json.loads((tmp_path / "info" / "config.json").read_text())
+    assert config["class_names"] == ["code 0", "code 1", "code 2"]  # the codes are still not the labels

@@ -89,8 +89,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--diffaugment and --ema are not supported for {args.model}")
     if args.recipe.diffaugment and kind.objective in ("lapgan", "superres", "paired"):
         p.error(f"--diffaugment is not supported for {args.model} (its D sees residuals or paired images)")
-    if args.recipe.class_balance and (kind.conditional or kind.objective != "gan"):
-        p.error(f"--class-balance is for generators without classes (dcgan, mlpgan), not {args.model}")
+    takes_classes = kind.conditional and kind.objective != "infogan"  # InfoGAN's "classes" are its own codes
+    if args.recipe.class_balance and (takes_classes or kind.objective not in ("gan", "infogan")):
+        p.error(f"--class-balance is for generators without classes (dcgan, mlpgan, infogan), not {args.model}")
     if args.recipe.mode_seeking and kind.objective not in ("gan", "infogan"):
         p.error(f"--mode-seeking is for generators of z trained as GANs, not {args.model}")
     return args
