@@ -75,6 +75,23 @@ def test_init_from_an_exported_folder_counts_on_from_its_steps(tmp_path) -> None
         run("wider", 3, "--init-from", str(first), "--latent-dim", "16")
 
 
+def test_a_warm_start_keeps_the_code_names_given_after_training(tmp_path) -> None:
+    def run(name: str, steps: int, *extra: str) -> Path:
+        return main(["--model", "infogan", "--codes", "3", "--continuous-codes", "2", "--steps", str(steps),
+                     "--out", str(tmp_path / name), "--work-dir", str(tmp_path / f"w-{name}"), *TINY, *extra])
+
+    first = run("first", 2)
+    config = json.loads((first / "config.json").read_text())
+    config["code_names"] = ["round -> square", "light -> dark"]  # what a person read off the traversals
+    (first / "config.json").write_text(json.dumps(config))
+    leg = run("leg", 3, "--init-from", str(first))
+    assert json.loads((leg / "config.json").read_text())["code_names"] == ["round -> square", "light -> dark"]
+    again = run("leg", 4, "--init-from", str(first), "--resume")  # a resumed leg rebuilds the config
+    assert json.loads((again / "config.json").read_text())["code_names"] == ["round -> square", "light -> dark"]
+    with pytest.raises(SystemExit, match="another config"):  # other fields must still match
+        run("more", 3, "--init-from", str(first), "--codes", "4")
+
+
 def test_learning_rate_decays_linearly_to_zero_and_resume_stays_exact(tmp_path) -> None:
     from training.train import learning_rate
     from training.train_args import parse_args

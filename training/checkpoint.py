@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -166,6 +166,21 @@ def export(G: torch.nn.Module, D: torch.nn.Module | None, out: Path) -> None:
     if D is not None:
         D.save_pretrained(out / "discriminator")
         (out / "discriminator" / "README.md").unlink(missing_ok=True)  # the main card describes both
+
+
+NAMED_AFTER_TRAINING = ("code_names",)  # written into config.json by hand once a run's traversals were read
+
+
+def names_from(folder: Path, config: ModelConfig) -> ModelConfig:
+    """`config` with the names a person gave `folder`'s model after training (InfoGAN's code names), so that a
+    run warm-started from it keeps them; unchanged when the folder has none or cannot be read (warm_start then
+    says why)."""
+    try:
+        saved = asdict(read_config(folder))
+    except (ModelLoadError, OSError, ValueError):
+        return config
+    names = {k: saved[k] for k in NAMED_AFTER_TRAINING if k in saved and hasattr(config, k)}
+    return replace(config, **names) if saved.get("kind") == config.kind else config
 
 
 def warm_start(folder: Path, config: ModelConfig, G: torch.nn.Module, D: torch.nn.Module | None) -> dict:

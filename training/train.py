@@ -41,6 +41,7 @@ from training.checkpoint import (
     export,
     init_weights,
     make_optimizers,
+    names_from,
     recalibrate_batchnorm,
     sample_grid,
     warm_start,
@@ -155,6 +156,8 @@ def setup(argv: list[str] | None) -> Run:
         raise SystemExit(f"--model {args.model} translates images: use a paired dataset (e.g. emoji-sketch), "
                          f"not {args.dataset}")
     config = model_config(args, data)
+    if args.init_from is not None:
+        config = names_from(args.init_from, config)
     torch.manual_seed(args.seed)  # model init; identical on every rank (DDP also broadcasts rank 0's)
     G, D = build_pair(config)
     G = G.apply(init_weights).to(device)
