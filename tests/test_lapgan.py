@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 from gan_models import registry, render
 from gan_models.kinds import build_pair, config_from_dict
 from gan_models.lapgan import SIZES, LAPGANConfig, LAPGANDiscriminator, LAPGANGenerator, pyramid, upsample
-from training.loop import as_floats, lapgan_step
+from training.loop import Recipe, as_floats, lapgan_step
 from training.train import main
 
 
@@ -79,6 +79,28 @@ def test_the_discriminator_learns_to_tell_residuals_apart() -> None:
     losses = [as_floats(lapgan_step(G, D, opt_g, opt_d, real, torch.randn(16, G.config.latent_dim, generator=g),
                                     labels, step=s))["d_loss"] for s in range(30)]
     assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5
+
+def test_mode_seeking_spreads_the_coarse_level_of_a_class() -> None:
+    real = torch.rand(16, 3, 32, 32, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    labels = torch.arange(16) % 2
+    z_eval = torch.randn(64, tiny_config().latent_dim, generator=torch.Generator().manual_seed(9))
+
+    def spread(weight: float) -> float:
+        G, D = tiny()
+        opt_g, opt_d = torch.optim.Adam(G.parameters(), 2e-3), torch.optim.Adam(D.parameters(), 2e-3)
+        recipe = Recipe("hinge", mode_seeking=weight).validate()
+        g = torch.Generator().manual_seed(3)
+        for s in range(30):
+            record = lapgan_step(G, D, opt_g, opt_d, real, torch.randn(16, G.config.latent_dim, generator=g),
+                                 labels, step=s, recipe=recipe)
+        assert ("mode_seeking" in record) == bool(weight)
+        with torch.no_grad():
+            coarse = G.eval().stages(z_eval, torch.zeros(64, dtype=torch.long))[0].output
+        return float(torch.pdist(coarse.flatten(1)).mean())
+
+    plain, seeking = spread(0.0), spread(1.0)
+    assert seeking > 1.5 * plain, (plain, seeking)
+
 
 
 @pytest.mark.parametrize("patch", [{"image_size": 28}, {"channels": 1}, {"num_classes": 0, "class_names": []},

@@ -171,7 +171,7 @@ def test_mode_seeking_is_refused_where_it_means_nothing(tmp_path, capsys) -> Non
     for bad in (True, -1.0, 101.0, "1"):
         with pytest.raises(ValueError, match="mode seeking"):
             Recipe(mode_seeking=bad).validate()
-    for kind in ("vae", "lapgan", "pix2pix"):
+    for kind in ("vae", "srgan", "pix2pix"):
         with pytest.raises(SystemExit):
             main(["--dry-run", "--model", kind, "--mode-seeking", "1"])
         assert "--mode-seeking is for generators of z" in capsys.readouterr().err

@@ -211,8 +211,12 @@ def lapgan_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optim
                 recipe: Recipe | None = None, ema: AveragedModel | None = None) -> dict:
     """One update of every LAPGAN level at once, each on the real pyramid of the batch (the levels share no
     parameters, so summing their losses trains them independently, as in the paper). Same record as
-    `train_step`; d_real / d_fake average the levels."""
-    loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]
+    `train_step`; d_real / d_fake average the levels. With recipe.mode_seeking the coarsest level also
+    minimises mode_seeking_loss over its own noise block (the record gains "mode_seeking"): that level sets
+    the layout, while each finer level draws on the real coarse image of its batch entry, so two entries
+    differ there by their input rather than by their noise."""
+    recipe = recipe or Recipe()
+    loss_d_fn, loss_g_fn = LOSSES[recipe.loss]
     reals = pyramid(real)
     given = [None] + [upsample(r) for r in reals[:-1]]
     targets = [reals[0]] + [r - g for r, g in zip(reals[1:], given[1:], strict=True)]
@@ -228,7 +232,10 @@ def lapgan_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optim
 
     opt_g.zero_grad(set_to_none=True)
     loss_g = sum(loss_g_fn(D.level(k, fakes[k], given[k], labels)) for k in levels)
-    loss_g.backward()
+    extras = {}
+    if recipe.mode_seeking:
+        extras["mode_seeking"] = mode_seeking_loss(fakes[0], G.split_noise(z)[0], labels)
+    (loss_g + recipe.mode_seeking * extras.get("mode_seeking", 0)).backward()
     opt_g.step()
     if ema is not None:
         ema.update_parameters(G)
@@ -236,6 +243,7 @@ def lapgan_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optim
         "step": step, "d_loss": loss_d.detach(), "g_loss": loss_g.detach(),
         "d_real": torch.stack([torch.sigmoid(r.detach()).mean() for r in real_logits]).mean(),
         "d_fake": torch.stack([torch.sigmoid(f.detach()).mean() for f in fake_logits]).mean(),
+        **{name: value.detach() for name, value in extras.items()},
     }
 
 

@@ -92,7 +92,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     takes_classes = kind.conditional and kind.objective != "infogan"  # InfoGAN's "classes" are its own codes
     if args.recipe.class_balance and (takes_classes or kind.objective not in ("gan", "infogan")):
         p.error(f"--class-balance is for generators without classes (dcgan, mlpgan, infogan), not {args.model}")
-    if args.recipe.mode_seeking and kind.objective not in ("gan", "infogan"):
+    if args.recipe.mode_seeking and kind.objective not in ("gan", "infogan", "lapgan"):
         p.error(f"--mode-seeking is for generators of z trained as GANs, not {args.model}")
     return args
 
