@@ -6,6 +6,8 @@ on a GPU machine they show that every trainer and the render path work on the de
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -15,6 +17,7 @@ if not torch.cuda.is_available():  # the gpu-check script only runs this folder 
 from gan_models import registry  # noqa: E402
 from gan_models.dcgan import DCGANConfig  # noqa: E402
 from gan_models.kinds import build_pair  # noqa: E402
+from gan_models.media import to_uint8  # noqa: E402
 from training.augment import DiffAugment  # noqa: E402
 from training.checkpoint import make_optimizers  # noqa: E402
 from training.data import load_dataset  # noqa: E402
@@ -60,9 +63,14 @@ def test_shipped_models_render_the_same_on_the_device(model_id: str) -> None:
     c = m.config
     z = torch.randn(4, c.latent_dim, generator=torch.Generator().manual_seed(0))
     labels = torch.arange(4) % c.num_classes if c.num_classes else None
+    gpu_generator = copy.deepcopy(m.generator).to(CUDA)
     with torch.inference_mode():
         cpu = m.generator(z, labels)
-        import copy
-
-        gpu = copy.deepcopy(m.generator).to(CUDA)(z.to(CUDA), None if labels is None else labels.to(CUDA))
-    torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-4, rtol=1e-3)
+        device_labels = None if labels is None else labels.to(CUDA)
+        # cuDNN convolutions use TF32 by default on Ampere and later: off, the device computes what the CPU does
+        with torch.backends.cudnn.flags(enabled=True, allow_tf32=False):
+            exact = gpu_generator(z.to(CUDA), device_labels).cpu()
+        default = gpu_generator(z.to(CUDA), device_labels).cpu()
+    torch.testing.assert_close(exact, cpu, atol=1e-4, rtol=1e-3)
+    # with TF32 (as a GPU Space runs) a pixel may land one uint8 level off, never more
+    assert abs(to_uint8(default).astype(int) - to_uint8(cpu).astype(int)).max() <= 1
