@@ -16,6 +16,8 @@ STEPS = [
     ("CUDA tests", [sys.executable, "-m", "pytest", "-q", "tests_gpu", "-p", "no:cacheprovider"]),
     ("train_speed --device cuda", [sys.executable, "benchmarks/train_speed.py", "--device", "cuda",
                                    "--repeats", "2"]),
+    ("train_speed --recipe --device cuda", [sys.executable, "benchmarks/train_speed.py", "--device", "cuda",
+                                            "--recipe"]),
     ("sine_speed --device cuda", [sys.executable, "benchmarks/sine_speed.py", "--device", "cuda"]),
 ]
 

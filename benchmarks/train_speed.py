@@ -1,5 +1,6 @@
 """Live image-GAN trainer against a plain loop of the same model and data, in one process and one run; plus
-the time inversion takes to reach a stated reconstruction error.
+the time inversion takes to reach a stated reconstruction error; and steps/s of the emoji model with each
+recipe option added in turn (--recipe).
 
 Live = training.live.LiveTrainer.run() consumed the way the Train tab consumes it (loss/D charts rebuilt at most
 every 0.5 s, the sample grid every 2 s, a record every step). Plain = the same models, data, batch and
@@ -8,12 +9,13 @@ sizes). Runs alternate (plain, live, live, plain, ...) so machine noise hits bot
 ratio, target >= 0.9. A third contender runs the live trainer the way the Train tab does: in a worker process
 (training/worker.py), its records pickled across to this process.
 
-    python benchmarks/train_speed.py [--steps 300] [--repeats 3] [--device cpu|cuda|all]
+    python benchmarks/train_speed.py [--steps 300] [--repeats 3] [--device cpu|cuda|all] [--recipe]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import statistics
 import sys
@@ -27,11 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gan_models import edit, registry  # noqa: E402
 from gan_models import latent as L  # noqa: E402
+from gan_models.kinds import build_pair  # noqa: E402
+from training.augment import DiffAugment  # noqa: E402
+from training.checkpoint import make_optimizers  # noqa: E402
 from training.data import load_dataset, to_float  # noqa: E402
 from training.device import cpu_threads  # noqa: E402
 from training.live import LiveTrainer  # noqa: E402
 from training.live_config import LiveRecord, LiveTrainConfig  # noqa: E402
-from training.loop import train_step  # noqa: E402
+from training.loop import Recipe, make_ema, train_step  # noqa: E402
 from training.worker import Job, WorkerPool  # noqa: E402
 from ui import train_tab  # noqa: E402
 
@@ -156,6 +161,41 @@ def inversion(threshold: float, repeats: int) -> None:
               f"final MSE median {statistics.median(finals):.4f}")
 
 
+# Cumulative, as README's ablation table: each row adds one option to the row above.
+RECIPE_ROWS = [
+    ("plain (BCE, BatchNorm D)", Recipe()),
+    ("+ hinge loss", Recipe("hinge")),
+    ("+ spectral norm", Recipe("hinge", spectral_norm=True)),
+    ("+ DiffAugment", Recipe("hinge", "color,translation,cutout", spectral_norm=True)),
+    ("+ EMA (shipped)", Recipe("hinge", "color,translation,cutout", 0.999, True)),
+]
+
+
+def recipe_speed(device_name: str, steps: int) -> None:
+    """Steps/s of the default model's networks (cdcgan-emoji: width 64, batch 64) on the emoji data, per recipe row."""
+    device = torch.device(device_name)
+    data = load_dataset("emoji")
+    base = registry.load("cdcgan-emoji").config
+    images, labels = data.images.to(device), data.labels.to(device)
+    print(f"[{device_name}] emoji cdcgan, width 64, latent 64, batch 64, {steps} steps per row (first 10 not timed)")
+    for name, recipe in RECIPE_ROWS:
+        G, D = (m.to(device) for m in build_pair(dataclasses.replace(base, spectral_norm=recipe.spectral_norm)))
+        opt_g, opt_d = make_optimizers(G, D, 2e-4, 2e-4)
+        gen = torch.Generator(device=device).manual_seed(0)
+        augment = DiffAugment(recipe.diffaugment, gen) if recipe.diffaugment else None
+        ema = make_ema(G, recipe.ema)
+        with cpu_threads(1, device):
+            for step in range(steps + 10):
+                if step == 10:
+                    _sync(device)
+                    start = time.perf_counter()
+                idx = torch.randint(0, len(data), (64,), generator=gen, device=device)
+                z = torch.randn(64, base.latent_dim, generator=gen, device=device)
+                train_step(G, D, opt_g, opt_d, to_float(images[idx]), z, labels[idx], step, recipe, augment, ema)
+            _sync(device)
+        print(f"  {name:<26}{steps / (time.perf_counter() - start):7.1f} steps/s")
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -168,14 +208,19 @@ def main() -> None:
     parser.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
     parser.add_argument("--threshold", type=float, default=0.02, help="inversion target MSE")
     parser.add_argument("--skip-inversion", action="store_true")
+    parser.add_argument("--recipe", action="store_true", help="only the emoji model's steps/s per recipe option")
+    parser.add_argument("--recipe-steps", type=int, default=100)
     args = parser.parse_args()
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
     for device in devices:
         if device == "cuda" and not torch.cuda.is_available():
             print("[cuda] no GPU on this machine: skipped")
             continue
-        speed(device, args.steps, args.repeats)
-    if not args.skip_inversion:
+        if args.recipe:
+            recipe_speed(device, args.recipe_steps)
+        else:
+            speed(device, args.steps, args.repeats)
+    if not args.skip_inversion and not args.recipe:
         inversion(args.threshold, args.repeats)
 
 
