@@ -20,7 +20,7 @@ import inspect
 import statistics
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import torch
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gan_models import edit, registry  # noqa: E402
 from gan_models import latent as L  # noqa: E402
-from gan_models.kinds import build_pair  # noqa: E402
+from gan_models.kinds import ModelConfig, build_pair  # noqa: E402
 from training.augment import DiffAugment  # noqa: E402
 from training.checkpoint import make_optimizers  # noqa: E402
 from training.data import load_dataset, to_float  # noqa: E402
@@ -51,15 +51,26 @@ def plain_loop(steps: int, device: str, data) -> float:
     G, D, opt_g, opt_d = trainer.G, trainer.D, trainer.opt_g, trainer.opt_d
     images, n, b = trainer.images, len(data), 32
     gen = torch.Generator(device=trainer.device).manual_seed(0)
-    with cpu_threads(1, trainer.device):
-        _sync(trainer.device)
+
+    def one_step(step: int) -> None:
+        idx = torch.randint(0, n, (b,), generator=gen, device=trainer.device)
+        z = torch.randn(b, 32, generator=gen, device=trainer.device)
+        train_step(G, D, opt_g, opt_d, to_float(images[idx]), z, step=step)
+
+    return steps_per_second(one_step, steps, trainer.device)
+
+
+def steps_per_second(one_step: Callable[[int], None], steps: int, device: torch.device, warmup: int = 0) -> float:
+    """Rate of `one_step(step)` over `steps` calls after `warmup` untimed ones, on one CPU thread."""
+    with cpu_threads(1, device):
+        for step in range(warmup):
+            one_step(step)
+        _sync(device)
         start = time.perf_counter()
-        for step in range(steps):
-            idx = torch.randint(0, n, (b,), generator=gen, device=trainer.device)
-            z = torch.randn(b, 32, generator=gen, device=trainer.device)
-            train_step(G, D, opt_g, opt_d, to_float(images[idx]), z, step=step)
-        _sync(trainer.device)
-        return steps / (time.perf_counter() - start)
+        for step in range(warmup, warmup + steps):
+            one_step(step)
+        _sync(device)
+    return steps / (time.perf_counter() - start)
 
 
 def as_the_tab_does(records: Iterable[LiveRecord], steps: int) -> Iterator[LiveRecord]:
@@ -179,22 +190,23 @@ def recipe_speed(device_name: str, steps: int) -> None:
     images, labels = data.images.to(device), data.labels.to(device)
     print(f"[{device_name}] emoji cdcgan, width 64, latent 64, batch 64, {steps} steps per row (first 10 not timed)")
     for name, recipe in RECIPE_ROWS:
-        G, D = (m.to(device) for m in build_pair(dataclasses.replace(base, spectral_norm=recipe.spectral_norm)))
-        opt_g, opt_d = make_optimizers(G, D, 2e-4, 2e-4)
-        gen = torch.Generator(device=device).manual_seed(0)
-        augment = DiffAugment(recipe.diffaugment, gen) if recipe.diffaugment else None
-        ema = make_ema(G, recipe.ema)
-        with cpu_threads(1, device):
-            for step in range(steps + 10):
-                if step == 10:
-                    _sync(device)
-                    start = time.perf_counter()
-                idx = torch.randint(0, len(data), (64,), generator=gen, device=device)
-                z = torch.randn(64, base.latent_dim, generator=gen, device=device)
-                train_step(G, D, opt_g, opt_d, to_float(images[idx]), z, labels[idx], step, recipe, augment, ema)
-            _sync(device)
-        print(f"  {name:<26}{steps / (time.perf_counter() - start):7.1f} steps/s")
+        print(f"  {name:<26}{_recipe_rate(recipe, base, images, labels, steps):7.1f} steps/s")
 
+
+def _recipe_rate(recipe: Recipe, base: ModelConfig, images: torch.Tensor, labels: torch.Tensor, steps: int) -> float:
+    device = images.device
+    G, D = (m.to(device) for m in build_pair(dataclasses.replace(base, spectral_norm=recipe.spectral_norm)))
+    opt_g, opt_d = make_optimizers(G, D, 2e-4, 2e-4)
+    gen = torch.Generator(device=device).manual_seed(0)
+    augment = DiffAugment(recipe.diffaugment, gen) if recipe.diffaugment else None
+    ema = make_ema(G, recipe.ema)
+
+    def one_step(step: int) -> None:
+        idx = torch.randint(0, len(images), (64,), generator=gen, device=device)
+        z = torch.randn(64, base.latent_dim, generator=gen, device=device)
+        train_step(G, D, opt_g, opt_d, to_float(images[idx]), z, labels[idx], step, recipe, augment, ema)
+
+    return steps_per_second(one_step, steps, device, warmup=10)
 
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
