@@ -13,6 +13,7 @@ from training.device import resolve_device
 from training.limits import RunLimiter, RunRefused
 from training.losses import d_loss, g_loss
 from training.sine import D_LOSS_EQUILIBRIUM, FusedAdam, SineTrainConfig, SineTrainer
+from training.sine_sweep import SineSweepConfig, SineSweepTrainer
 
 
 def test_networks_have_the_tutorial_shapes():
@@ -149,6 +150,12 @@ def test_cuda_is_used_when_present_and_refused_clearly_when_not():
         with pytest.raises(ValueError, match="no GPU"):
             resolve_device("cuda")
         assert resolve_device("auto").type == "cpu"
+    assert resolve_device("auto", auto="cpu").type == "cpu"
+
+
+def test_the_sine_toy_trains_on_the_cpu_unless_cuda_is_asked_for():
+    assert SineTrainer(SineTrainConfig(steps=1)).device.type == "cpu"
+    assert SineSweepTrainer(SineSweepConfig(steps=1)).device.type == "cpu"
 
 
 def test_run_limiter_admits_one_run_per_session_and_caps_the_total():
@@ -180,7 +187,6 @@ def test_default_run_converges_on_cpu():
 
 
 def test_sweep_trains_each_size_as_its_own_tutorial_network():
-    from training.sine_sweep import SineSweepConfig, SineSweepTrainer
 
     trainer = SineSweepTrainer(SineSweepConfig(sizes=(1, 3, 16), steps=30, report_every=10, n_curves=2))
     records = list(trainer.run())

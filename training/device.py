@@ -11,14 +11,15 @@ import torch
 
 DEVICES = ("auto", "cpu", "cuda")
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks the GPU when there is one; asking for 'cuda' without one is an error, not a fallback."""
+def resolve_device(name: str, auto: str = "cuda") -> torch.device:
+    """'auto' picks `auto` ('cuda' or 'cpu') when that is there, else the CPU; asking for 'cuda' without a GPU
+    is an error, not a fallback."""
     if name not in DEVICES:
         raise ValueError(f"Unknown device {name!r}; choose one of {', '.join(DEVICES)}.")
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("CUDA was requested but this server has no GPU; choose 'auto' or 'cpu'.")
     if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
+        name = "cuda" if auto == "cuda" and torch.cuda.is_available() else "cpu"
     return torch.device(name)
 
 

@@ -31,6 +31,9 @@ D_LOSS_EQUILIBRIUM = 2 * math.log(2)  # D outputs 0.5 on everything: -2 log(1/2)
 G_LOSS_EQUILIBRIUM = math.log(2)  # non-saturating -log D(G(z)) with D(G(z)) = 0.5
 N_FIT_SAMPLES = 256  # curves used for the fit-error readout
 NOISE_CHUNK = 64  # steps of noise and real curves drawn per RNG call: fewer tiny kernel launches
+# 'auto' trains on the CPU even where there is a GPU: a step is a few dozen launches of tiny kernels, and
+# one CPU thread was measured to run the default run faster than an H200 (docs/benchmarks.md, "On a GPU").
+AUTO_DEVICE = "cpu"
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class SineTrainConfig:
         for name, lr in (("learning rate G", self.lr_g), ("learning rate D", self.lr_d)):
             if not isinstance(lr, int | float) or not math.isfinite(lr) or not 0 < lr <= 1:
                 raise ValueError(f"{name} must be a number in (0, 1], got {lr!r}.")
-        resolve_device(self.device)
+        resolve_device(self.device, AUTO_DEVICE)
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:
@@ -121,7 +124,7 @@ class SineTrainer:
     def __init__(self, config: SineTrainConfig) -> None:
         config.validate()
         self.config = config
-        self.device = resolve_device(config.device)
+        self.device = resolve_device(config.device, AUTO_DEVICE)
         self.target = TARGETS[config.target]
         model_config = SineConfig(n_ideas=config.n_ideas)
         init_rng = torch.Generator().manual_seed(config.seed)

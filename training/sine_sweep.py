@@ -22,7 +22,7 @@ from torch import nn
 
 from gan_models.sine import HIDDEN, MAX_IDEAS, N_POINTS, TARGETS, SineConfig, SineGenerator, curve_x
 from training.device import cpu_threads, resolve_device
-from training.sine import FusedAdam, SineTrainConfig
+from training.sine import AUTO_DEVICE, FusedAdam, SineTrainConfig
 
 MAX_MODELS = 6
 
@@ -172,7 +172,7 @@ class SineSweepTrainer:
     def __init__(self, config: SineSweepConfig) -> None:
         config.validate()
         self.config = config
-        self.device = resolve_device(config.device)
+        self.device = resolve_device(config.device, AUTO_DEVICE)
         self.sizes = list(config.sizes)
         self.width = max(self.sizes)
         self.target = TARGETS[config.target]

@@ -89,8 +89,8 @@ def _train_panel() -> _TrainPanel:
                              info="Same seed, same run (on CPU).", elem_id="sine-seed")
             device = gr.Radio(
                 ["auto", "cpu", "cuda"], value="auto", label="Device",
-                info="auto uses the GPU when the server has one"
-                + ("" if torch.cuda.is_available() else " (this server: CPU only)."),
+                info="auto trains on the CPU: this toy is too small to gain from a GPU"
+                + (" (pick cuda to compare)." if torch.cuda.is_available() else " (this server: CPU only)."),
                 elem_id="sine-device",
             )
             with gr.Row():
