@@ -124,7 +124,7 @@ def test_interpolate_tab_makes_a_gif(page, app_url, ids):
     screenshot(page, "sine_tab")
 
 
-@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080), (390, 844)])  # a projector, a desktop, a phone
 def test_the_image_stays_in_view_while_any_slider_is_dragged(browser, app_url, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()

@@ -131,7 +131,7 @@ def _layout() -> tuple[Explore, _Controls]:
                     for i in range(N_DIR)
                 ]
             reset = gr.Button("Reset sliders", elem_id="ex-reset")
-        with gr.Column(scale=2), gr.Column(elem_id="ex-view"):  # sticky (app.CSS): in view while sliders move
+        with gr.Column(scale=2, elem_id="ex-view-col"), gr.Column(elem_id="ex-view"):  # sticky (app.CSS)
             image = gr.Image(label="Generated", format="png", interactive=False, elem_id="ex-image",
                              buttons=["download", "fullscreen"], height=440)
             readout = gr.Markdown(elem_id="ex-readout")
