@@ -16,7 +16,8 @@ TITLE = "GAN Latent Explorer"
 # window, inside a column as tall as the sliders' (gr.Row(equal_height=True)). Gradio's container
 # clips with overflow: hidden, which makes it the sticky element's scroll box; overflow: clip clips the same
 # without becoming one. On a phone the columns stack: the view then comes first and its column sticks
-# over the controls scrolling beneath it, with a shorter image so the sliders keep most of the screen.
+# over the controls scrolling beneath it, with a shorter image so the sliders keep most of the screen; a
+# table too wide for the screen scrolls sideways.
 CSS = """
 .gradio-container { overflow: clip !important; }
 #ex-view { position: sticky; top: 8px; z-index: 5; flex: 0 0 auto !important; background: var(--body-background-fill); }
@@ -24,6 +25,8 @@ CSS = """
 @media (max-width: 767px) {  /* below Gradio's md breakpoint, where the two columns stack */
   #ex-view-col { order: -1; position: sticky; top: 0; z-index: 100; background: var(--body-background-fill); }
   #ex-image { height: 30vh !important; }
+  .prose table { display: block; max-width: 100%; overflow-x: auto; }  /* scroll, not one letter per line */
+  .prose th, .prose td, .prose td code { white-space: nowrap; }
 }
 """
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
