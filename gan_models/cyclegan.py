@@ -24,8 +24,8 @@ from gan_models.dcgan import (
     check_images,
     check_weight,
     config_from_mapping,
-    spectral,
 )
+from gan_models.pix2pix import patch_layers
 
 LIMITS = {"base_channels": (4, 256), "blocks": (1, 16), "d_base_channels": (4, 256)}
 DOMAINS = ("twemoji", "noto")  # A, B
@@ -93,13 +93,7 @@ class PatchCritic(nn.Module):
 
     def __init__(self, c: CycleGANConfig) -> None:
         super().__init__()
-        d = c.d_base_channels
-        self.net = nn.Sequential(
-            spectral(nn.Conv2d(c.channels, d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, d, 16, 16]
-            spectral(nn.Conv2d(d, 2 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 2d, 8, 8]
-            spectral(nn.Conv2d(2 * d, 4 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 4d, 4, 4]
-            spectral(nn.Conv2d(4 * d, 1, 3, 1, 1), True),  # [N, 1, 4, 4]
-        )
+        self.net = patch_layers(c.channels, c.d_base_channels)  # pix2pix's PatchGAN, on the image alone
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)

@@ -110,6 +110,16 @@ class UNetGenerator(nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", 
         return self.out(torch.cat([y, h1], 1))
 
 
+def patch_layers(in_channels: int, d: int) -> nn.Sequential:
+    """PatchGAN's layers, spectrally normalised: [N, in_channels, 32, 32] -> patch logits [N, 1, 4, 4]."""
+    return nn.Sequential(
+        spectral(nn.Conv2d(in_channels, d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, d, 16, 16]
+        spectral(nn.Conv2d(d, 2 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 2d, 8, 8]
+        spectral(nn.Conv2d(2 * d, 4 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 4d, 4, 4]
+        spectral(nn.Conv2d(4 * d, 1, 3, 1, 1), True),  # [N, 1, 4, 4]
+    )
+
+
 class PatchDiscriminator(
     nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "pix2pix", "gan-latent-explorer"]
 ):
@@ -120,14 +130,7 @@ class PatchDiscriminator(
     def __init__(self, config: Pix2PixConfig | dict | None = None) -> None:
         super().__init__()
         self.config = c = self._coerce(config)
-        d = c.d_base_channels
-        self.net = nn.Sequential(
-            spectral(nn.Conv2d(c.in_channels + c.channels, d, 4, 2, 1), True),  # [N, d, 16, 16]
-            nn.LeakyReLU(0.2, True),
-            spectral(nn.Conv2d(d, 2 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 2d, 8, 8]
-            spectral(nn.Conv2d(2 * d, 4 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 4d, 4, 4]
-            spectral(nn.Conv2d(4 * d, 1, 3, 1, 1), True),  # [N, 1, 4, 4]
-        )
+        self.net = patch_layers(c.in_channels + c.channels, c.d_base_channels)
 
     def forward(self, inputs: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([inputs, images], dim=1)).squeeze(1)

@@ -60,7 +60,7 @@ except ImportError:
         return fn
 
 INTRO = """
-**Train a GAN in your browser.** The generator starts from noise and learns to draw the dataset; the
+**Train a GAN while you watch.** The generator starts from noise and learns to draw the dataset; the
 discriminator learns to tell real images from its fakes. The grid shows the *same* 16-64 input vectors every
 few seconds, so you watch the same samples sharpen. Pick the **VAE** to train the other kind of generative model
 on the same data: no discriminator, an encoder and a decoder trained to redraw each image from a short code;
