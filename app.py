@@ -22,6 +22,7 @@ CSS = """
 .gradio-container { overflow: clip !important; }
 #ex-view { position: sticky; top: 8px; z-index: 5; flex: 0 0 auto !important; background: var(--body-background-fill); }
 #ex-image { height: min(440px, 45vh) !important; }
+#ip-gif img, #ip-mp4 video { image-rendering: pixelated; }  /* the browser scales them up: keep pixels square */
 @media (max-width: 767px) {  /* below Gradio's md breakpoint, where the two columns stack */
   #ex-view-col { order: -1; position: sticky; top: 0; z-index: 100; background: var(--body-background-fill); }
   #ex-image { height: 30vh !important; }

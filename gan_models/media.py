@@ -180,6 +180,11 @@ def write_gif(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
     return path
 
 
+# x264's quality (0 = lossless, its default 23): 23 smeared the pixel edges of upscaled frames (35.9 dB against the
+# frames at 128 px); 18 keeps them (38.8 dB) for about 40% more bytes (12 KB for 16 frames).
+MP4_CRF = 18
+
+
 def write_mp4(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
     import imageio.v2 as imageio  # imageio-ffmpeg ships its own ffmpeg binary
 
@@ -192,7 +197,7 @@ def write_mp4(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
     big = video_frames(frames)
     writer = imageio.get_writer(
         str(path), format="FFMPEG", mode="I", fps=fps, codec="libx264", pixelformat="yuv420p",
-        macro_block_size=16, ffmpeg_log_level="error", output_params=["-movflags", "+faststart"],
+        macro_block_size=16, ffmpeg_log_level="error", output_params=["-movflags", "+faststart", "-crf", str(MP4_CRF)],
     )
     try:
         for f in big:

@@ -258,6 +258,26 @@ def test_interpolation_frames_and_exports(ids, tmp_path):
     assert strip.shape[1] > strip.shape[0]
 
 
+def test_the_mp4_keeps_the_pixels_of_small_images(tmp_path):
+    """Sixteen real 32 px emoji, upscaled and encoded: decoded, they match the frames that went in to 37 dB
+    (x264's default quality, crf 23, was measured at 35.3 dB on them: smeared pixel edges)."""
+    import imageio.v2 as imageio
+
+    from training.data import load_dataset
+
+    frames = load_dataset("emoji", "test").images[:16].numpy().transpose(0, 2, 3, 1).copy()
+    path = media.write_mp4(frames, tmp_path / "emoji.mp4")
+    expected = media.video_frames(frames)
+    reader = imageio.get_reader(str(path), format="FFMPEG")
+    try:
+        decoded = np.stack([reader.get_data(i) for i in range(len(expected))])
+    finally:
+        reader.close()
+    assert decoded.shape == expected.shape
+    mse = ((decoded.astype(np.float64) - expected) ** 2).mean()
+    assert 10 * np.log10(255**2 / mse) >= 37.0
+
+
 def frames_dim(model_id: str) -> int:
     return R.model_spec(R.load_model(model_id))["latent_dim"]
 
