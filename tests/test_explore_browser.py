@@ -90,19 +90,23 @@ def test_shared_link_restores_controls_and_sliders_rerender(page, app_url, ids):
     _wait_src_change(page, "ex-image", before)
     screenshot(page, "explore_sefa")
 
-    # Teaching views: class grid (rows = seeds, columns = classes) and traversals + sensitivity chart.
+    # Teaching views: class grid (rows = seeds, columns = classes) and traversals + sensitivity chart, each
+    # drawn when its panel opens; the button redraws after a change.
     page.get_by_text("Class grid (conditional models)").click()
-    page.locator("#ex-grid-btn").click()
     page.wait_for_selector("#ex-class-grid img")
+    grid = _src(page, "ex-class-grid")
+    rows = page.locator("#ex-grid-rows input[type=number]")
+    rows.fill("1")
+    rows.press("Enter")
+    page.locator("#ex-grid-btn").click()
+    _wait_src_change(page, "ex-class-grid", grid)
     page.get_by_text("Traversals and sensitivity").click()
-    page.locator("#ex-trav-btn").click()
     page.wait_for_selector("#ex-traversal img")
     page.locator("#ex-sensitivity").scroll_into_view_if_needed()
     screenshot(page, "explore_grids")
 
     # "Is it copying?": the seed's image beside its nearest training images, and what the distance means.
     page.get_by_text("Is it copying? Nearest training images").click()
-    page.locator("#ex-nearest-btn").click()
     page.wait_for_selector("#ex-nearest img")
     page.wait_for_selector("#ex-nearest-text:has-text('Nearest training image')")
     page.locator("#ex-nearest-text").scroll_into_view_if_needed()

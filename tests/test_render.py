@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -196,6 +197,16 @@ def test_labels_are_checked(ids):
         R.generate(uncond, label="cat")
     with pytest.raises(ValueError, match="unconditional"):
         R.class_grid(uncond)
+
+
+def test_opening_the_class_grid_panel_draws_it_and_stays_quiet_for_an_unconditional_model(ids):
+    from ui import explore_views
+
+    uncond, cond = ids
+    sliders = [0.0] * explore_views.N_SLIDER_VALUES  # the raw, PCA and SeFa sliders, all at rest
+    assert explore_views.class_grid_if_conditional(uncond, 1, 2, 1.0, [], *sliders) == gr.skip()
+    grid = explore_views.class_grid_if_conditional(cond, 1, 2, 1.0, [], *sliders)
+    assert grid.ndim == 3 and np.array_equal(grid, explore_views.make_class_grid(cond, 1, 2, 1.0, [], *sliders))
 
 
 def test_sensitivity_and_traversal(ids):

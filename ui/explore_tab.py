@@ -65,11 +65,14 @@ class _Controls:
     recipe_out: gr.File
     recipe_in: gr.File
     rows: gr.Slider
+    grid_panel: gr.Accordion
     grid_btn: gr.Button
     class_img: gr.Image
+    trav_panel: gr.Accordion
     trav_btn: gr.Button
     trav_img: gr.Image
     sens_plot: gr.BarPlot
+    nearest_panel: gr.Accordion
     nearest_btn: gr.Button
     nearest_img: gr.Image
     nearest_text: gr.Markdown
@@ -148,13 +151,13 @@ def _layout() -> tuple[Explore, _Controls]:
             recipe_out = gr.File(label="Recipe (download)", elem_id="ex-recipe-out")
             recipe_in = gr.File(label="Load a recipe", file_types=[".json"], type="filepath", elem_id="ex-recipe-in")
 
-    with gr.Accordion("Class grid (conditional models)", open=False):
+    with gr.Accordion("Class grid (conditional models)", open=False, elem_id="ex-grid-panel") as grid_panel:
         with gr.Row():
             rows = gr.Slider(1, MAX_CLASS_GRID_ROWS, value=3, step=1, label="Rows (seeds)",
                              elem_id="ex-grid-rows", info="Each row keeps one noise vector; columns are classes.")
             grid_btn = gr.Button("Draw class grid", elem_id="ex-grid-btn")
         class_img = gr.Image(label="Class grid", format="png", interactive=False, elem_id="ex-class-grid")
-    with gr.Accordion("Traversals and sensitivity", open=False):
+    with gr.Accordion("Traversals and sensitivity", open=False, elem_id="ex-trav-panel") as trav_panel:
         gr.Markdown("Each row sets one slider dimension to -3 ... +3 (the rest of z unchanged); the chart "
                     "shows how much each dimension changes this image (mean pixel change per unit).")
         trav_btn = gr.Button("Draw traversals", elem_id="ex-trav-btn")
@@ -164,7 +167,8 @@ def _layout() -> tuple[Explore, _Controls]:
                                    elem_id="ex-sensitivity",
                                    color_map={"has a slider": "#f97316", "no slider": "#9ca3af"})
 
-    with gr.Accordion("Is it copying? Nearest training images", open=False, elem_id="ex-nearest-panel"):
+    nearest_title = "Is it copying? Nearest training images"
+    with gr.Accordion(nearest_title, open=False, elem_id="ex-nearest-panel") as nearest_panel:
         gr.Markdown("Does the model just copy its training data? A GAN's generator never sees a training image, "
                     "only the discriminator's verdicts, yet on small data it can still memorise. Put the seed's "
                     "image (the first of a grid) beside the training images closest to it in pixels, and compare "
@@ -176,8 +180,8 @@ def _layout() -> tuple[Explore, _Controls]:
 
     ex = Explore(model, seed, label, truncation, n, dims, raw, amounts, closed_form, mode, image, readout, info)
     return ex, _Controls(random_btn, raw_group, dir_group, sefa_group, reset, link_btn, recipe_btn, link, recipe_out,
-                         recipe_in, rows, grid_btn, class_img, trav_btn, trav_img, sens_plot, nearest_btn,
-                         nearest_img, nearest_text)
+                         recipe_in, rows, grid_panel, grid_btn, class_img, trav_panel, trav_btn, trav_img, sens_plot,
+                         nearest_panel, nearest_btn, nearest_img, nearest_text)
 
 
 def _wire(ex: Explore, c: _Controls) -> None:
@@ -203,12 +207,17 @@ def _wire(ex: Explore, c: _Controls) -> None:
                   **LIVE).then(send_views, view_inputs, view_outputs, api_name="explore_render_reset", **SLIDER)
     ex.mode.change(lambda m: [gr.update(visible=m == shown) for shown in MODES],
                    ex.mode, [c.raw_group, c.dir_group, c.sefa_group], api_name="explore_mode", queue=False, **PRIVATE)
-    c.grid_btn.click(views.make_class_grid, [ex.model, ex.seed, c.rows, ex.truncation, ex.dims, *slider_values],
-                     c.class_img, api_name="explore_class_grid", **LIVE)
-    c.nearest_btn.click(views.find_nearest, [ex.model, ex.seed, ex.label, ex.truncation, ex.dims, *slider_values],
-                        [c.nearest_img, c.nearest_text], api_name="explore_nearest", **LIVE)
-    c.trav_btn.click(views.make_traversal, [ex.model, ex.seed, ex.label, ex.truncation, ex.dims, *slider_values],
-                     [c.trav_img, c.sens_plot], api_name="explore_traversal", **LIVE)
+    # Opening a panel draws it for the current view (its button redraws after changes); an unconditional
+    # model's class grid stays empty on opening rather than greeting the person with a refusal.
+    grid_inputs = [ex.model, ex.seed, c.rows, ex.truncation, ex.dims, *slider_values]
+    c.grid_btn.click(views.make_class_grid, grid_inputs, c.class_img, api_name="explore_class_grid", **LIVE)
+    c.grid_panel.expand(views.class_grid_if_conditional, grid_inputs, c.class_img, api_name="explore_class_grid_open",
+                        **LIVE)
+    nearest_inputs = [ex.model, ex.seed, ex.label, ex.truncation, ex.dims, *slider_values]
+    for trigger, name in ((c.nearest_btn.click, "explore_nearest"), (c.nearest_panel.expand, "explore_nearest_open")):
+        trigger(views.find_nearest, nearest_inputs, [c.nearest_img, c.nearest_text], api_name=name, **LIVE)
+    for trigger, name in ((c.trav_btn.click, "explore_traversal"), (c.trav_panel.expand, "explore_traversal_open")):
+        trigger(views.make_traversal, nearest_inputs, [c.trav_img, c.sens_plot], api_name=name, **LIVE)
     # The chart follows the sliders: whatever sets the model, seed, class or slider dims (a user, a link, a
     # recipe, another tab) redraws it, so the chart never disagrees with the sliders on screen.
     gr.on([ex.model.change, ex.seed.change, ex.label.change, ex.dims.change], views.sensitivity_chart,

@@ -233,6 +233,14 @@ def make_class_grid(model: str, seed: float, rows: float, truncation: float, dim
 
 
 @user_errors
+def class_grid_if_conditional(model: str, seed: float, rows: float, truncation: float, dims: list, *values):
+    """make_class_grid for a conditional model; nothing (no refusal) for one without classes."""
+    if not render.load_model(model).class_names:
+        return gr.skip()
+    return make_class_grid(model, seed, rows, truncation, dims, *values)
+
+
+@user_errors
 def make_traversal(model: str, seed: float, label: str | None, truncation: float, dims: list, *values):
     loaded = render.load_model(model)
     edits = _edits(loaded, seed, dims, list(values))
