@@ -23,6 +23,7 @@ CSS = """
 #ex-view { position: sticky; top: 8px; z-index: 5; flex: 0 0 auto !important; background: var(--body-background-fill); }
 #ex-image { height: min(440px, 45vh) !important; }
 #ip-gif img, #ip-mp4 video { image-rendering: pixelated; }  /* the browser scales them up: keep pixels square */
+#ex-traversal img { margin-top: 30px; }  /* the grid fills the width: its first row clear of the label */
 @media (max-width: 767px) {  /* below Gradio's md breakpoint, where the two columns stack */
   #ex-view-col { order: -1; position: sticky; top: 0; z-index: 100; background: var(--body-background-fill); }
   #ex-image { height: 30vh !important; }
