@@ -7,6 +7,9 @@ weight in the paper), which keeps colours. D learns on a pool of past fakes (tra
 Here A = Twemoji and B = Noto Emoji, trained on disjoint halves of the code points so no pair is ever seen.
 Generators: the paper's ResNet design, resized for 32x32 (two stride-2 downsamplings to 8x8, `blocks`
 residual blocks, InstanceNorm). Ds: PatchGAN, spectrally normalised. w = base_channels, d = d_base_channels.
+`upsample`: the decoder's 2x steps as the paper's transposed convolutions ("transposed"), or as nearest
+upsampling then a 3x3 convolution ("resize", Odena et al. 2016): a transposed convolution of kernel 4 and stride
+2 gives neighbouring output pixels different sets of weights, which shows as a plaid on flat areas.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from gan_models.pix2pix import patch_layers
 
 LIMITS = {"base_channels": (4, 256), "blocks": (1, 16), "d_base_channels": (4, 256)}
 DOMAINS = ("twemoji", "noto")  # A, B
+UPSAMPLING = ("transposed", "resize")
 
 
 @dataclass
@@ -41,6 +45,7 @@ class CycleGANConfig(ImageInput):
     d_base_channels: int = 32
     cycle_weight: float = 10.0
     identity_weight: float = 5.0
+    upsample: str = "transposed"
     dataset: str = ""
 
     def validate(self) -> CycleGANConfig:
@@ -49,6 +54,8 @@ class CycleGANConfig(ImageInput):
             raise ValueError("config: CycleGAN here translates 32x32 RGB images")
         for name in ("cycle_weight", "identity_weight"):
             check_weight(self, name, 100)
+        if self.upsample not in UPSAMPLING:
+            raise ValueError(f"config.upsample must be one of {UPSAMPLING}, got {str(self.upsample)[:20]!r}")
         return self
 
     @classmethod
@@ -68,6 +75,13 @@ class ResBlock(nn.Module):
         return x + self.net(x)
 
 
+def up2x(c_in: int, c_out: int, upsample: str) -> list[nn.Module]:
+    """[N, c_in, s, s] -> [N, c_out, 2s, 2s]: one transposed convolution, or nearest upsampling + convolution."""
+    if upsample == "transposed":
+        return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1)]
+    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1)]
+
+
 class ResnetGenerator(nn.Module):
     """images [N, 3, 32, 32] -> images [N, 3, 32, 32] in [-1, 1]."""
 
@@ -79,8 +93,8 @@ class ResnetGenerator(nn.Module):
             nn.Conv2d(w, 2 * w, 3, 2, 1), nn.InstanceNorm2d(2 * w), nn.ReLU(True),  # [N, 2w, 16, 16]
             nn.Conv2d(2 * w, 4 * w, 3, 2, 1), nn.InstanceNorm2d(4 * w), nn.ReLU(True),  # [N, 4w, 8, 8]
             *(ResBlock(4 * w) for _ in range(c.blocks)),  # [N, 4w, 8, 8]
-            nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1), nn.InstanceNorm2d(2 * w), nn.ReLU(True),  # [N, 2w, 16, 16]
-            nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.InstanceNorm2d(w), nn.ReLU(True),  # [N, w, 32, 32]
+            *up2x(4 * w, 2 * w, c.upsample), nn.InstanceNorm2d(2 * w), nn.ReLU(True),  # [N, 2w, 16, 16]
+            *up2x(2 * w, w, c.upsample), nn.InstanceNorm2d(w), nn.ReLU(True),  # [N, w, 32, 32]
             nn.ReflectionPad2d(2), nn.Conv2d(w, c.channels, 5), nn.Tanh(),  # [N, 3, 32, 32]
         )
 

@@ -107,11 +107,22 @@ def test_cyclegan_step_trains_both_directions() -> None:
         G(blobs(1), "sideways")
 
 
+def test_cyclegan_decoder_upsamples_by_resize_or_transposed_convolution() -> None:
+    x = blobs(2)
+    resize, _ = build_pair(CycleGANConfig(base_channels=4, blocks=1, d_base_channels=4, upsample="resize"))
+    transposed, _ = build_pair(CycleGANConfig(base_channels=4, blocks=1, d_base_channels=4))
+    assert resize(x).shape == transposed(x).shape == x.shape
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in resize.modules())
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in transposed.modules()) == 4  # 2 per translator
+    assert config_from_dict({"kind": "cyclegan"}).upsample == "transposed"  # configs written before the option
+
+
 @pytest.mark.parametrize("kind,patch", [("pix2pix", {"source": "photo"}), ("pix2pix", {"in_channels": 4}),
                                         ("pix2pix", {"in_channels": 3}),  # a sketch has one channel
                                         ("pix2pix", {"source": "sketch-vendor", "in_channels": 1}),
                                         ("pix2pix", {"l1_weight": -1}), ("cyclegan", {"cycle_weight": "10"}),
-                                        ("cyclegan", {"blocks": 10**6}), ("cyclegan", {"image_size": 28})])
+                                        ("cyclegan", {"blocks": 10**6}), ("cyclegan", {"image_size": 28}),
+                                        ("cyclegan", {"upsample": "bilinear"}), ("cyclegan", {"upsample": 2})])
 def test_hostile_configs_are_refused(kind: str, patch: dict) -> None:
     with pytest.raises(ValueError):
         config_from_dict({"kind": kind, **patch})
