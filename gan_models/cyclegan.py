@@ -8,8 +8,8 @@ Here A = Twemoji and B = Noto Emoji, trained on disjoint halves of the code poin
 Generators: the paper's ResNet design, resized for 32x32 (two stride-2 downsamplings to 8x8, `blocks`
 residual blocks, InstanceNorm). Ds: PatchGAN, spectrally normalised. w = base_channels, d = d_base_channels.
 `upsample`: the decoder's 2x steps as the paper's transposed convolutions ("transposed"), or as nearest
-upsampling then a 3x3 convolution ("resize", Odena et al. 2016): a transposed convolution of kernel 4 and stride
-2 gives neighbouring output pixels different sets of weights, which shows as a plaid on flat areas.
+upsampling then a 3x3 convolution ("resize", Odena et al. 2016, against the checkerboard a kernel-4 stride-2
+transposed convolution can print); on the shipped model's data it did not clear the plaid (README).
 """
 
 from __future__ import annotations
