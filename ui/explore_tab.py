@@ -167,8 +167,8 @@ def _layout() -> tuple[Explore, _Controls]:
                                    elem_id="ex-sensitivity",
                                    color_map={"has a slider": "#f97316", "no slider": "#9ca3af"})
 
-    nearest_title = "Is it copying? Nearest training images"
-    with gr.Accordion(nearest_title, open=False, elem_id="ex-nearest-panel") as nearest_panel:
+    with gr.Accordion("Is it copying? Nearest training images", open=False,
+                      elem_id="ex-nearest-panel") as nearest_panel:
         gr.Markdown("Does the model just copy its training data? A GAN's generator never sees a training image, "
                     "only the discriminator's verdicts, yet on small data it can still memorise. Put the seed's "
                     "image (the first of a grid) beside the training images closest to it in pixels, and compare "
@@ -213,11 +213,11 @@ def _wire(ex: Explore, c: _Controls) -> None:
     c.grid_btn.click(views.make_class_grid, grid_inputs, c.class_img, api_name="explore_class_grid", **LIVE)
     c.grid_panel.expand(views.class_grid_if_conditional, grid_inputs, c.class_img, api_name="explore_class_grid_open",
                         **LIVE)
-    nearest_inputs = [ex.model, ex.seed, ex.label, ex.truncation, ex.dims, *slider_values]
+    panel_inputs = [ex.model, ex.seed, ex.label, ex.truncation, ex.dims, *slider_values]  # one image's view
     for trigger, name in ((c.nearest_btn.click, "explore_nearest"), (c.nearest_panel.expand, "explore_nearest_open")):
-        trigger(views.find_nearest, nearest_inputs, [c.nearest_img, c.nearest_text], api_name=name, **LIVE)
+        trigger(views.find_nearest, panel_inputs, [c.nearest_img, c.nearest_text], api_name=name, **LIVE)
     for trigger, name in ((c.trav_btn.click, "explore_traversal"), (c.trav_panel.expand, "explore_traversal_open")):
-        trigger(views.make_traversal, nearest_inputs, [c.trav_img, c.sens_plot], api_name=name, **LIVE)
+        trigger(views.make_traversal, panel_inputs, [c.trav_img, c.sens_plot], api_name=name, **LIVE)
     # The chart follows the sliders: whatever sets the model, seed, class or slider dims (a user, a link, a
     # recipe, another tab) redraws it, so the chart never disagrees with the sliders on screen.
     gr.on([ex.model.change, ex.seed.change, ex.label.change, ex.dims.change], views.sensitivity_chart,

@@ -235,9 +235,10 @@ def make_class_grid(model: str, seed: float, rows: float, truncation: float, dim
 @user_errors
 def class_grid_if_conditional(model: str, seed: float, rows: float, truncation: float, dims: list, *values):
     """make_class_grid for a conditional model; nothing (no refusal) for one without classes."""
-    if not render.load_model(model).class_names:
+    loaded = render.load_model(model)  # resolved once: make_class_grid passes the object through
+    if not loaded.class_names:
         return gr.skip()
-    return make_class_grid(model, seed, rows, truncation, dims, *values)
+    return make_class_grid(loaded, seed, rows, truncation, dims, *values)
 
 
 @user_errors
