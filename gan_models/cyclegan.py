@@ -10,6 +10,7 @@ residual blocks, InstanceNorm). Ds: PatchGAN, spectrally normalised. w = base_ch
 `upsample`: the decoder's 2x steps as the paper's transposed convolutions ("transposed"), or as nearest
 upsampling then a 3x3 convolution ("resize", Odena et al. 2016, against the checkerboard a kernel-4 stride-2
 transposed convolution can print); on the shipped model's data it did not clear the plaid (README).
+`d_downsamplings`: 3 gives D 4x4 logits that each see the whole image, 2 gives 8x8 logits on 18 px patches.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from gan_models.dcgan import (
 )
 from gan_models.pix2pix import patch_layers
 
-LIMITS = {"base_channels": (4, 256), "blocks": (1, 16), "d_base_channels": (4, 256)}
+LIMITS = {"base_channels": (4, 256), "blocks": (1, 16), "d_base_channels": (4, 256), "d_downsamplings": (2, 3)}
 DOMAINS = ("twemoji", "noto")  # A, B
 UPSAMPLING = ("transposed", "resize")
 
@@ -43,6 +44,7 @@ class CycleGANConfig(ImageInput):
     base_channels: int = 32
     blocks: int = 4
     d_base_channels: int = 32
+    d_downsamplings: int = 3
     cycle_weight: float = 10.0
     identity_weight: float = 5.0
     upsample: str = "transposed"
@@ -103,11 +105,11 @@ class ResnetGenerator(nn.Module):
 
 
 class PatchCritic(nn.Module):
-    """images [N, 3, 32, 32] -> patch logits [N, 4, 4]."""
+    """images [N, 3, 32, 32] -> patch logits [N, 4, 4] (or [N, 8, 8] with d_downsamplings 2)."""
 
     def __init__(self, c: CycleGANConfig) -> None:
         super().__init__()
-        self.net = patch_layers(c.channels, c.d_base_channels)  # pix2pix's PatchGAN, on the image alone
+        self.net = patch_layers(c.channels, c.d_base_channels, c.d_downsamplings)  # pix2pix's PatchGAN, image only
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)
@@ -135,7 +137,7 @@ class CycleGANGenerators(
 class CycleGANDiscriminators(
     nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "cyclegan", "gan-latent-explorer"]
 ):
-    """`d_a` judges Twemoji images, `d_b` Noto images; forward(x, "a" | "b") -> patch logits [N, 4, 4]."""
+    """`d_a` judges Twemoji images, `d_b` Noto images; forward(x, "a" | "b") -> patch logits [N, s, s]."""
 
     config_class = CycleGANConfig
 

@@ -110,20 +110,25 @@ class UNetGenerator(nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", 
         return self.out(torch.cat([y, h1], 1))
 
 
-def patch_layers(in_channels: int, d: int) -> nn.Sequential:
-    """PatchGAN's layers, spectrally normalised: [N, in_channels, 32, 32] -> patch logits [N, 1, 4, 4]."""
-    return nn.Sequential(
-        spectral(nn.Conv2d(in_channels, d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, d, 16, 16]
-        spectral(nn.Conv2d(d, 2 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 2d, 8, 8]
-        spectral(nn.Conv2d(2 * d, 4 * d, 4, 2, 1), True), nn.LeakyReLU(0.2, True),  # [N, 4d, 4, 4]
-        spectral(nn.Conv2d(4 * d, 1, 3, 1, 1), True),  # [N, 1, 4, 4]
-    )
+def patch_layers(in_channels: int, d: int, downsamplings: int = 3) -> nn.Sequential:
+    """PatchGAN's layers, spectrally normalised: [N, in_channels, 32, 32] -> patch logits [N, 1, s, s].
+
+    Three stride-2 steps give 4x4 logits that each see 31 of the 32 pixels (a verdict on the whole image);
+    two give 8x8 logits that each see an 18x18 patch (a verdict on texture, CycleGAN's premise).
+    """
+    layers: list[nn.Module] = []
+    c_in, c_out = in_channels, d
+    for _ in range(downsamplings):  # [N, d * 2^k, 32 / 2^(k+1), ...]: 16 -> 8 (-> 4)
+        layers += [spectral(nn.Conv2d(c_in, c_out, 4, 2, 1), True), nn.LeakyReLU(0.2, True)]
+        c_in, c_out = c_out, 2 * c_out
+    layers.append(spectral(nn.Conv2d(c_in, 1, 3, 1, 1), True))  # [N, 1, s, s]
+    return nn.Sequential(*layers)
 
 
 class PatchDiscriminator(
     nn.Module, _ConfigMixin, PyTorchModelHubMixin, tags=["gan", "pix2pix", "gan-latent-explorer"]
 ):
-    """(inputs [N, Cin, 32, 32], images [N, C, 32, 32]) -> patch logits [N, 4, 4]: one verdict per ~14 px patch."""
+    """(inputs [N, Cin, 32, 32], images [N, C, 32, 32]) -> patch logits [N, 4, 4], each seeing 31x31 px."""
 
     config_class = Pix2PixConfig
 

@@ -117,12 +117,30 @@ def test_cyclegan_decoder_upsamples_by_resize_or_transposed_convolution() -> Non
     assert config_from_dict({"kind": "cyclegan"}).upsample == "transposed"  # configs written before the option
 
 
+def test_cyclegan_critic_judges_the_whole_image_or_18_pixel_patches() -> None:
+    def seen_by_one_logit(config: CycleGANConfig) -> tuple[tuple[int, ...], int]:
+        _, D = build_pair(config)
+        x = blobs(1).requires_grad_(True)
+        logits = D(x, "b")
+        middle = logits.shape[-1] // 2
+        logits[0, middle, middle].backward()
+        rows = x.grad.abs().sum(dim=(0, 1, 3)).nonzero()
+        return tuple(logits.shape), int(rows.max() - rows.min() + 1)
+
+    small = {"base_channels": 4, "blocks": 1, "d_base_channels": 4}
+    assert seen_by_one_logit(CycleGANConfig(**small)) == ((1, 4, 4), 31)
+    assert seen_by_one_logit(CycleGANConfig(**small, d_downsamplings=2)) == ((1, 8, 8), 18)
+    assert config_from_dict({"kind": "cyclegan"}).d_downsamplings == 3  # configs written before the option
+
+
 @pytest.mark.parametrize("kind,patch", [("pix2pix", {"source": "photo"}), ("pix2pix", {"in_channels": 4}),
                                         ("pix2pix", {"in_channels": 3}),  # a sketch has one channel
                                         ("pix2pix", {"source": "sketch-vendor", "in_channels": 1}),
                                         ("pix2pix", {"l1_weight": -1}), ("cyclegan", {"cycle_weight": "10"}),
                                         ("cyclegan", {"blocks": 10**6}), ("cyclegan", {"image_size": 28}),
-                                        ("cyclegan", {"upsample": "bilinear"}), ("cyclegan", {"upsample": 2})])
+                                        ("cyclegan", {"upsample": "bilinear"}), ("cyclegan", {"upsample": 2}),
+                                        ("cyclegan", {"d_downsamplings": 1}), ("cyclegan", {"d_downsamplings": 4}),
+                                        ("cyclegan", {"d_downsamplings": True}), ("cyclegan", {"d_downsamplings": "2"})])
 def test_hostile_configs_are_refused(kind: str, patch: dict) -> None:
     with pytest.raises(ValueError):
         config_from_dict({"kind": kind, **patch})
