@@ -1,9 +1,10 @@
 """pix2pix (Isola et al. 2017): paired image-to-image translation with a U-Net G and a PatchGAN D.
 
 G maps an input image (a line sketch, or the same emoji in another vendor's style) to an emoji; D judges
-(input, output) pairs patch by patch, so it only has to know what local texture fits which input, and an
-L1 term (weight `l1_weight`, 100 in the paper) ties the output to the real target. No noise input: as the
-paper found, G learns to ignore it; dropout in the decoder is the only randomness, off in eval mode.
+(input, output) pairs with a 4x4 grid of verdicts (the paper's patches; at 32x32 each sees 31 of the 32
+pixels, so here they judge the whole image), and an L1 term (weight `l1_weight`, 100 in the paper) ties the
+output to the real target. No noise input: as the paper found, G learns to ignore it; dropout in the decoder
+is the only randomness, off in eval mode.
 D is spectrally normalised instead of the paper's BatchNorm: a few thousand pairs is small data, and SN
 keeps D from memorising them (the same choice as the project's small-data recipe).
 Shapes for 32x32: w = base_channels, Cin = in_channels, C = channels; d = d_base_channels.

@@ -278,7 +278,7 @@ def superres_step(G: torch.nn.Module, D: torch.nn.Module | None, opt_g: torch.op
 def pix2pix_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
                  inputs: torch.Tensor, real: torch.Tensor, step: int = 0, recipe: Recipe | None = None,
                  ema: AveragedModel | None = None) -> dict:
-    """One pix2pix update: D on (input, real) vs (input, G(input)) patch by patch, then G on the adversarial
+    """One pix2pix update: D on (input, real) vs (input, G(input)) per patch logit, then G on the adversarial
     term plus config.l1_weight x L1 to the real target. Record: {step, d_loss, g_loss, d_real, d_fake, l1}."""
     core = getattr(G, "module", G)
     loss_d_fn, loss_g_fn = LOSSES[(recipe or Recipe()).loss]

@@ -44,7 +44,8 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "Networks* (CVPR)",
            "A conditional GAN whose condition is a whole image: a U-Net generator maps the input (here a line "
            "sketch) to the output, its skip connections carrying the layout straight through, and a PatchGAN "
-           "discriminator judges (input, output) pairs patch by patch. An L1 term ties the output to the real "
+           "discriminator judges (input, output) pairs with a grid of verdicts (at 32x32 px each of its 4x4 "
+           "verdicts sees nearly the whole image). An L1 term ties the output to the real "
            "target; the adversarial term keeps it from the blurry average that L1 alone gives. It needs pairs: "
            "every training sketch here was derived from its emoji (Canny edges, thickened like brush strokes). "
            "The second model translates Twemoji drawings into Noto's style, trained on the same emoji drawn by "
