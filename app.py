@@ -35,7 +35,7 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 
 with gr.Blocks(title=TITLE, delete_cache=(600, 1800)) as demo:
     gr.Markdown(f"# {TITLE}\nDrag the input vector of a GAN and watch what each dimension does.")
-    with gr.Tabs() as tabs:
+    with gr.Tabs(overflow_behavior="wrap") as tabs:
         with gr.Tab("Explore", id="explore"):
             explore = explore_tab.build()
             inversion_panel.build(explore)  # inversion, latent arithmetic, class vectors (end of the tab)

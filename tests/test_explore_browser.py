@@ -148,3 +148,22 @@ def test_the_image_stays_in_view_while_any_slider_is_dragged(browser, app_url, w
         screenshot(page, f"explore-sticky-{width}x{height}")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (390, 844)])
+def test_every_tab_is_one_tap_away_on_a_phone_too(browser, app_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url)
+        page.wait_for_selector("#ex-image img")
+        for name in ("Explore", "Interpolate", "GAN family", "Train", "Sine toy"):  # none behind an overflow menu
+            tab = page.get_by_role("tab", name=name, exact=True)
+            box = tab.bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width, (name, box)
+        page.get_by_role("tab", name="Sine toy", exact=True).click()
+        page.wait_for_selector("#sine-start")
+        screenshot(page, f"tabs-{width}x{height}")
+    finally:
+        context.close()
