@@ -10,9 +10,6 @@ residual blocks, InstanceNorm). Ds: PatchGAN, spectrally normalised. w = base_ch
 `upsample`: the decoder's 2x steps as the paper's transposed convolutions ("transposed"), or as nearest
 upsampling then a 3x3 convolution ("resize", Odena et al. 2016, against the checkerboard a kernel-4 stride-2
 transposed convolution can print); on the shipped model's data it did not clear the plaid (README).
-`cycle_noise`: the standard deviation of Gaussian noise added to each translation before it is translated
-back for the cycle term (0: none). A translator can pass the cycle test by hiding its input in faint
-high-frequency patterns (Chu et al. 2017, "CycleGAN, a Master of Steganography"); noise wipes such a code out.
 `d_downsamplings`: 3 gives D 4x4 logits that each see the whole image, 2 gives 8x8 logits on 18 px patches.
 """
 
@@ -50,7 +47,6 @@ class CycleGANConfig(ImageInput):
     d_downsamplings: int = 3
     cycle_weight: float = 10.0
     identity_weight: float = 5.0
-    cycle_noise: float = 0.0
     upsample: str = "transposed"
     dataset: str = ""
 
@@ -60,7 +56,6 @@ class CycleGANConfig(ImageInput):
             raise ValueError("config: CycleGAN here translates 32x32 RGB images")
         for name in ("cycle_weight", "identity_weight"):
             check_weight(self, name, 100)
-        check_weight(self, "cycle_noise", 1)
         if self.upsample not in UPSAMPLING:
             raise ValueError(f"config.upsample must be one of {UPSAMPLING}, got {str(self.upsample)[:20]!r}")
         return self

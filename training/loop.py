@@ -395,11 +395,7 @@ def cycle_step(G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimi
     fake_b, fake_a = G(a, "a2b"), G(b, "b2a")
     opt_g.zero_grad(set_to_none=True)
     adversarial = loss_g_fn(D(fake_b, "b")) + loss_g_fn(D(fake_a, "a"))
-
-    def noisy(x: torch.Tensor) -> torch.Tensor:  # the pool's CPU generator: the same draws on resume and any device
-        return x + c.cycle_noise * torch.randn(x.shape, generator=generator).to(x.device) if c.cycle_noise else x
-
-    cycle = (G(noisy(fake_b), "b2a") - a).abs().mean() + (G(noisy(fake_a), "a2b") - b).abs().mean()
+    cycle = (G(fake_b, "b2a") - a).abs().mean() + (G(fake_a, "a2b") - b).abs().mean()
     identity = (G(b, "a2b") - b).abs().mean() + (G(a, "b2a") - a).abs().mean() if c.identity_weight else \
         torch.zeros((), device=a.device)
     loss_g = adversarial + c.cycle_weight * cycle + c.identity_weight * identity

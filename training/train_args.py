@@ -46,8 +46,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--blocks", type=int, default=6, help="residual blocks (srresnet, srgan)")
     p.add_argument("--upsample", choices=["transposed", "resize"], default="transposed",
                    help="the decoder's 2x steps (cyclegan): transposed convolutions or nearest + convolution")
-    p.add_argument("--cycle-noise", type=float, default=0.0, metavar="STD",
-                   help="Gaussian noise on each translation before the cycle back (cyclegan), against hidden codes")
     p.add_argument("--d-downsamplings", type=int, choices=[2, 3], default=3,
                    help="D's stride-2 layers (cyclegan): 3 judges the whole 32x32 image, 2 judges 18 px patches")
     p.add_argument("--adversarial-weight", type=float, default=0.01, help="weight of the adversarial term (srgan)")
@@ -119,7 +117,7 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "embed_dim": args.embed_dim, "spectral_norm": args.spectral_norm,
         "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
         "blocks": args.blocks, "adversarial_weight": args.adversarial_weight, "upsample": args.upsample,
-        "d_downsamplings": args.d_downsamplings, "cycle_noise": args.cycle_noise,
+        "d_downsamplings": args.d_downsamplings,
         **({"vocab": build_vocab(p for c in data.captions for p in c)} if kind.objective == "text" else {}),
         **({"in_channels": data.inputs.shape[1],
             "source": {"emoji-sketch": "sketch", "emoji-sketch-vendor": "sketch-vendor"}.get(args.dataset, "twemoji")}
