@@ -140,7 +140,8 @@ def test_cyclegan_critic_judges_the_whole_image_or_18_pixel_patches() -> None:
                                         ("cyclegan", {"blocks": 10**6}), ("cyclegan", {"image_size": 28}),
                                         ("cyclegan", {"upsample": "bilinear"}), ("cyclegan", {"upsample": 2}),
                                         ("cyclegan", {"d_downsamplings": 1}), ("cyclegan", {"d_downsamplings": 4}),
-                                        ("cyclegan", {"d_downsamplings": True}), ("cyclegan", {"d_downsamplings": "2"})])
+                                        ("cyclegan", {"d_downsamplings": True}),
+                                        ("cyclegan", {"d_downsamplings": "2"})])
 def test_hostile_configs_are_refused(kind: str, patch: dict) -> None:
     with pytest.raises(ValueError):
         config_from_dict({"kind": kind, **patch})
