@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,6 +36,15 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: f
         if time.monotonic() >= deadline:
             pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(poll)
+
+
+@pytest.fixture(autouse=True)
+def no_warm_up_running() -> None:
+    """Start each test after the page's warm-up threads are done. Importing app.py starts them (directions,
+    test splits); they load models, and building a module draws its initial weights from torch's global RNG,
+    so a test that trains in-process while they run (and asserts that --resume is exact) would race them."""
+    wait_for(lambda: not any(t.name.endswith("warm-up") and t.is_alive() for t in threading.enumerate()),
+             timeout=300, what="the app's warm-up threads")
 
 
 def _free_port() -> int:
