@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from training.data import BatchSampler, DatasetUnavailable, load_dataset, restricted_loads, to_float
+from training.image_data import with_pseudo_labels
 
 
 class RunsCode:
@@ -116,3 +117,21 @@ def test_batch_sampler_is_deterministic_and_sharded() -> None:
     assert sorted(epoch0.tolist()) == list(range(100))  # an epoch sees every image once
     r0, r1 = BatchSampler(100, 10, 3, rank=0, world=2), BatchSampler(100, 10, 3, rank=1, world=2)
     assert not set(r0.indices(2).tolist()) & set(r1.indices(2).tolist())  # disjoint shards
+
+
+def test_pseudo_labels_replace_the_classes_and_bad_files_are_refused(tmp_path) -> None:
+    data = load_dataset("fake", "train")
+    clusters = np.arange(len(data)) % 3
+    np.save(tmp_path / "ok.npy", clusters)
+    relabelled = with_pseudo_labels(data, tmp_path / "ok.npy")
+    assert relabelled.class_names == ["cluster 0", "cluster 1", "cluster 2"]
+    assert torch.equal(relabelled.labels, torch.from_numpy(clusters)) and relabelled.images is data.images
+    bad = {"short": clusters[:-1], "floats": clusters.astype(np.float32), "negative": clusters - 1,
+           "huge": clusters + 10**6, "grid": clusters[None], "objects": clusters.astype(object)}
+    for name, labels in bad.items():
+        np.save(tmp_path / f"{name}.npy", labels, allow_pickle=True)
+        with pytest.raises(ValueError, match="pseudo-labels"):
+            with_pseudo_labels(data, tmp_path / f"{name}.npy")
+    (tmp_path / "text.npy").write_text("not an array")
+    with pytest.raises(ValueError, match="pseudo-labels"):
+        with_pseudo_labels(data, tmp_path / "text.npy")

@@ -135,3 +135,20 @@ def test_torchrun_two_cpu_processes_with_gloo(tmp_path) -> None:
     info = json.loads((out / "training.json").read_text())
     assert info["world_size"] == 2 and info["steps"] == 3 and info["command"].startswith("torchrun")
     assert load_from_folder(out).kind == "cdcgan"
+
+
+def test_a_conditional_model_trains_on_pseudo_labels_and_others_refuse_them(tmp_path) -> None:
+    import numpy as np
+
+    from training.data import load_dataset
+
+    np.save(tmp_path / "clusters.npy", np.arange(len(load_dataset("fake", "train"))) % 4)
+    out = main(["--model", "cdcgan", "--pseudo-labels", str(tmp_path / "clusters.npy"), "--steps", "2",
+                "--out", str(tmp_path / "m"), "--work-dir", str(tmp_path / "w"), *TINY])
+    config = json.loads((out / "config.json").read_text())
+    assert config["num_classes"] == 4 and config["class_names"] == [f"cluster {i}" for i in range(4)]
+    with pytest.raises(SystemExit, match="models with classes"):
+        main(["--model", "dcgan", "--pseudo-labels", str(tmp_path / "clusters.npy"), "--dry-run"])
+    np.save(tmp_path / "short.npy", np.zeros(3, np.int64))
+    with pytest.raises(SystemExit, match="pseudo-labels"):
+        main(["--model", "cdcgan", "--pseudo-labels", str(tmp_path / "short.npy"), "--dry-run"])

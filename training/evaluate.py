@@ -115,6 +115,10 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
     second_dir = classifier_dir.with_name(f"{classifier_dir.name}-seed{SECOND_SEED}") if classifier_dir else None
     second = classifier_for(name, second_dir, retrain_classifier, classifier_steps, seed=SECOND_SEED)
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    names = list(getattr(model.config, "class_names", []) or [])
+    if names and not getattr(model.config, "n_continuous", 0) and names != list(train.class_names):
+        raise ValueError(f"{checkpoint} draws classes {names[:3]}... that are not {dataset}'s (pseudo-labels?): "
+                         "class match and the class mix would compare unrelated numbers")
 
     fake, labels = generate(model, n, seed)
     feats_fake = batched(clf.features, fake)

@@ -6,7 +6,8 @@ can both build ImageData and split the same way without importing each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -66,3 +67,23 @@ def plain_split(items: np.ndarray, split: str) -> np.ndarray:
 
     train, test = train_test_split(np.arange(len(items)), test_size=TEST_FRACTION, random_state=SPLIT_SEED)
     return items[np.sort(train if split == "train" else test)]
+
+
+MAX_PSEUDO_CLASSES = 1000
+
+
+def with_pseudo_labels(data: ImageData, path: str | Path) -> ImageData:
+    """The same images with labels read from an int .npy, one per image (e.g. k-means clusters found without
+    the real labels), named "cluster 0", "cluster 1", ...: a self-conditioned GAN (Liu et al. 2020)."""
+    try:
+        labels = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"pseudo-labels: cannot read {path}: {error}") from None
+    if labels.ndim != 1 or len(labels) != len(data) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"pseudo-labels: need {len(data)} integers (one per {data.name} train image), "
+                         f"got {labels.dtype} {labels.shape}")
+    if len(labels) and (labels.min() < 0 or labels.max() >= MAX_PSEUDO_CLASSES):
+        raise ValueError(f"pseudo-labels: values must be in 0..{MAX_PSEUDO_CLASSES - 1}")
+    k = int(labels.max()) + 1 if len(labels) else 0
+    return replace(data, labels=torch.from_numpy(labels.astype(np.int64)),
+                   class_names=[f"cluster {i}" for i in range(k)])

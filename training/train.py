@@ -48,6 +48,7 @@ from training.checkpoint import (
 )
 from training.data import BatchSampler, ImageData, load_dataset, to_float
 from training.device import hardware
+from training.image_data import with_pseudo_labels
 from training.loop import (
     ImagePool,
     as_floats,
@@ -149,6 +150,13 @@ def setup(argv: list[str] | None) -> Run:
     shape = kind.config()  # the family's default image shape, for --dry-run's fake data
     data = load_dataset(args.dataset, "train", root=args.data_root, image_size=shape.image_size,
                         channels=shape.channels)
+    if args.pseudo_labels is not None:
+        if not kind.conditional:
+            raise SystemExit(f"--pseudo-labels is for models with classes, not {args.model}")
+        try:
+            data = with_pseudo_labels(data, args.pseudo_labels)
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
     if kind.task == "text" and data.captions is None:
         raise SystemExit(f"--model {args.model} draws from text: use a captioned dataset (emoji-text), "
                          f"not {args.dataset}")

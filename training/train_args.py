@@ -37,6 +37,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="from this step on, decay the learning rate linearly to 0 at --steps (0: constant)")
     p.add_argument("--base-channels", type=int, default=32, help="generator width (ngf)")
     p.add_argument("--d-base-channels", type=int, default=32, help="discriminator width (ndf)")
+    p.add_argument("--pseudo-labels", type=Path, metavar="NPY",
+                   help="conditional models: train on these labels (ints, one per train image, e.g. clusters "
+                        "found without the real labels) instead of the data's classes")
     p.add_argument("--embed-dim", type=int, default=32, help="class embedding size (cdcgan)")
     p.add_argument("--hidden", type=int, default=256, help="generator width (mlpgan)")
     p.add_argument("--d-hidden", type=int, default=256, help="discriminator width (mlpgan)")
