@@ -152,3 +152,18 @@ def test_a_conditional_model_trains_on_pseudo_labels_and_others_refuse_them(tmp_
     np.save(tmp_path / "short.npy", np.zeros(3, np.int64))
     with pytest.raises(SystemExit, match="pseudo-labels"):
         main(["--model", "cdcgan", "--pseudo-labels", str(tmp_path / "short.npy"), "--dry-run"])
+
+
+def test_pseudo_labels_cluster_a_trained_discriminators_features(tmp_path) -> None:
+    import numpy as np
+
+    from training import pseudo_labels
+
+    folder = main(["--model", "dcgan", "--steps", "2", "--out", str(tmp_path / "m"), "--work-dir",
+                   str(tmp_path / "w"), *TINY])
+    labels = pseudo_labels.main([str(folder), "--clusters", "3", "--out", str(tmp_path / "c.npy")])
+    assert labels.dtype == np.int64 and set(labels.tolist()) == {0, 1, 2}
+    assert np.array_equal(np.load(tmp_path / "c.npy"), labels)
+    assert pseudo_labels.purity(np.array([0, 0, 1, 1]), np.array([5, 5, 5, 6])) == 0.75
+    with pytest.raises(SystemExit, match="--clusters"):
+        pseudo_labels.main([str(folder), "--clusters", "1", "--out", str(tmp_path / "x.npy")])
