@@ -31,7 +31,7 @@ def target_preview(target: str) -> AltairPlotData:
     if target not in TARGETS:
         target = DEFAULT_TARGET
     real = TARGETS[target].sample(8, curve_x(), torch.Generator().manual_seed(0)).tolist()
-    return _curves(target, real, f"Real {target} curves: what the generator must learn to draw")
+    return _curves(target, real, f"Real {target} curves: the target")
 
 
 def _charts(history: list[SineRecord], config: SineTrainConfig) -> tuple:
@@ -75,7 +75,7 @@ def train_ui(
             state = {**state, "step": record.step}
             curve = state["center_curve"]
             sliders = [gr.update(visible=i < config.n_ideas, value=0.0) for i in range(MAX_IDEAS)]
-            explore = _curves(config.target, state["examples"], "Your input vector (red) among samples (faint)",
+            explore = _curves(config.target, state["examples"], "Your z (red) among samples",
                               curve)
             yield (*charts, run_readout(record, config.steps), state, explore, explore_note(state),
                    gr.update(visible=True), *sliders)
@@ -112,7 +112,7 @@ def sine_curve(state: dict | None, *z: float) -> tuple:
     generator = SineGenerator(SineConfig(n_ideas=state["n_ideas"]))
     generator.load_state_dict(state["weights"])
     curve = generator(torch.tensor([values]))[0].tolist()
-    plot = _curves(state["target"], state["examples"], "Your input vector (red) among samples (faint)", curve)
+    plot = _curves(state["target"], state["examples"], "Your z (red) among samples", curve)
     return plot, explore_note(state)
 
 
