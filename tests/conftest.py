@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,13 +87,22 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser, app_url: str) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+@contextmanager
+def page_at(browser, width: int, height: int) -> Iterator[object]:
+    """A fresh page with its own viewport (a phone, a projector), closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(60_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, app_url: str) -> Iterator[object]:
+    with page_at(browser, 1400, 1800) as page:
+        yield page
 
 
 def screenshot(page, name: str) -> Path:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 from gan_models import render
-from tests.conftest import screenshot
+from tests.conftest import page_at, screenshot
 from tests.test_render import shipped_or_tiny
 
 pytestmark = pytest.mark.browser
@@ -130,10 +130,7 @@ def test_interpolate_tab_makes_a_gif(page, app_url, ids):
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080), (390, 844)])  # a projector, a desktop, a phone
 def test_the_image_stays_in_view_while_any_slider_is_dragged(browser, app_url, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with page_at(browser, width, height) as page:
         page.goto(app_url)
         page.wait_for_selector("#ex-image img")
         for i in range(8):  # every raw slider the page shows, first to last
@@ -146,16 +143,11 @@ def test_the_image_stays_in_view_while_any_slider_is_dragged(browser, app_url, w
                 assert box["y"] >= 0 and box["y"] + box["height"] <= height, (i, box)
             _wait_src_change(page, "ex-image", before)  # and the image in view is the one that changed
         screenshot(page, f"explore-sticky-{width}x{height}")
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (390, 844)])
 def test_every_tab_is_one_tap_away_on_a_phone_too(browser, app_url, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with page_at(browser, width, height) as page:
         page.goto(app_url)
         page.wait_for_selector("#ex-image img")
         for name in ("Explore", "Interpolate", "GAN family", "Train", "Sine toy"):  # none behind an overflow menu
@@ -165,5 +157,3 @@ def test_every_tab_is_one_tap_away_on_a_phone_too(browser, app_url, width, heigh
         page.get_by_role("tab", name="Sine toy", exact=True).click()
         page.wait_for_selector("#sine-start")
         screenshot(page, f"tabs-{width}x{height}")
-    finally:
-        context.close()

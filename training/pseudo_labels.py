@@ -15,16 +15,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gan_models.model import LoadedModel
 from gan_models.registry import load_from_folder
 from training.data import load_dataset, to_float
 
 
 @torch.inference_mode()
-def discriminator_features(folder: Path, images: torch.Tensor, batch: int = 500) -> np.ndarray:
-    """The features a shipped unconditional D's trunk computes for uint8 images, [N, F]."""
-    model = load_from_folder(folder)
+def discriminator_features(model: LoadedModel, images: torch.Tensor, batch: int = 500) -> np.ndarray:
+    """The features an unconditional DCGAN's D trunk computes for uint8 images, [N, F]."""
     if model.discriminator is None or not hasattr(model.discriminator, "body"):
-        raise SystemExit(f"{folder} has no DCGAN discriminator to read features from")
+        raise SystemExit(f"{model.id} has no DCGAN discriminator to read features from")
     body = model.discriminator.body
     return torch.cat([body(to_float(images[i : i + batch])).flatten(1) for i in range(0, len(images), batch)]).numpy()
 
@@ -53,9 +53,10 @@ def main(argv: list[str] | None = None) -> np.ndarray:
     args = p.parse_args(argv)
     if not 2 <= args.clusters <= 1000:
         raise SystemExit("--clusters must be in 2..1000")
-    model_dataset = load_from_folder(args.checkpoint).config.dataset
+    model = load_from_folder(args.checkpoint)
+    model_dataset = model.config.dataset
     data = load_dataset(model_dataset, "train")
-    labels = cluster(discriminator_features(args.checkpoint, data.images), args.clusters, args.seed)
+    labels = cluster(discriminator_features(model, data.images), args.clusters, args.seed)
     from sklearn.metrics import normalized_mutual_info_score
 
     truth = data.labels.numpy()

@@ -9,6 +9,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from gan_models.cyclegan import LIMITS as CYCLEGAN_LIMITS
+from gan_models.cyclegan import UPSAMPLING
 from gan_models.kinds import KINDS, ModelConfig, kind_of
 from gan_models.textgan import build_vocab
 from training.data import DATASETS, ImageData
@@ -47,9 +49,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--codes", type=int, default=10, help="size of the categorical code (infogan)")
     p.add_argument("--continuous-codes", type=int, default=2, help="continuous codes, z's first dims (infogan)")
     p.add_argument("--blocks", type=int, default=6, help="residual blocks (srresnet, srgan)")
-    p.add_argument("--upsample", choices=["transposed", "resize"], default="transposed",
+    p.add_argument("--upsample", choices=UPSAMPLING, default="transposed",
                    help="the decoder's 2x steps (cyclegan): transposed convolutions or nearest + convolution")
-    p.add_argument("--d-downsamplings", type=int, choices=[2, 3], default=3,
+    p.add_argument("--d-downsamplings", type=int, choices=range(CYCLEGAN_LIMITS["d_downsamplings"][0],
+                                                                CYCLEGAN_LIMITS["d_downsamplings"][1] + 1), default=3,
                    help="D's stride-2 layers (cyclegan): 3 judges the whole 32x32 image, 2 judges 18 px patches")
     p.add_argument("--adversarial-weight", type=float, default=0.01, help="weight of the adversarial term (srgan)")
     # The small-data recipe (training.loop.Recipe): each option measured in README's ablation table.
