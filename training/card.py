@@ -183,6 +183,13 @@ def _generator_quality_lines(ev: dict) -> list[str]:
                      "varied as the data; near 0: one image for every z)"
                      + (f", lowest class | {low} {ev['spread'][low]:.2f} |" if low != "all" else
                         f" | {ev['spread'][low]:.2f} |"))
+    if "face_expressions" in ev:
+        f = ev["face_expressions"]
+        lines.append("| faces' moods, each read off its nearest training face (smiling / concerned / other): "
+                     "generated / real test faces read the same way (reading right on "
+                     f"{f['reading_accuracy_on_real_test']:.0%} of real test faces) | "
+                     + " / ".join(f"{v:.2f}" for v in f["drawn"].values()) + " vs "
+                     + " / ".join(f"{v:.2f}" for v in f["real_test_read_the_same_way"].values()) + " |")
     hist = ev["class_histogram"]
     return lines + ["", "Class histogram of generated samples (by the classifier; mode coverage):", "",
                     "| " + " | ".join(hist) + " |", "|" + "---|" * len(hist),

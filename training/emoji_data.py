@@ -92,9 +92,9 @@ def _emoji_class_index(subcategory: np.ndarray, classes: dict[str, tuple[str, ..
     return index
 
 
-def load_emoji(split: str, classes: dict[str, tuple[str, ...]], name: str) -> ImageData:
-    """The labelled emoji sets (emoji: EMOJI_CLASSES, emoji-faces: FACE_CLASSES), named `name`."""
-    arrays = load_emoji_arrays()
+def _labelled_split(arrays: dict[str, np.ndarray], split: str,
+                    classes: dict[str, tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Indices into the vendored arrays of a labelled set's split, and every image's class index."""
     labels = _emoji_class_index(arrays["subcategory"], classes)
     keep = np.flatnonzero(labels >= 0)
     # Some code points share one drawing (e.g. the flags of Norway and Svalbard): keep the first copy only,
@@ -107,9 +107,21 @@ def load_emoji(split: str, classes: dict[str, tuple[str, ...]], name: str) -> Im
     train_groups, _ = stratified_split(groups, labels[keep][first], "train") if len(classes) > 1 else (
         plain_split(groups, "train"), None)
     in_split = np.isin(base, train_groups) == (split == "train")
-    idx = keep[in_split]
+    return keep[in_split], labels
+
+
+def load_emoji(split: str, classes: dict[str, tuple[str, ...]], name: str) -> ImageData:
+    """The labelled emoji sets (emoji: EMOJI_CLASSES, emoji-faces: FACE_CLASSES), named `name`."""
+    arrays = load_emoji_arrays()
+    idx, labels = _labelled_split(arrays, split, classes)
     images = torch.from_numpy(arrays["images"][idx]).permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW
     return ImageData(name, images, torch.from_numpy(labels[idx]), list(classes))
+
+
+def emoji_subcategories(split: str, classes: dict[str, tuple[str, ...]]) -> np.ndarray:
+    """The Unicode subcategory of every image of load_emoji(split, classes), in the same order."""
+    arrays = load_emoji_arrays()
+    return arrays["subcategory"][_labelled_split(arrays, split, classes)[0]]
 
 
 def _nchw(images: np.ndarray) -> torch.Tensor:

@@ -40,6 +40,7 @@ from gan_models.srgan import bicubic, downscale
 from training.classifier import SECOND_SEED, SmallClassifier, accuracy, agreement, batched, classifier_for
 from training.code_eval import code_report
 from training.data import ImageData, load_dataset, to_float
+from training.expressions import face_expressions
 
 CLASSIFIER_OF = {"emoji-faces": "emoji"}  # a one-class set has no classifier of its own
 NEAREST_K = 5  # Naeem et al.'s default
@@ -161,6 +162,7 @@ def evaluate(checkpoint: str | Path, n: int = 10_000, seed: int = 0, classifier_
         "class_histogram": {name: round(float(h), 4) for name, h in zip(clf.class_names, hist, strict=True)},
         "rarest_class": rarest_class(clf.class_names, hist, expected_shares(clf.class_names, train, conditional)),
         "spread": spread(model, train, conditional, seed=seed),
+        **({"face_expressions": moods} if (moods := face_expressions(model, seed=seed)) else {}),
     }
 
 

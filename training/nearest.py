@@ -38,7 +38,7 @@ class Neighbours:
     distances: torch.Tensor  # [Q, k] root-mean-square pixel distances
 
 
-def _rms_distances(queries: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+def rms_distances(queries: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
     """Float queries [Q, D] x uint8 images [N, ...] -> [Q, N] root-mean-square differences. In chunks, so a large
     set (a downloaded MNIST, 60,000 images) never exists as floats all at once."""
     blocks = [torch.cdist(queries, to_float(images[i:i + CHUNK]).flatten(1)) for i in range(0, len(images), CHUNK)]
@@ -56,7 +56,7 @@ def training_set(name: str) -> TrainingSet:
     except (OSError, RuntimeError) as e:
         raise ValueError(f"The {name} training data is not on this server ({e}).") from None
     held_out = to_float(test.images[:BASELINE_IMAGES]).flatten(1)
-    baseline = _rms_distances(held_out, train.images).min(dim=1).values
+    baseline = rms_distances(held_out, train.images).min(dim=1).values
     return TrainingSet(name, train.images, torch.as_tensor(train.labels), tuple(train.class_names), baseline)
 
 
@@ -67,5 +67,5 @@ def nearest(images: torch.Tensor, data: TrainingSet, k: int = 3) -> Neighbours:
                          f"training images, {tuple(data.images.shape[1:])}.")
     if not 1 <= k <= len(data.images):
         raise ValueError(f"k must be 1..{len(data.images)}, got {k}.")
-    distances, indices = _rms_distances(images.float().flatten(1), data.images).topk(k, dim=1, largest=False)
+    distances, indices = rms_distances(images.float().flatten(1), data.images).topk(k, dim=1, largest=False)
     return Neighbours(indices, distances)
