@@ -11,7 +11,7 @@ from gan_models.registry import load_from_folder
 from tests.test_train_cli import TINY, weights
 from training.augment import DiffAugment, cutout, translation
 from training.checkpoint import init_weights
-from training.loop import Recipe, make_ema, mode_seeking_loss, train_step
+from training.loop import Recipe, make_ema, mode_seeking_loss, top_k_fakes, train_step
 from training.losses import d_hinge, g_hinge
 from training.train import main
 
@@ -175,3 +175,32 @@ def test_mode_seeking_is_refused_where_it_means_nothing(tmp_path, capsys) -> Non
         with pytest.raises(SystemExit):
             main(["--dry-run", "--model", kind, "--mode-seeking", "1"])
         assert "--mode-seeking is for generators of z" in capsys.readouterr().err
+
+
+def test_top_k_keeps_the_fakes_d_rates_most_real_and_only_they_teach_g() -> None:
+    logits = torch.tensor([0.5, -2.0, 3.0, 1.0, -1.0, 2.0])
+    torch.testing.assert_close(top_k_fakes(logits, 0.5), torch.tensor([3.0, 2.0, 1.0]))
+    assert top_k_fakes(logits, 1.0) is logits
+    assert len(top_k_fakes(logits, 0.01)) == 1
+    patches = torch.tensor([[[1.0, 1.0]], [[5.0, -5.0]], [[2.0, 2.0]]])  # per-image means 1, 0, 2
+    torch.testing.assert_close(top_k_fakes(patches, 0.34), patches[[2]])
+    torch.testing.assert_close(top_k_fakes(patches, 0.67), patches[[2, 0]])
+
+    fake = torch.randn(8, 4, requires_grad=True)
+    scores = fake.sum(1)  # a stand-in for D: the rows with the largest sums are "most real"
+    g_hinge(top_k_fakes(scores, 0.25)).backward()
+    taught = fake.grad.abs().sum(1) > 0
+    assert taught.tolist() == (scores >= scores.topk(2).values[-1]).tolist()
+
+
+def test_top_k_is_validated_and_refused_where_train_step_does_not_run(tmp_path, capsys) -> None:
+    main(["--model", "dcgan", "--top-k", "0.5", "--steps", "2", "--out", str(tmp_path / "m"),
+          "--work-dir", str(tmp_path / "w"), *TINY])
+    assert "top-k: G learns from the 50% of fakes D rates most real" in (tmp_path / "m" / "README.md").read_text()
+    for bad in (True, 0, 0.0, -0.5, 1.5, float("nan"), "0.5"):
+        with pytest.raises(ValueError, match="top k"):
+            Recipe(top_k=bad).validate()
+    for kind in ("vae", "lapgan", "srgan"):
+        with pytest.raises(SystemExit):
+            main(["--dry-run", "--model", kind, "--top-k", "0.5"])
+        assert "--top-k is for generators of z" in capsys.readouterr().err

@@ -27,6 +27,7 @@ class Recipe:
     spectral_norm: bool = False  # D's layers (applied when D is built)
     class_balance: float = 0.0  # weight of training.balance's term for G (models without classes); 0 = off
     mode_seeking: float = 0.0  # weight of mode_seeking_loss for G (Mao et al. 2019); 0 = off
+    top_k: float = 1.0  # share of each batch's fakes G learns from, those D rates most real (top_k_fakes); 1 = all
 
     def validate(self) -> Recipe:
         if self.loss not in LOSSES:
@@ -37,6 +38,8 @@ class Recipe:
         for name, weight in (("class balance", self.class_balance), ("mode seeking", self.mode_seeking)):
             if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
                 raise ValueError(f"{name} must be a weight in [0, 100], got {weight!r}")
+        if isinstance(self.top_k, bool) or not isinstance(self.top_k, int | float) or not 0 < self.top_k <= 1:
+            raise ValueError(f"top k must be a share of the batch in (0, 1], got {self.top_k!r}")
         return self
 
     def describe(self) -> str:
@@ -51,6 +54,8 @@ class Recipe:
             parts.append(f"class balance through a classifier in the loop (weight {self.class_balance})")
         if self.mode_seeking:
             parts.append(f"mode seeking (weight {self.mode_seeking})")
+        if self.top_k < 1:
+            parts.append(f"top-k: G learns from the {self.top_k:.0%} of fakes D rates most real")
         return ", ".join(parts)
 
 
@@ -109,7 +114,7 @@ def train_step(
         terms["balance"] = (recipe.class_balance, balance)
     if recipe.mode_seeking:
         terms["mode_seeking"] = (recipe.mode_seeking, lambda images: mode_seeking_loss(images, z, labels))
-    loss_g, info, extras = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn, terms)
+    loss_g, info, extras = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn, terms, recipe.top_k)
     if ema is not None:
         ema.update_parameters(G)
 
@@ -134,14 +139,16 @@ def _generator_update(
     labels: torch.Tensor | None,
     loss_g_fn,
     terms: dict | None = None,
+    top_k: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor | None, dict[str, torch.Tensor]]:
-    """G's half of a step: make the (just updated) D call the fakes real, plus InfoGAN's code term with
+    """G's half of a step: make the (just updated) D call the fakes real (with `top_k` < 1 only the fakes D
+    rates most real: top_k_fakes), plus InfoGAN's code term with
     `opt_q`, plus each of `terms` ({name: (weight, fn of the fakes)}: class balance, mode seeking), whose
     unweighted values come back by name. D's grads from this pass are
     discarded by the next zero_grad; under DDP they are still all-reduced, which keeps every rank's reducer
     in step."""
     opt_g.zero_grad(set_to_none=True)
-    loss_g = loss_g_fn(D(aug(fake), labels))
+    loss_g = loss_g_fn(top_k_fakes(D(aug(fake), labels), top_k))
     total, info, values = loss_g, None, {}
     if opt_q is not None:
         opt_q.zero_grad(set_to_none=True)
@@ -156,6 +163,16 @@ def _generator_update(
     if opt_q is not None:
         opt_q.step()
     return loss_g, info, values
+
+
+def top_k_fakes(logits: torch.Tensor, share: float) -> torch.Tensor:
+    """The logits of the `share` of fakes D rates most real (Sinha et al. 2020, top-k training): the worst fakes
+    often lie between the data's modes, and their gradient pulls G towards the space between modes, where a
+    continuous G draws blends of two classes. 1 keeps every fake."""
+    if share >= 1:
+        return logits
+    k = max(1, round(share * len(logits)))
+    return logits[logits.reshape(len(logits), -1).mean(1).topk(k).indices]
 
 
 def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, labels: torch.Tensor | None, eps: float = 1e-5,

@@ -68,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mode-seeking", type=float, default=0.0, metavar="WEIGHT",
                    help="generators of z: penalise fakes of one class that stay alike for different z (MSGAN, "
                         "Mao et al. 2019); 0: off")
+    p.add_argument("--top-k", type=float, default=1.0, metavar="SHARE",
+                   help="G learns only from this share of each batch's fakes, those D rates most real (Sinha et "
+                        "al. 2020); 1: all")
     p.add_argument("--sample-every", type=int, default=500, help="grid + checkpoint every N steps")
     p.add_argument("--work-dir", type=Path, help="default: runs/<out folder name>")
     p.add_argument("--data-root", type=Path, default=Path("data"), help="torchvision download folder")
@@ -91,7 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
     try:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm,
-                             args.class_balance, args.mode_seeking).validate()
+                             args.class_balance, args.mode_seeking, args.top_k).validate()
     except ValueError as e:
         p.error(str(e))
     kind = kind_of(args.model)
@@ -104,6 +107,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--class-balance is for generators without classes (dcgan, mlpgan, infogan), not {args.model}")
     if args.recipe.mode_seeking and kind.objective not in ("gan", "infogan", "lapgan"):
         p.error(f"--mode-seeking is for generators of z trained as GANs, not {args.model}")
+    if args.recipe.top_k < 1 and kind.objective not in ("gan", "infogan"):
+        p.error(f"--top-k is for generators of z trained with train_step (dcgan, cdcgan, mlpgan, infogan), not "
+                f"{args.model}")
     return args
 
 
