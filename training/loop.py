@@ -141,12 +141,11 @@ def _generator_update(
     terms: dict | None = None,
     top_k: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor | None, dict[str, torch.Tensor]]:
-    """G's half of a step: make the (just updated) D call the fakes real (with `top_k` < 1 only the fakes D
-    rates most real: top_k_fakes), plus InfoGAN's code term with
-    `opt_q`, plus each of `terms` ({name: (weight, fn of the fakes)}: class balance, mode seeking), whose
-    unweighted values come back by name. D's grads from this pass are
-    discarded by the next zero_grad; under DDP they are still all-reduced, which keeps every rank's reducer
-    in step."""
+    """G's half of a step: make the (just updated) D call the fakes real (with `top_k` < 1 only those D rates
+    most real: top_k_fakes), plus InfoGAN's code term with `opt_q`, plus each of `terms` ({name: (weight, fn of
+    the fakes)}: class balance, mode seeking), whose unweighted values come back by name. D's grads from this
+    pass are discarded by the next zero_grad; under DDP they are still all-reduced, which keeps every rank's
+    reducer in step."""
     opt_g.zero_grad(set_to_none=True)
     loss_g = loss_g_fn(top_k_fakes(D(aug(fake), labels), top_k))
     total, info, values = loss_g, None, {}
