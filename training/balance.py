@@ -71,12 +71,23 @@ def class_prior(data: ImageData) -> torch.Tensor:
     return torch.bincount(data.labels, minlength=len(data.class_names)).float() / len(data.labels)
 
 
+def ensemble(data: ImageData, min_steps: int = 1000) -> list[SmallClassifier]:
+    """The in-loop classifiers (seeds ENSEMBLE_SEEDS) trained on `data` (uint8 images with labels); deterministic
+    on CPU. Shared by the class-balance term and the feature discriminator (training.feature_d)."""
+    if len(data.class_names) < 2:
+        raise ValueError(f"classifiers in the loop need a labelled dataset with 2 or more classes, not {data.name}")
+    return [train_classifier(data, min_steps=min_steps, seed=seed) for seed in ENSEMBLE_SEEDS]
+
+
+def empty_ensemble(data: ImageData) -> list[SmallClassifier]:
+    """The same classifiers untrained, to load a saved state into (--resume)."""
+    return [SmallClassifier(data.channels, data.image_size, len(data.class_names), data.class_names)
+            for _ in ENSEMBLE_SEEDS]
+
+
 def build_class_balance(data: ImageData, min_steps: int = 1000) -> ClassBalance:
     """Train the in-loop classifiers on `data` (uint8 images with labels); deterministic on CPU."""
-    if len(data.class_names) < 2:
-        raise ValueError(f"class balance needs a labelled dataset with 2 or more classes, not {data.name}")
-    members = [train_classifier(data, min_steps=min_steps, seed=seed) for seed in ENSEMBLE_SEEDS]
-    balance = ClassBalance(members, class_prior(data))
+    balance = ClassBalance(ensemble(data, min_steps), class_prior(data))
     real = entropy(batched(balance.probabilities, to_float(data.images)))
     balance.clear_entropy.fill_(torch.quantile(real, CLEAR_QUANTILE))
     return balance
@@ -84,6 +95,4 @@ def build_class_balance(data: ImageData, min_steps: int = 1000) -> ClassBalance:
 
 def empty_class_balance(data: ImageData) -> ClassBalance:
     """The same module untrained, to load a saved state into (--resume)."""
-    members = [SmallClassifier(data.channels, data.image_size, len(data.class_names), data.class_names)
-               for _ in ENSEMBLE_SEEDS]
-    return ClassBalance(members, class_prior(data))
+    return ClassBalance(empty_ensemble(data), class_prior(data))

@@ -28,6 +28,7 @@ class Recipe:
     class_balance: float = 0.0  # weight of training.balance's term for G (models without classes); 0 = off
     mode_seeking: float = 0.0  # weight of mode_seeking_loss for G (Mao et al. 2019); 0 = off
     top_k: float = 1.0  # share of each batch's fakes G learns from, those D rates most real (top_k_fakes); 1 = all
+    feature_d: float = 0.0  # weight of G's loss against training.feature_d's second D (models of z); 0 = off
 
     def validate(self) -> Recipe:
         if self.loss not in LOSSES:
@@ -35,7 +36,8 @@ class Recipe:
         DiffAugment(self.diffaugment)  # refuses unknown ops
         if isinstance(self.ema, bool) or not isinstance(self.ema, int | float) or not 0 <= self.ema < 1:
             raise ValueError(f"ema must be a decay in [0, 1), got {self.ema!r}")
-        for name, weight in (("class balance", self.class_balance), ("mode seeking", self.mode_seeking)):
+        for name, weight in (("class balance", self.class_balance), ("mode seeking", self.mode_seeking),
+                             ("feature D", self.feature_d)):
             if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
                 raise ValueError(f"{name} must be a weight in [0, 100], got {weight!r}")
         if isinstance(self.top_k, bool) or not isinstance(self.top_k, int | float) or not 0 < self.top_k <= 1:
@@ -56,6 +58,8 @@ class Recipe:
             parts.append(f"mode seeking (weight {self.mode_seeking})")
         if self.top_k < 1:
             parts.append(f"top-k: G learns from the {self.top_k:.0%} of fakes D rates most real")
+        if self.feature_d:
+            parts.append(f"a second D on frozen classifiers' features (vision-aided, weight {self.feature_d})")
         return ", ".join(parts)
 
 
@@ -80,6 +84,7 @@ def train_step(
     ema: AveragedModel | None = None,
     opt_q: torch.optim.Optimizer | None = None,
     balance: torch.nn.Module | None = None,
+    feature_d: torch.nn.Module | None = None,
 ) -> dict:
     """Update D once, then G once. Returns {step, d_loss, g_loss, d_real, d_fake}, the four as detached 0-d
     tensors on the training device: reading them syncs a GPU, so callers do it when a record is due
@@ -92,8 +97,11 @@ def train_step(
     first continuous codes sit in z: G and D's Q head also minimise the codes' reconstruction error
     (a lower bound on mutual information), weighted by D's config.info_weight; the record gains "info".
     With `balance` (training.balance, models without classes) G also minimises balance(fake) weighted by
-    recipe.class_balance; the record gains "balance". With recipe.mode_seeking G also minimises
-    mode_seeking_loss, so that different z of one class do not draw one image; the record gains "mode_seeking".
+    recipe.class_balance; the record gains "balance". With `feature_d` (training.feature_d, its head's
+    parameters in opt_d) it is trained beside D on the same augmented images with the same loss, and G also
+    minimises its loss against it weighted by recipe.feature_d; the record gains "feature_d". With
+    recipe.mode_seeking G also minimises mode_seeking_loss, so that different z of one class do not draw one
+    image; the record gains "mode_seeking".
     """
     recipe = recipe or Recipe()
     loss_d_fn, loss_g_fn = LOSSES[recipe.loss]
@@ -103,10 +111,12 @@ def train_step(
     # D: push real logits up, fake logits down. Real and fake go through D separately so BatchNorm
     # statistics are never mixed across the two (the pytorch/examples DCGAN recipe).
     opt_d.zero_grad(set_to_none=True)
-    real_logits = D(aug(real), labels)
-    fake_logits = D(aug(fake.detach()), labels)
-    loss_d = loss_d_fn(real_logits, fake_logits)
-    loss_d.backward()
+    seen_real, seen_fake = aug(real), aug(fake.detach())
+    real_logits = D(seen_real, labels)
+    fake_logits = D(seen_fake, labels)
+    loss_d = loss_d_fn(real_logits, fake_logits)  # the record's d_loss is D's alone, as in every other run
+    loss_fd = loss_d_fn(feature_d(seen_real), feature_d(seen_fake)) if feature_d is not None else 0
+    (loss_d + loss_fd).backward()
     opt_d.step()
 
     terms = {}
@@ -114,6 +124,8 @@ def train_step(
         terms["balance"] = (recipe.class_balance, balance)
     if recipe.mode_seeking:
         terms["mode_seeking"] = (recipe.mode_seeking, lambda images: mode_seeking_loss(images, z, labels))
+    if feature_d is not None and recipe.feature_d:
+        terms["feature_d"] = (recipe.feature_d, lambda images: loss_g_fn(feature_d(aug(images))))
     loss_g, info, extras = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn, terms, recipe.top_k)
     if ema is not None:
         ema.update_parameters(G)

@@ -48,6 +48,7 @@ from training.checkpoint import (
 )
 from training.data import BatchSampler, ImageData, load_dataset, to_float
 from training.device import hardware
+from training.feature_d import FeatureDiscriminator, build_feature_discriminator, empty_feature_discriminator
 from training.image_data import with_pseudo_labels
 from training.loop import (
     ImagePool,
@@ -110,6 +111,7 @@ class Run:
     sampler: BatchSampler
     pools: tuple[ImagePool, ImagePool] | None = None  # CycleGAN's histories of fakes (A, B), saved for --resume
     balance: ClassBalance | None = None  # --class-balance's in-loop classifiers, saved for --resume
+    feature_d: FeatureDiscriminator | None = None  # --feature-d's second D (its head steps with opt_d)
     init_from: dict | None = None  # --init-from's folder, steps and wall time (training.json records it)
     step: int = 0
     elapsed: float = 0.0
@@ -190,6 +192,14 @@ def setup(argv: list[str] | None) -> Run:
     if args.recipe.class_balance:  # trained here unless --resume brings it back from state.pt
         run.balance = (empty_class_balance(data) if resuming
                        else build_class_balance(data, min_steps=1 if args.dataset == "fake" else 1000)).to(device)
+    if args.recipe.feature_d:  # its classifiers are trained here unless --resume brings them back from state.pt
+        try:
+            run.feature_d = (empty_feature_discriminator(data) if resuming else
+                             build_feature_discriminator(data, min_steps=1 if args.dataset == "fake" else 1000,
+                                                         seed=args.seed)).to(device)
+        except ValueError as error:
+            raise SystemExit(f"--feature-d: {error}") from None
+        run.opt_d.add_param_group({"params": list(run.feature_d.head.parameters())})
     if warm is not None:  # the average (when kept) starts at the loaded G, made by the Run above
         run.step, run.elapsed, run.init_from = warm["steps"], warm["wall_time_s"], warm
     if resuming:
@@ -202,6 +212,8 @@ def setup(argv: list[str] | None) -> Run:
         ids = [device.index] if device.type == "cuda" else None
         run.G = DDP(G, device_ids=ids)
         run.D = DDP(D, device_ids=ids) if D is not None else None
+        if run.feature_d is not None:  # its head's gradients are averaged over ranks like D's
+            run.feature_d = DDP(run.feature_d, device_ids=ids)
     return run
 
 
@@ -312,7 +324,8 @@ def _one_step(run: Run, real: torch.Tensor, z: torch.Tensor, y: torch.Tensor | N
     if run.D is None:  # z's noise doubles as the reparameterisation noise: a function of (seed, step)
         return vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
     return train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
-                      recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q, balance=run.balance)
+                      recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q, balance=run.balance,
+                      feature_d=run.feature_d)
 
 
 def load_state(run: Run) -> None:
@@ -329,6 +342,8 @@ def load_state(run: Run) -> None:
         run.ema.load_state_dict(state["ema"])
     if run.balance is not None:
         run.balance.load_state_dict(state["balance"])
+    if run.feature_d is not None:
+        getattr(run.feature_d, "module", run.feature_d).load_state_dict(state["feature_d"])
     for pool, pool_state in zip(run.pools or (), state.get("pools", ()), strict=False):
         pool.load_state_dict(pool_state)
     run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
@@ -342,6 +357,8 @@ def save_state(run: Run) -> None:
         d_state["opt_q"] = run.opt_q.state_dict()
     if run.balance is not None:
         d_state["balance"] = run.balance.state_dict()
+    if run.feature_d is not None:
+        d_state["feature_d"] = getattr(run.feature_d, "module", run.feature_d).state_dict()
     if run.pools is not None:
         d_state["pools"] = [pool.state_dict() for pool in run.pools]
     torch.save({"G": run.g_core.state_dict(), "opt_g": run.opt_g.state_dict(), **d_state,

@@ -71,6 +71,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--top-k", type=float, default=1.0, metavar="SHARE",
                    help="G learns only from this share of each batch's fakes, those D rates most real (Sinha et "
                         "al. 2020); 1: all")
+    p.add_argument("--feature-d", type=float, default=0.0, metavar="WEIGHT",
+                   help="generators of z on labelled data: a second D that reads frozen classifiers' features "
+                        "(training.feature_d, vision-aided GAN), G's loss against it weighted by WEIGHT; 0: off")
     p.add_argument("--sample-every", type=int, default=500, help="grid + checkpoint every N steps")
     p.add_argument("--work-dir", type=Path, help="default: runs/<out folder name>")
     p.add_argument("--data-root", type=Path, default=Path("data"), help="torchvision download folder")
@@ -94,7 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
     try:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm,
-                             args.class_balance, args.mode_seeking, args.top_k).validate()
+                             args.class_balance, args.mode_seeking, args.top_k, args.feature_d).validate()
     except ValueError as e:
         p.error(str(e))
     kind = kind_of(args.model)
@@ -109,6 +112,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--mode-seeking is for generators of z trained as GANs, not {args.model}")
     if args.recipe.top_k < 1 and kind.objective not in ("gan", "infogan"):
         p.error(f"--top-k is for generators of z trained with train_step (dcgan, cdcgan, mlpgan, infogan), not "
+                f"{args.model}")
+    if args.recipe.feature_d and kind.objective not in ("gan", "infogan"):
+        p.error(f"--feature-d is for generators of z trained with train_step (dcgan, cdcgan, mlpgan, infogan), not "
                 f"{args.model}")
     return args
 
