@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
-from tests.test_train_cli import TINY, weights
+from tests.test_train_cli import TINY, assert_resumes_exactly
 from training.balance import ClassBalance, build_class_balance, class_prior, entropy
 from training.checkpoint import init_weights
 from training.data import load_dataset, to_float
@@ -109,17 +109,9 @@ def test_bad_weights_and_kinds_with_classes_are_refused(capsys) -> None:
 
 
 def test_cli_with_class_balance_resumes_exactly_and_says_so_in_the_card(tmp_path) -> None:
-    def run(name: str, steps: int, *extra: str):
-        return main(["--model", "dcgan", "--class-balance", "2", "--loss", "hinge", "--steps", str(steps),
-                     "--out", str(tmp_path / name), "--work-dir", str(tmp_path / f"w-{name}"), *TINY, *extra])
-
-    a = weights(run("a", 3))
-    run("r", 2)
-    r = weights(run("r", 3, "--resume"))
-    assert all(torch.equal(a[k], r[k]) for k in a)
-    state = torch.load(tmp_path / "w-a" / "state.pt", weights_only=True)
+    state, card = assert_resumes_exactly(tmp_path, "--class-balance", "2", "--loss", "hinge")
     assert any(k.startswith("classifiers.2.") for k in state["balance"])
-    assert "class balance through a classifier in the loop (weight 2.0)" in (tmp_path / "a" / "README.md").read_text()
+    assert "class balance through a classifier in the loop (weight 2.0)" in card
 
 
 def test_an_infogan_trains_with_the_term_beside_its_code_term(tmp_path) -> None:

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
-from tests.test_train_cli import TINY, weights
+from tests.test_train_cli import assert_resumes_exactly
 from training.checkpoint import init_weights
 from training.classifier import SmallClassifier
 from training.feature_d import FeatureDiscriminator
@@ -82,16 +82,7 @@ def test_bad_weights_and_kinds_it_cannot_train_are_refused(capsys) -> None:
 
 
 def test_cli_with_a_feature_d_resumes_exactly_and_says_so_in_the_card(tmp_path) -> None:
-    def run(name: str, steps: int, *extra: str):
-        return main(["--model", "dcgan", "--feature-d", "0.5", "--loss", "hinge", "--steps", str(steps),
-                     "--out", str(tmp_path / name), "--work-dir", str(tmp_path / f"w-{name}"), *TINY, *extra])
-
-    a = weights(run("a", 3))
-    run("r", 2)
-    r = weights(run("r", 3, "--resume"))
-    assert all(torch.equal(a[k], r[k]) for k in a)
-    state = torch.load(tmp_path / "w-a" / "state.pt", weights_only=True)
+    state, card = assert_resumes_exactly(tmp_path, "--feature-d", "0.5", "--loss", "hinge")
     assert any(k.startswith("classifiers.2.") for k in state["feature_d"]) and "head.0.bias" in state["feature_d"]
     assert len(state["opt_d"]["param_groups"]) == 2  # the head steps with D
-    card = (tmp_path / "a" / "README.md").read_text()
     assert "a second D on frozen classifiers' features (vision-aided, weight 0.5)" in card

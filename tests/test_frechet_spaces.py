@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from training.data import load_dataset, to_float
-from training.frechet_spaces import CHECKPOINTS, SHIPPED_VAE, mlp_space, pixel_space, ratios, vae_space
+from training.frechet_spaces import CHECKPOINTS, SHIPPED_VAE, mlp_space, pixel_space, ratios, references, vae_space
 
 
 def test_held_out_real_images_sit_at_the_floor_and_blurred_or_shuffled_ones_far_above_it() -> None:
@@ -16,7 +16,8 @@ def test_held_out_real_images_sit_at_the_floor_and_blurred_or_shuffled_ones_far_
     g = torch.Generator().manual_seed(0)
     shuffled = real.flatten(1)[:, torch.randperm(real[0].numel(), generator=g)].view_as(real)  # same pixels, no digit
     blurred = torch.nn.functional.avg_pool2d(real, 3, 1, 1)
-    same, far, soft = (ratios(x, spaces, train, test) for x in (real, shuffled, blurred))
+    refs = references(spaces, train, test)
+    same, far, soft = (ratios(x, spaces, refs) for x in (real, shuffled, blurred))
     assert set(same) == {"mlp", "pixels", "vae"}
     assert all(abs(r - 1) < 1e-6 for r in same.values()), same  # the train split is the floor itself
     assert all(r > 5 for r in far.values()), far

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from safetensors.torch import load_file
 
 from gan_models.registry import load_from_folder
@@ -22,6 +23,20 @@ TINY = ["--dataset", "fake", "--base-channels", "4", "--d-base-channels", "4", "
 def weights(folder: Path) -> dict:
     return load_file(str(folder / "model.safetensors")) | {
         f"D.{k}": v for k, v in load_file(str(folder / "discriminator" / "model.safetensors")).items()}
+
+
+def assert_resumes_exactly(tmp_path: Path, *flags: str) -> tuple[dict, str]:
+    """A 3-step run and a 2-step run resumed to 3 with `flags` (tiny dcgan on fake data) end with equal weights.
+    Returns the first run's state.pt and its card."""
+    def run(name: str, steps: int, *extra: str) -> Path:
+        return main(["--model", "dcgan", *flags, "--steps", str(steps), "--out", str(tmp_path / name),
+                     "--work-dir", str(tmp_path / f"w-{name}"), *TINY, *extra])
+
+    a = weights(run("a", 3))
+    run("r", 2)
+    r = weights(run("r", 3, "--resume"))
+    assert all(torch.equal(a[k], r[k]) for k in a)
+    return torch.load(tmp_path / "w-a" / "state.pt", weights_only=True), (tmp_path / "a" / "README.md").read_text()
 
 
 def test_dry_run_writes_a_loadable_checkpoint(tmp_path, capsys) -> None:

@@ -51,7 +51,14 @@ def train_classifier(train: ImageData, min_steps: int = 1000, seed: int = 0, bat
     epochs = max(6, math.ceil(min_steps / math.ceil(len(train) / batch_size)))
     torch.manual_seed(seed)
     clf = SmallClassifier(train.channels, train.image_size, len(train.class_names), train.class_names)
-    opt = torch.optim.Adam(clf.parameters(), lr=2e-3)
+    return fit_classifier(clf, train, epochs, seed, batch_size, lr=2e-3)
+
+
+def fit_classifier(clf: nn.Module, train: ImageData, epochs: int, seed: int, batch_size: int = 128,
+                   lr: float = 2e-3) -> nn.Module:
+    """Adam on cross-entropy over `epochs` seeded passes of the train split with small random translations;
+    returns `clf` in eval mode."""
+    opt = torch.optim.Adam(clf.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     clf.train()
     for _ in range(epochs):

@@ -18,12 +18,12 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from gan_models.registry import load_from_folder
-from training.classifier import batched
+from training.classifier import batched, fit_classifier
 from training.data import ImageData, load_dataset, to_float
 from training.evaluate import frechet_distance, generate
 
@@ -35,24 +35,28 @@ CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 Space = Callable[[torch.Tensor], torch.Tensor]
 
 
+class MLPClassifier(nn.Module):
+    """A 784-512-128 fully connected classifier: no convolution, unlike the evaluation's SmallClassifier."""
+
+    def __init__(self, pixels: int, num_classes: int) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Flatten(),  # [N, pixels]
+            nn.Linear(pixels, 512), nn.ReLU(),  # [N, 512]
+            nn.Linear(512, 128), nn.ReLU(),  # [N, 128]
+        )
+        self.head = nn.Linear(128, num_classes)  # [N, num_classes] logits
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
 def mlp_space(train: ImageData, epochs: int = 15) -> Space:
-    """A 784-512-128 MLP classifier trained on the labels; its 128 hidden units are the features."""
+    """An MLPClassifier trained on the labels; its 128 hidden units are the features."""
     torch.manual_seed(MLP_SEED)
-    pixels = train.channels * train.image_size**2
-    body = nn.Sequential(nn.Flatten(), nn.Linear(pixels, 512), nn.ReLU(), nn.Linear(512, 128), nn.ReLU())
-    head = nn.Linear(128, len(train.class_names))
-    opt = torch.optim.Adam([*body.parameters(), *head.parameters()], lr=1e-3)
-    g = torch.Generator().manual_seed(MLP_SEED)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(train), generator=g).split(128):
-            shift = torch.randint(-2, 3, (2,), generator=g).tolist()
-            x = torch.roll(to_float(train.images[idx]), shift, (2, 3))
-            loss = F.cross_entropy(head(body(x)), train.labels[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    body.eval()
-    return lambda x: batched(body, x)
+    clf = MLPClassifier(train.channels * train.image_size**2, len(train.class_names))
+    fit_classifier(clf, train, epochs, MLP_SEED, lr=1e-3)
+    return lambda x: batched(clf.features, x)
 
 
 def vae_space(folder: str | Path) -> Space:
@@ -76,15 +80,21 @@ def spaces_for(dataset: str, vae: str | Path | None) -> tuple[dict[str, Space], 
 
 
 @torch.no_grad()
-def ratios(images: torch.Tensor, spaces: dict[str, Space], train: ImageData, test: ImageData) -> dict[str, float]:
-    """{space: Frechet(images, test) / Frechet(train, test)} for images [N, C, H, W] in [-1, 1]."""
-    real_train, real_test = to_float(train.images), to_float(test.images)
+def references(spaces: dict[str, Space], train: ImageData, test: ImageData) -> dict[str, tuple[np.ndarray, float]]:
+    """{space: (the test split's features, the Frechet distance of the train split to them: the floor)}."""
     out = {}
     for name, space in spaces.items():
-        reference = space(real_test).numpy()
-        floor = frechet_distance(space(real_train).numpy(), reference)
-        out[name] = frechet_distance(space(images).numpy(), reference) / floor
+        reference = space(to_float(test.images)).numpy()
+        out[name] = reference, frechet_distance(space(to_float(train.images)).numpy(), reference)
     return out
+
+
+@torch.no_grad()
+def ratios(images: torch.Tensor, spaces: dict[str, Space],
+           refs: dict[str, tuple[np.ndarray, float]]) -> dict[str, float]:
+    """{space: Frechet(images, test) / floor} for images [N, C, H, W] in [-1, 1]; `refs` from references()."""
+    return {name: frechet_distance(space(images).numpy(), refs[name][0]) / refs[name][1]
+            for name, space in spaces.items()}
 
 
 def samples(folder: str | Path, train: ImageData, n: int = 10_000, seed: int = 0) -> torch.Tensor:
@@ -105,9 +115,10 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     dataset = load_from_folder(args.folders[0]).config.dataset
     vae = args.vae or (CHECKPOINTS / SHIPPED_VAE[dataset] if dataset in SHIPPED_VAE else None)
     spaces, train, test = spaces_for(dataset, vae)
+    refs = references(spaces, train, test)
     table = {}
     for folder in args.folders:
-        table[str(folder)] = ratios(samples(folder, train, args.n), spaces, train, test)
+        table[str(folder)] = ratios(samples(folder, train, args.n), spaces, refs)
         print(f"{folder}: " + "  ".join(f"{k} {v:.2f}x" for k, v in table[str(folder)].items()), flush=True)
     return table
 
