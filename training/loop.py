@@ -17,6 +17,7 @@ from gan_models.lapgan import pyramid, upsample
 from gan_models.srgan import downscale
 from training.augment import DiffAugment
 from training.losses import LOSSES
+from training.rotation import D_WEIGHT, RotationHead
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Recipe:
     mode_seeking: float = 0.0  # weight of mode_seeking_loss for G (Mao et al. 2019); 0 = off
     top_k: float = 1.0  # share of each batch's fakes G learns from, those D rates most real (top_k_fakes); 1 = all
     feature_d: float = 0.0  # weight of G's loss against training.feature_d's second D (models of z); 0 = off
+    rotation: float = 0.0  # G's weight on training.rotation's quarter-turn task (D's is fixed); 0 = off
 
     def validate(self) -> Recipe:
         if self.loss not in LOSSES:
@@ -37,7 +39,7 @@ class Recipe:
         if isinstance(self.ema, bool) or not isinstance(self.ema, int | float) or not 0 <= self.ema < 1:
             raise ValueError(f"ema must be a decay in [0, 1), got {self.ema!r}")
         for name, weight in (("class balance", self.class_balance), ("mode seeking", self.mode_seeking),
-                             ("feature D", self.feature_d)):
+                             ("feature D", self.feature_d), ("rotation", self.rotation)):
             if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 100:
                 raise ValueError(f"{name} must be a weight in [0, 100], got {weight!r}")
         if isinstance(self.top_k, bool) or not isinstance(self.top_k, int | float) or not 0 < self.top_k <= 1:
@@ -60,6 +62,8 @@ class Recipe:
             parts.append(f"top-k: G learns from the {self.top_k:.0%} of fakes D rates most real")
         if self.feature_d:
             parts.append(f"a second D on frozen classifiers' features (vision-aided, weight {self.feature_d})")
+        if self.rotation:
+            parts.append(f"a quarter-turn task for D and G (SS-GAN, G's weight {self.rotation})")
         return ", ".join(parts)
 
 
@@ -85,6 +89,7 @@ def train_step(
     opt_q: torch.optim.Optimizer | None = None,
     balance: torch.nn.Module | None = None,
     feature_d: torch.nn.Module | None = None,
+    rotation: RotationHead | None = None,
 ) -> dict:
     """Update D once, then G once. Returns {step, d_loss, g_loss, d_real, d_fake}, the four as detached 0-d
     tensors on the training device: reading them syncs a GPU, so callers do it when a record is due
@@ -99,7 +104,10 @@ def train_step(
     With `balance` (training.balance, models without classes) G also minimises balance(fake) weighted by
     recipe.class_balance; the record gains "balance". With `feature_d` (training.feature_d, its head's
     parameters in opt_d) it is trained beside D on the same augmented images with the same loss, and G also
-    minimises its loss against it weighted by recipe.feature_d; the record gains "feature_d". With
+    minimises its loss against it weighted by recipe.feature_d; the record gains "feature_d". With `rotation`
+    (training.rotation, its head's parameters in opt_d) D's trunk also learns the quarter turns of the augmented
+    real images and G minimises the same loss on its fakes weighted by recipe.rotation; the record gains
+    "rotation_d" and "rotation". With
     recipe.mode_seeking G also minimises mode_seeking_loss, so that different z of one class do not draw one
     image; the record gains "mode_seeking".
     """
@@ -116,7 +124,11 @@ def train_step(
     fake_logits = D(seen_fake, labels)
     loss_d = loss_d_fn(real_logits, fake_logits)  # the record's d_loss is D's alone, as in every other run
     loss_fd = loss_d_fn(feature_d(seen_real), feature_d(seen_fake)) if feature_d is not None else 0
-    (loss_d + loss_fd).backward()
+    loss_rot = None
+    if rotation is not None:  # one process only (train.py): D's trunk is called outside DDP's forward
+        trunk = getattr(D, "module", D).body
+        loss_rot = rotation(trunk, seen_real)
+    (loss_d + loss_fd + (D_WEIGHT * loss_rot if loss_rot is not None else 0)).backward()
     opt_d.step()
 
     terms = {}
@@ -126,6 +138,8 @@ def train_step(
         terms["mode_seeking"] = (recipe.mode_seeking, lambda images: mode_seeking_loss(images, z, labels))
     if feature_d is not None and recipe.feature_d:
         terms["feature_d"] = (recipe.feature_d, lambda images: loss_g_fn(feature_d(aug(images))))
+    if rotation is not None and recipe.rotation:
+        terms["rotation"] = (recipe.rotation, lambda images: rotation(trunk, aug(images)))
     loss_g, info, extras = _generator_update(D, opt_g, opt_q, aug, fake, z, labels, loss_g_fn, terms, recipe.top_k)
     if ema is not None:
         ema.update_parameters(G)
@@ -137,6 +151,7 @@ def train_step(
         "d_real": torch.sigmoid(real_logits.detach()).mean(),
         "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
         **({"info": info.detach()} if info is not None else {}),
+        **({"rotation_d": loss_rot.detach()} if loss_rot is not None else {}),
         **{name: value.detach() for name, value in extras.items()},
     }
 

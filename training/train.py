@@ -62,6 +62,7 @@ from training.loop import (
     train_step,
     vae_step,
 )
+from training.rotation import RotationHead
 from training.train_args import model_config, parse_args
 
 STATE_FILE = "state.pt"  # in --work-dir: everything --resume needs
@@ -112,6 +113,7 @@ class Run:
     pools: tuple[ImagePool, ImagePool] | None = None  # CycleGAN's histories of fakes (A, B), saved for --resume
     balance: ClassBalance | None = None  # --class-balance's in-loop classifiers, saved for --resume
     feature_d: FeatureDiscriminator | None = None  # --feature-d's second D (its head steps with opt_d)
+    rotation: RotationHead | None = None  # --rotation's quarter-turn head on D's trunk (steps with opt_d)
     init_from: dict | None = None  # --init-from's folder, steps and wall time (training.json records it)
     step: int = 0
     elapsed: float = 0.0
@@ -200,6 +202,12 @@ def setup(argv: list[str] | None) -> Run:
         except ValueError as error:
             raise SystemExit(f"--feature-d: {error}") from None
         run.opt_d.add_param_group({"params": list(run.feature_d.head.parameters())})
+    if args.recipe.rotation:
+        if world > 1:
+            raise SystemExit("--rotation trains in one process (its head reads D's trunk outside DDP's forward)")
+        torch.manual_seed(args.seed + 1)  # the head's init: the same for a fresh run and a warm start
+        run.rotation = RotationHead(D.body.out_dim).to(device)
+        run.opt_d.add_param_group({"params": list(run.rotation.parameters())})
     if warm is not None:  # the average (when kept) starts at the loaded G, made by the Run above
         run.step, run.elapsed, run.init_from = warm["steps"], warm["wall_time_s"], warm
     if resuming:
@@ -325,7 +333,7 @@ def _one_step(run: Run, real: torch.Tensor, z: torch.Tensor, y: torch.Tensor | N
         return vae_step(run.G, run.opt_g, real, z, step=run.step + 1)
     return train_step(run.G, run.D, run.opt_g, run.opt_d, real, z, y, step=run.step + 1,
                       recipe=a.recipe, augment=run.augment, ema=run.ema, opt_q=run.opt_q, balance=run.balance,
-                      feature_d=run.feature_d)
+                      feature_d=run.feature_d, rotation=run.rotation)
 
 
 def load_state(run: Run) -> None:
@@ -344,6 +352,8 @@ def load_state(run: Run) -> None:
         run.balance.load_state_dict(state["balance"])
     if run.feature_d is not None:
         getattr(run.feature_d, "module", run.feature_d).load_state_dict(state["feature_d"])
+    if run.rotation is not None:
+        run.rotation.load_state_dict(state["rotation"])
     for pool, pool_state in zip(run.pools or (), state.get("pools", ()), strict=False):
         pool.load_state_dict(pool_state)
     run.step, run.elapsed = int(state["step"]), float(state["elapsed"])
@@ -359,6 +369,8 @@ def save_state(run: Run) -> None:
         d_state["balance"] = run.balance.state_dict()
     if run.feature_d is not None:
         d_state["feature_d"] = getattr(run.feature_d, "module", run.feature_d).state_dict()
+    if run.rotation is not None:
+        d_state["rotation"] = run.rotation.state_dict()
     if run.pools is not None:
         d_state["pools"] = [pool.state_dict() for pool in run.pools]
     torch.save({"G": run.g_core.state_dict(), "opt_g": run.opt_g.state_dict(), **d_state,

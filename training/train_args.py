@@ -16,6 +16,8 @@ from gan_models.textgan import build_vocab
 from training.data import DATASETS, ImageData
 from training.loop import Recipe
 
+ROTATION_MODELS = ("dcgan", "cdcgan", "infogan")  # their D has training.rotation's trunk: D.body -> [N, F]
+
 DESCRIPTION = "Train a model of any kind in gan_models.kinds and export it as a checkpoint folder the app can open."
 
 
@@ -74,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--feature-d", type=float, default=0.0, metavar="WEIGHT",
                    help="generators of z on labelled data: a second D that reads frozen classifiers' features "
                         "(training.feature_d, vision-aided GAN), G's loss against it weighted by WEIGHT; 0: off")
+    p.add_argument("--rotation", type=float, default=0.0, metavar="WEIGHT",
+                   help="DCGAN-trunk discriminators: D also learns the quarter turns of real images and G is asked "
+                        "for fakes whose turn D reads, weighted by WEIGHT (training.rotation, SS-GAN); 0: off")
     p.add_argument("--sample-every", type=int, default=500, help="grid + checkpoint every N steps")
     p.add_argument("--work-dir", type=Path, help="default: runs/<out folder name>")
     p.add_argument("--data-root", type=Path, default=Path("data"), help="torchvision download folder")
@@ -97,7 +102,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
     try:
         args.recipe = Recipe(args.loss, args.diffaugment, args.ema, args.spectral_norm,
-                             args.class_balance, args.mode_seeking, args.top_k, args.feature_d).validate()
+                             args.class_balance, args.mode_seeking, args.top_k, args.feature_d,
+                             args.rotation).validate()
     except ValueError as e:
         p.error(str(e))
     kind = kind_of(args.model)
@@ -116,6 +122,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.recipe.feature_d and kind.objective not in ("gan", "infogan"):
         p.error(f"--feature-d is for generators of z trained with train_step (dcgan, cdcgan, mlpgan, infogan), not "
                 f"{args.model}")
+    if args.recipe.rotation and args.model not in ROTATION_MODELS:
+        p.error(f"--rotation is for the DCGAN-trunk discriminators ({', '.join(ROTATION_MODELS)}), not {args.model}")
     return args
 
 
