@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 from gan_models.registry import load_from_folder
+from training.loop import Recipe
 from training.train import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +38,19 @@ def assert_resumes_exactly(tmp_path: Path, *flags: str) -> tuple[dict, str]:
     r = weights(run("r", 3, "--resume"))
     assert all(torch.equal(a[k], r[k]) for k in a)
     return torch.load(tmp_path / "w-a" / "state.pt", weights_only=True), (tmp_path / "a" / "README.md").read_text()
+
+
+def assert_weight_option_refused(capsys, flag: str, name: str, kinds: tuple[str, ...], message: str) -> None:
+    """A recipe weight option (`flag`, Recipe field named after it) refuses bad weights by `name`, and the CLI
+    refuses it for `kinds` with `message` on stderr."""
+    field = flag.removeprefix("--").replace("-", "_")
+    for bad in (True, -1.0, 101.0, "1"):
+        with pytest.raises(ValueError, match=name):
+            Recipe(**{field: bad}).validate()
+    for kind in kinds:
+        with pytest.raises(SystemExit):
+            main(["--dry-run", "--model", kind, flag, "1"])
+        assert message in capsys.readouterr().err
 
 
 def test_dry_run_writes_a_loadable_checkpoint(tmp_path, capsys) -> None:
