@@ -121,12 +121,39 @@ def test_a_warm_start_keeps_the_code_names_given_after_training(tmp_path) -> Non
         run("more", 3, "--init-from", str(first), "--codes", "4")
 
 
+def test_discriminator_learns_at_its_own_rate(tmp_path, capsys) -> None:
+    """--d-lr: Adam's first step moves every parameter by about its learning rate, so one step from the same
+    weights moves D's by --d-lr and G's by --lr; the rate is recorded and named on the card."""
+    def run(name: str, steps: int, *extra: str) -> Path:
+        return main(["--model", "dcgan", "--steps", str(steps), "--out", str(tmp_path / name),
+                     "--work-dir", str(tmp_path / f"w-{name}"), *TINY, *extra])
+
+    start = run("start", 1)
+    moved = run("moved", 2, "--init-from", str(start), "--lr", "1e-4", "--d-lr", "4e-4")
+    before, after = weights(start), weights(moved)
+    step = {k: float((after[k] - before[k]).abs().max()) for k in before if k.endswith(("weight", "bias"))}
+    assert max(v for k, v in step.items() if not k.startswith("D.")) == pytest.approx(1e-4, rel=0.01)
+    assert max(v for k, v in step.items() if k.startswith("D.")) == pytest.approx(4e-4, rel=0.01)
+    assert json.loads((moved / "training.json").read_text())["d_lr"] == 4e-4
+    assert "Adam lr 0.0001 (D 0.0004)" in (moved / "README.md").read_text()
+    assert "d_lr" not in json.loads((start / "training.json").read_text())  # the default is --lr, not recorded
+    for bad in (["--d-lr", "0"], ["--lr", "-1e-4"], ["--model", "vae", "--d-lr", "1e-4"]):
+        with pytest.raises(SystemExit):
+            main(["--out", str(tmp_path / "refused"), *TINY, *bad])
+    err = capsys.readouterr().err
+    assert "--lr and --d-lr must be positive" in err and "--d-lr: vae has no discriminator" in err
+
+
 def test_learning_rate_decays_linearly_to_zero_and_resume_stays_exact(tmp_path) -> None:
-    from training.train import learning_rate
+    from training.train import learning_rates
     from training.train_args import parse_args
 
     args = parse_args(["--out", str(tmp_path / "x"), "--steps", "10", "--lr", "1e-3", "--lr-decay-from", "6"])
-    assert [round(learning_rate(args, s), 8) for s in range(10)] == [1e-3] * 6 + [1e-3, 7.5e-4, 5e-4, 2.5e-4]
+    assert [round(learning_rates(args, s)[0], 8) for s in range(10)] == [1e-3] * 6 + [1e-3, 7.5e-4, 5e-4, 2.5e-4]
+    assert all(learning_rates(args, s)[1] == learning_rates(args, s)[0] for s in range(10))  # D: --lr by default
+    args = parse_args(["--out", str(tmp_path / "x"), "--steps", "10", "--lr", "1e-3", "--d-lr", "4e-3",
+                       "--lr-decay-from", "6"])
+    assert [round(learning_rates(args, s)[1], 8) for s in (0, 6, 7, 9)] == [4e-3, 4e-3, 3e-3, 1e-3]
 
     def run(name: str, steps: int, *extra: str) -> Path:
         return main(["--model", "cdcgan", "--steps", str(steps), "--out", str(tmp_path / name),

@@ -175,7 +175,7 @@ def setup(argv: list[str] | None) -> Run:
     G = G.apply(init_weights).to(device)
     if D is not None:
         D = D.apply(init_weights).to(device)
-        opt_g, opt_d = make_optimizers(G, D, args.lr, args.lr)
+        opt_g, opt_d = make_optimizers(G, D, args.lr, args.d_lr)
     else:  # a VAE: one network, one optimiser, Adam's usual betas
         opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=args.lr), None
     resuming = args.resume and (args.work_dir / STATE_FILE).exists()
@@ -267,7 +267,7 @@ def train_loop(run: Run) -> None:
             # resumed run draws the same masks.
             torch.manual_seed((a.seed * 1_000_003 + run.step) * 64 + run.rank + 3)
             if a.lr_decay_from:
-                _set_learning_rate(run, learning_rate(a, run.step))
+                _set_learning_rates(run, *learning_rates(a, run.step))
             losses = _one_step(run, real, z, y, inputs)
             run.step += 1
             bar.update(1)
@@ -295,17 +295,20 @@ def train_loop(run: Run) -> None:
     bar.close()
 
 
-def learning_rate(args: argparse.Namespace, step: int) -> float:
-    """The learning rate of update `step` (0-based): --lr, then from --lr-decay-from on a straight line towards 0
-    at --steps (pix2pix's and CycleGAN's schedule). A function of the step alone, so --resume stays exact."""
-    if not args.lr_decay_from or step < args.lr_decay_from:
-        return args.lr
-    return args.lr * (args.steps - step) / (args.steps - args.lr_decay_from)
+def learning_rates(args: argparse.Namespace, step: int) -> tuple[float, float]:
+    """G's and D's learning rates for update `step` (0-based): --lr and --d-lr, then from --lr-decay-from on both
+    on a straight line towards 0 at --steps (pix2pix's and CycleGAN's schedule). A function of the step alone, so
+    --resume stays exact."""
+    scale = 1.0
+    if args.lr_decay_from and step >= args.lr_decay_from:
+        scale = (args.steps - step) / (args.steps - args.lr_decay_from)
+    return args.lr * scale, args.d_lr * scale
 
 
-def _set_learning_rate(run: Run, lr: float) -> None:
-    for opt in (o for o in (run.opt_g, run.opt_d, run.opt_q) if o is not None):
-        for group in opt.param_groups:
+def _set_learning_rates(run: Run, lr_g: float, lr_d: float) -> None:
+    """InfoGAN's Q head learns at G's rate, as it is built (it is trained with G's loss)."""
+    for opt, lr in ((run.opt_g, lr_g), (run.opt_q, lr_g), (run.opt_d, lr_d)):
+        for group in opt.param_groups if opt is not None else ():
             group["lr"] = lr
 
 
@@ -397,7 +400,8 @@ def export_folder(run: Run) -> None:
         "command": f"{launcher} {shlex.join(run.argv)}", "model": a.model, "dataset": a.dataset,
         "data": DATA_NOTES.get(a.dataset, f"{a.dataset} train split"),
         "steps": run.step, "target_steps": a.steps, "batch_size": a.batch_size, "world_size": run.world,
-        "lr": a.lr, **({"lr_decay_from": a.lr_decay_from} if a.lr_decay_from else {}), "seed": a.seed,
+        "lr": a.lr, **({"d_lr": a.d_lr} if a.d_lr != a.lr else {}),
+        **({"lr_decay_from": a.lr_decay_from} if a.lr_decay_from else {}), "seed": a.seed,
         "recipe": a.recipe.describe(),
         "wall_time_s": round(run.elapsed, 1), "hardware": hardware(),
         "final": {k: v for k, v in run.record.items() if k != "step"},

@@ -37,6 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dry-run", action="store_true", help="one step on fake data; --out defaults to a temp folder")
     p.add_argument("--batch-size", type=int, default=64, help="per process")
     p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--d-lr", type=float, metavar="LR",
+                   help="the discriminator's learning rate (default: --lr; two time-scales, Heusel et al. 2017)")
     p.add_argument("--lr-decay-from", type=int, default=0, metavar="STEP",
                    help="from this step on, decay the learning rate linearly to 0 at --steps (0: constant)")
     p.add_argument("--base-channels", type=int, default=32, help="generator width (ngf)")
@@ -97,6 +99,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--out is required (e.g. --out checkpoints/my-model)")
     if args.steps < 1 or args.batch_size < 1 or args.sample_every < 1:
         p.error("--steps, --batch-size and --sample-every must be positive")
+    if args.lr <= 0 or (args.d_lr is not None and args.d_lr <= 0):
+        p.error("--lr and --d-lr must be positive")
     if not 0 <= args.lr_decay_from < args.steps:
         p.error(f"--lr-decay-from must be 0 (no decay) or a step before --steps ({args.steps})")
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
@@ -107,6 +111,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     except ValueError as e:
         p.error(str(e))
     kind = kind_of(args.model)
+    if args.d_lr is not None and kind.objective == "vae":
+        p.error(f"--d-lr: {args.model} has no discriminator")
+    args.d_lr = args.lr if args.d_lr is None else args.d_lr
     if (args.recipe.diffaugment or args.recipe.ema) and kind.objective in ("cycle", "text"):
         p.error(f"--diffaugment and --ema are not supported for {args.model}")
     if args.recipe.diffaugment and kind.objective in ("lapgan", "superres", "paired"):
