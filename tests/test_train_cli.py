@@ -137,11 +137,11 @@ def test_discriminator_learns_at_its_own_rate(tmp_path, capsys) -> None:
     assert json.loads((moved / "training.json").read_text())["d_lr"] == 4e-4
     assert "Adam lr 0.0001 (D 0.0004)" in (moved / "README.md").read_text()
     assert "d_lr" not in json.loads((start / "training.json").read_text())  # the default is --lr, not recorded
-    for bad in (["--d-lr", "0"], ["--lr", "-1e-4"], ["--model", "vae", "--d-lr", "1e-4"]):
+    for bad in (["--d-lr", "-0.0001"], ["--lr", "-0.0001"], ["--model", "vae", "--d-lr", "1e-4"]):
         with pytest.raises(SystemExit):
             main(["--out", str(tmp_path / "refused"), *TINY, *bad])
     err = capsys.readouterr().err
-    assert "--lr and --d-lr must be positive" in err and "--d-lr: vae has no discriminator" in err
+    assert "--lr and --d-lr cannot be negative" in err and "--d-lr: vae has no discriminator" in err
 
 
 def test_learning_rate_decays_linearly_to_zero_and_resume_stays_exact(tmp_path) -> None:

@@ -99,8 +99,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--out is required (e.g. --out checkpoints/my-model)")
     if args.steps < 1 or args.batch_size < 1 or args.sample_every < 1:
         p.error("--steps, --batch-size and --sample-every must be positive")
-    if args.lr <= 0 or (args.d_lr is not None and args.d_lr <= 0):
-        p.error("--lr and --d-lr must be positive")
+    if args.lr < 0 or (args.d_lr is not None and args.d_lr < 0):  # 0 freezes a network (tests use it)
+        p.error("--lr and --d-lr cannot be negative")
     if not 0 <= args.lr_decay_from < args.steps:
         p.error(f"--lr-decay-from must be 0 (no decay) or a step before --steps ({args.steps})")
     args.work_dir = args.work_dir or Path("runs") / args.out.resolve().name
