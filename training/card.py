@@ -102,13 +102,13 @@ def _card_making(info: dict, config: ModelConfig, dataset: str) -> list[str]:
     target = info.get("target_steps", info["steps"])
     steps_note = f" of {target} planned (exported mid-run)" if info["steps"] < target else ""
     decay = f", decayed linearly to 0 from step {info['lr_decay_from']}" if info.get("lr_decay_from") else ""
+    d_rate = f" (D {info['d_lr']})" if "d_lr" in info else ""  # recorded only where D's rate differs from G's
     return [
         "", "## How it was made", "",
         f"- Command: `{info['command']}`",
         f"- Data: {info['data']}",
         f"- Steps: {info['steps']}{steps_note} (batch {info['batch_size']} x {info['world_size']} process(es), Adam lr "
-        f"{info['lr']}" + (f" (D {info['d_lr']})" if info.get("d_lr") else "") + decay
-        + _objective_note(config, info) + ")",
+        f"{info['lr']}{d_rate}{decay}" + _objective_note(config, info) + ")",
         f"- Wall time: {info['wall_time_s'] / 60:.1f} min on {info['hardware']}",
         "- Final losses: " + ", ".join(f"{k} {v:.3f}" for k, v in info["final"].items()),
         *([f"- Warm start: from `{info['init_from']['folder']}` at step {info['init_from']['steps']} (its G and D; "
