@@ -44,7 +44,7 @@ class ICGANConfig:
     channels: int = 1
     base_channels: int = 32
     d_base_channels: int = 32
-    spectral_norm: bool = True  # D's layers (the small-data recipe's D)
+    spectral_norm: bool = False  # on D's layers (the small-data recipe's D)
     dataset: str = ""
 
     # The explorer reads these of every config: an IC-GAN has no classes (its labels are instances).

@@ -143,3 +143,58 @@ def test_pairs_draw_images_uniformly_even_with_a_hub():
     drawn = torch.bincount(instances, minlength=40).float() / 40_000
     assert (drawn - pairs.instance_weights()).abs().max() < 0.006
     assert abs(float(pairs.instance_weights().sum()) - 1) < 1e-5
+
+
+def test_the_cli_trains_an_icgan_whose_folder_loads_and_evaluates(tmp_path):
+    from gan_models.registry import load_from_folder
+    from training.data import load_dataset, to_float
+    from training.evaluate import generate
+    from training.train import main
+
+    out = main(["--model", "icgan", "--dataset", "fake", "--steps", "2", "--out", str(tmp_path / "ic"),
+                "--work-dir", str(tmp_path / "w"), "--base-channels", "4", "--d-base-channels", "4",
+                "--latent-dim", "8", "--feature-dim", "6", "--neighbours", "5", "--spectral-norm", "--ema", "0.9",
+                "--no-progress"])
+    model = load_from_folder(out)
+    assert model.kind == "icgan" and model.class_names == [] and model.discriminator is not None
+    train = load_dataset("fake", "train")
+    expected = principal_features(to_float(train.images).flatten(1), 6)
+    assert torch.allclose(model.generator.bank.features, expected, atol=1e-5)  # pixels' components, unit norm
+    assert torch.equal(model.discriminator.bank.features, model.generator.bank.features)
+    assert torch.allclose(model.generator.bank.weights, neighbour_pairs(expected, 5).instance_weights())
+    images, labels = generate(model, 20, seed=0)
+    assert images.shape == (20, 1, 28, 28) and labels is None  # instances are drawn inside, not returned as classes
+
+
+def test_instance_options_are_checked_where_they_enter(tmp_path, capsys):
+    from training.train import main
+
+    with pytest.raises(SystemExit):
+        main(["--model", "dcgan", "--dry-run", "--instance-features", "pixels"])
+    assert "--instance-features is for icgan" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="--instance-features"):
+        main(["--model", "icgan", "--dry-run", "--out", str(tmp_path / "x"), "--instance-features",
+              str(tmp_path / "no-such-folder")])
+    with pytest.raises(SystemExit, match="neighbours must not exceed num_instances"):
+        main(["--model", "icgan", "--dry-run", "--out", str(tmp_path / "y"), "--neighbours", "500"])
+
+
+def test_features_can_come_from_a_label_free_discriminator(tmp_path):
+    from gan_models.registry import load_from_folder
+    from training.data import load_dataset, to_float
+    from training.instances import encode
+    from training.train import main
+
+    tiny_d = ["--dataset", "fake", "--steps", "1", "--base-channels", "4", "--d-base-channels", "4",
+              "--latent-dim", "8", "--no-progress"]
+    encoder = main(["--model", "dcgan", "--out", str(tmp_path / "enc"), "--work-dir", str(tmp_path / "w1"), *tiny_d])
+    out = main(["--model", "icgan", "--out", str(tmp_path / "ic"), "--work-dir", str(tmp_path / "w2"),
+                "--instance-features", str(encoder), "--feature-dim", "6", "--neighbours", "5", *tiny_d])
+    images = to_float(load_dataset("fake", "train").images)
+    trunk = load_from_folder(encoder).discriminator.body.eval()
+    with torch.no_grad():
+        expected = principal_features(trunk(images), 6)
+    assert torch.allclose(load_from_folder(out).generator.bank.features, expected, atol=1e-5)
+    assert not torch.allclose(expected, principal_features(images.flatten(1), 6), atol=1e-2)
+    with pytest.raises(ValueError, match="no discriminator trunk"):
+        encode(torch.zeros(2, 3, 32, 32), str(encoder))  # another image shape

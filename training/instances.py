@@ -63,3 +63,29 @@ def neighbour_pairs(features: torch.Tensor, k: int, chunk: int = 2048) -> Neighb
     image = nearest.flatten()
     holders = torch.bincount(image, minlength=n).float()
     return NeighbourPairs(torch.arange(n).repeat_interleave(k), image, 1.0 / holders[image])
+
+
+def fill_banks(images: torch.Tensor, source: str, dim: int, k: int, networks) -> NeighbourPairs:
+    """Encode float images [N, C, H, W], keep `dim` principal components, pair each instance with its `k`
+    nearest images, and store the features and the instances' draw weights in every network's bank."""
+    features = principal_features(encode(images, source), dim)
+    pairs = neighbour_pairs(features, k)
+    for network in networks:
+        network.bank.set(features, pairs.instance_weights())
+    return pairs
+
+
+@torch.no_grad()
+def encode(images: torch.Tensor, source: str, batch: int = 1000) -> torch.Tensor:
+    """Features [N, D] of float images [N, C, H, W] in [-1, 1]: the pixels themselves ("pixels"), or the trunk
+    of the discriminator in model folder `source` (which must take images of this shape)."""
+    if source == "pixels":
+        return images.flatten(1)
+    from gan_models.registry import load_from_folder  # imported lazily: it loads weights
+
+    model = load_from_folder(source)
+    trunk = getattr(model.discriminator, "body", None)
+    if trunk is None or model.image_shape != tuple(images.shape[1:]):
+        raise ValueError(f"{source} has no discriminator trunk for {tuple(images.shape[1:])} images")
+    trunk.eval()
+    return torch.cat([trunk(images[i : i + batch]).flatten(1) for i in range(0, len(images), batch)])
