@@ -165,6 +165,11 @@ def test_the_cli_trains_an_icgan_whose_folder_loads_and_evaluates(tmp_path):
     images, labels = generate(model, 20, seed=0)
     assert images.shape == (20, 1, 28, 28) and labels is None  # instances are drawn inside, not returned as classes
 
+    from gan_models import render
+
+    with pytest.raises(ValueError, match="IC-GAN.*cannot choose"):  # until Explore can pick an instance
+        render.load_model(model)
+
 
 def test_instance_options_are_checked_where_they_enter(tmp_path, capsys):
     from training.train import main
