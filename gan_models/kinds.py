@@ -21,6 +21,7 @@ import torch
 from gan_models.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_models.cyclegan import CycleGANConfig, CycleGANDiscriminators, CycleGANGenerators
 from gan_models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from gan_models.icgan import ICGANConfig, InstanceDiscriminator, InstanceGenerator
 from gan_models.infogan import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator
 from gan_models.lapgan import LAPGANConfig, LAPGANDiscriminator, LAPGANGenerator
 from gan_models.mlpgan import MLPDiscriminator, MLPGANConfig, MLPGenerator
@@ -52,7 +53,8 @@ class Kind:
     # random categorical codes as labels and the Q head's mutual-information term; "lapgan":
     # training.loop.lapgan_step (each pyramid level on real coarse images); "superres": superres_step;
     # "paired": pix2pix_step on (input, target) pairs; "cycle": cycle_step on unpaired images of two styles;
-    # "text": text_step on (image, caption) pairs
+    # "text": text_step on (image, caption) pairs; "icgan": train_step on (instance, neighbour) pairs
+    # (training.instances), the instance indices as labels
     objective: str = "gan"
     # "generate": G maps (z, labels) to images, so Explore, evaluation by Frechet distance and sample grids
     # apply; "superres": G maps a low-resolution image to a high-resolution one; "translate": G maps an
@@ -83,6 +85,8 @@ register_kind(Kind("mlpgan", MLPGANConfig, MLPGenerator, MLPDiscriminator, False
                    "the vanilla GAN (Goodfellow et al. 2014): fully connected G and D"))
 register_kind(Kind("infogan", InfoGANConfig, InfoGANGenerator, InfoGANDiscriminator, True,
                    "InfoGAN (Chen et al. 2016): codes learned without labels", "infogan"))
+register_kind(Kind("icgan", ICGANConfig, InstanceGenerator, InstanceDiscriminator, False,
+                   "IC-GAN (Casanova et al. 2021): the neighbourhood of one real image, without labels", "icgan"))
 register_kind(Kind("vae", VAEConfig, VAE, None, False, "a convolutional VAE (Kingma & Welling 2013)", "vae"))
 register_kind(Kind("lapgan", LAPGANConfig, LAPGANGenerator, LAPGANDiscriminator, True,
                    "LAPGAN (Denton et al. 2015): a Laplacian pyramid of conditional GANs, 8 -> 16 -> 32", "lapgan"))

@@ -35,6 +35,13 @@ class ClassBlending(Protocol):
 
 
 @runtime_checkable
+class InstanceDrawing(Protocol):
+    """A generator whose labels are instances it draws itself, with its own weights (gan_models.icgan)."""
+
+    def draw_instances(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor: ...
+
+
+@runtime_checkable
 class OffsetLatent(Protocol):
     """A generator that adds a fixed offset to every z (a found latent made explorable: edit.AnchoredGenerator)."""
 

@@ -36,7 +36,7 @@ from gan_models.inputs import (
 )
 from gan_models.kinds import kind_of
 from gan_models.media import captioned_grid, scale_for
-from gan_models.model import LoadedModel
+from gan_models.model import InstanceDrawing, LoadedModel
 
 N_DIRECTIONS = 8
 
@@ -64,6 +64,9 @@ def load_model(model_id: object) -> LoadedModel:
         what = "super-resolution" if kind_of(model.kind).task == "superres" else "image-to-image"
         raise ValueError(f"{L.shown(model.id)} is a {model.kind} {what} model, not a generator of z: "
                          "open it in the GAN family tab.")
+    if isinstance(model.generator, InstanceDrawing):
+        raise ValueError(f"{L.shown(model.id)} is an IC-GAN, which draws around one training image: Explore "
+                         "cannot choose that image yet (score it with python -m training.evaluate).")
     return model
 
 

@@ -66,7 +66,7 @@ def test_dry_run_writes_a_loadable_checkpoint(tmp_path, capsys) -> None:
     assert (tmp_path / "w" / "state.pt").exists() and not (out / "state.pt").exists()
 
 
-@pytest.mark.parametrize("model", ["dcgan", "cdcgan"])
+@pytest.mark.parametrize("model", ["dcgan", "cdcgan", "icgan"])
 def test_same_seed_same_weights_and_exact_resume(tmp_path, model: str) -> None:
     def run(name: str, steps: int, *extra: str) -> Path:
         return main(["--model", model, "--steps", str(steps), "--out", str(tmp_path / name),

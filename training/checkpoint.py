@@ -17,6 +17,7 @@ from safetensors.torch import load_file, save_file
 from torchvision.utils import make_grid, save_image
 
 from gan_models.kinds import ModelConfig, kind_of
+from gan_models.model import InstanceDrawing
 from gan_models.registry import D_FOLDER, ModelLoadError, load_weights, read_config
 from gan_models.srgan import bicubic, downscale
 from gan_models.textgan import sample_phrases
@@ -70,7 +71,9 @@ def recalibrate_batchnorm(G: torch.nn.Module, config: ModelConfig, batches: int 
     for _ in range(batches):
         z = torch.randn(batch_size, config.latent_dim, generator=g).to(device)
         labels = None
-        if config.num_classes:
+        if isinstance(G, InstanceDrawing):
+            labels = G.draw_instances(batch_size, g).to(device)
+        elif config.num_classes:
             labels = torch.randint(0, config.num_classes, (batch_size,), generator=g).to(device)
         G(z, labels)
     for m, (momentum, state) in zip(bns, saved, strict=True):
@@ -90,6 +93,8 @@ def sample_grid(G: torch.nn.Module, config: ModelConfig, path: Path) -> None:
         comparison_grid(G, config, path)
         return
     z, labels, nrow = fixed_noise(config)
+    if isinstance(G, InstanceDrawing):  # fixed instances too, drawn as the model draws them
+        labels = G.draw_instances(len(z), torch.Generator().manual_seed(SAMPLE_SEED))
     device = next(G.parameters()).device
     was_training = G.training
     G.eval()

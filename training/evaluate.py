@@ -34,7 +34,7 @@ import torch.nn as nn
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 from gan_models.kinds import kind_of
-from gan_models.model import LoadedModel
+from gan_models.model import InstanceDrawing, LoadedModel
 from gan_models.registry import load_from_folder
 from gan_models.srgan import bicubic, downscale
 from training.classifier import SECOND_SEED, SmallClassifier, accuracy, agreement, batched, classifier_for
@@ -94,7 +94,9 @@ def generate(model, n: int, seed: int,
     labels = torch.arange(n) % c.num_classes if c.num_classes else None
     if labels is not None and class_mix is not None:
         labels = class_mix[torch.randint(len(class_mix), (n,), generator=g)]
-    out = [model.generator(z[i : i + 500], None if labels is None else labels[i : i + 500]) for i in range(0, n, 500)]
+    # an IC-GAN draws its instances with its own weights; they are not classes, so they are not returned
+    drawn = model.generator.draw_instances(n, g) if isinstance(model.generator, InstanceDrawing) else labels
+    out = [model.generator(z[i : i + 500], None if drawn is None else drawn[i : i + 500]) for i in range(0, n, 500)]
     return torch.cat(out), labels
 
 
@@ -180,6 +182,8 @@ def spread(model: LoadedModel, train: ImageData, by_class: bool, n: int = 200, s
         z = torch.randn(n, model.config.latent_dim, generator=g)
         codes = getattr(model.config, "num_classes", 0)  # InfoGAN draws every code, as `generate` does
         labels = torch.full((n,), c) if c is not None else torch.arange(n) % codes if codes else None
+        if isinstance(model.generator, InstanceDrawing):
+            labels = model.generator.draw_instances(n, g)
         fake = model.generator(z, labels)
         out[name] = round(float(torch.pdist(fake.flatten(1)).median() / torch.pdist(real.flatten(1)).median()), 3)
     return out

@@ -50,6 +50,7 @@ from training.data import BatchSampler, ImageData, load_dataset, to_float
 from training.device import hardware
 from training.feature_d import FeatureDiscriminator, build_feature_discriminator, empty_feature_discriminator
 from training.image_data import with_pseudo_labels
+from training.instances import NeighbourPairs, fill_banks
 from training.loop import (
     ImagePool,
     as_floats,
@@ -114,6 +115,7 @@ class Run:
     balance: ClassBalance | None = None  # --class-balance's in-loop classifiers, saved for --resume
     feature_d: FeatureDiscriminator | None = None  # --feature-d's second D (its head steps with opt_d)
     rotation: RotationHead | None = None  # --rotation's quarter-turn head on D's trunk (steps with opt_d)
+    pairs: NeighbourPairs | None = None  # icgan's (instance, neighbour) pairs: rebuilt from the data on --resume
     init_from: dict | None = None  # --init-from's folder, steps and wall time (training.json records it)
     step: int = 0
     elapsed: float = 0.0
@@ -167,7 +169,10 @@ def setup(argv: list[str] | None) -> Run:
     if kind.task == "translate" and data.inputs is None:
         raise SystemExit(f"--model {args.model} translates images: use a paired dataset (e.g. emoji-sketch), "
                          f"not {args.dataset}")
-    config = model_config(args, data)
+    try:
+        config = model_config(args, data)
+    except ValueError as error:  # options the config refuses (a width out of range, more neighbours than images)
+        raise SystemExit(f"--model {args.model}: {error}") from None
     if args.init_from is not None:
         config = names_from(args.init_from, config)
     torch.manual_seed(args.seed)  # model init; identical on every rank (DDP also broadcasts rank 0's)
@@ -178,6 +183,13 @@ def setup(argv: list[str] | None) -> Run:
         opt_g, opt_d = make_optimizers(G, D, args.lr, args.d_lr)
     else:  # a VAE: one network, one optimiser, Adam's usual betas
         opt_g, opt_d = torch.optim.Adam(G.parameters(), lr=args.lr), None
+    pairs = None
+    if kind.objective == "icgan":  # the banks are filled before the weight average copies G
+        try:
+            pairs = fill_banks(to_float(data.images), args.instance_features, args.feature_dim, args.neighbours,
+                               (G, D))
+        except (ValueError, OSError) as error:
+            raise SystemExit(f"--instance-features {args.instance_features}: {error}") from None
     resuming = args.resume and (args.work_dir / STATE_FILE).exists()
     warm = warm_start(args.init_from, config, G, D) if args.init_from is not None and not resuming else None
     if warm is not None and warm["steps"] >= args.steps:
@@ -189,6 +201,7 @@ def setup(argv: list[str] | None) -> Run:
               opt_g, opt_d, opt_q, make_ema(G, args.recipe.ema),
               DiffAugment(args.recipe.diffaugment, torch.Generator(device=device)),
               BatchSampler(len(data), args.batch_size, args.seed, rank, world))
+    run.pairs = pairs
     if kind.objective == "cycle":
         run.pools = (ImagePool(), ImagePool())
     if args.recipe.class_balance:  # trained here unless --resume brings it back from state.pt
@@ -241,6 +254,9 @@ def _batch(run: Run, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
         y = run.g_core.text.ids(phrases).to(run.device)
     if run.opt_q is not None:  # InfoGAN: categorical codes drawn uniformly, never the data's labels
         y = torch.randint(0, run.config.num_classes, (a.batch_size,), generator=g).to(run.device)
+    if run.pairs is not None:  # IC-GAN: real images uniform, each with an instance whose neighbourhood holds it
+        instances, images = run.pairs.draw(a.batch_size, g)
+        real, y = to_float(run.data.images[images]).to(run.device), instances.to(run.device)
     run.augment.generator.manual_seed((a.seed * 1_000_003 + step) * 64 + run.rank + 1)
     return real, z, y, inputs
 

@@ -58,6 +58,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--d-downsamplings", type=int, choices=range(CYCLEGAN_LIMITS["d_downsamplings"][0],
                                                                 CYCLEGAN_LIMITS["d_downsamplings"][1] + 1), default=3,
                    help="D's stride-2 layers (cyclegan): 3 judges the whole 32x32 image, 2 judges 18 px patches")
+    p.add_argument("--instance-features", metavar="SOURCE",
+                   help="icgan: where instance features come from: 'pixels' (default) or a model folder whose "
+                        "discriminator's trunk, trained without labels, encodes the images")
+    p.add_argument("--feature-dim", type=int, default=64, help="icgan: principal components kept per instance")
+    p.add_argument("--neighbours", type=int, default=50, help="icgan: images in each instance's neighbourhood")
     p.add_argument("--adversarial-weight", type=float, default=0.01, help="weight of the adversarial term (srgan)")
     # The small-data recipe (training.loop.Recipe): each option measured in README's ablation table.
     p.add_argument("--loss", choices=["bce", "hinge"], default="bce", help="D/G loss")
@@ -129,6 +134,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.recipe.feature_d and kind.objective not in ("gan", "infogan"):
         p.error(f"--feature-d is for generators of z trained with train_step (dcgan, cdcgan, mlpgan, infogan), not "
                 f"{args.model}")
+    if kind.objective != "icgan" and args.instance_features is not None:
+        p.error(f"--instance-features is for icgan, not {args.model}")
+    args.instance_features = args.instance_features or "pixels"
     if args.recipe.rotation and args.model not in ROTATION_MODELS:
         p.error(f"--rotation is for the DCGAN-trunk discriminators ({', '.join(ROTATION_MODELS)}), not {args.model}")
     return args
@@ -151,6 +159,7 @@ def model_config(args: argparse.Namespace, data: ImageData) -> ModelConfig:
         "hidden": args.hidden, "d_hidden": args.d_hidden, "beta": args.beta,
         "blocks": args.blocks, "adversarial_weight": args.adversarial_weight, "upsample": args.upsample,
         "d_downsamplings": args.d_downsamplings,
+        "feature_dim": args.feature_dim, "neighbours": args.neighbours, "num_instances": len(data),
         **({"vocab": build_vocab(p for c in data.captions for p in c)} if kind.objective == "text" else {}),
         **({"in_channels": data.inputs.shape[1],
             "source": {"emoji-sketch": "sketch", "emoji-sketch-vendor": "sketch-vendor"}.get(args.dataset, "twemoji")}
